@@ -1,0 +1,33 @@
+"""What a command or a job needs at run time: settings, the engine and a session factory.
+
+Built lazily so ``--help`` and bad-settings errors do not touch the database.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from bridge.db import make_engine, session_factory
+from config import Settings, load_settings
+
+
+class Runtime:
+    def __init__(self, settings: Settings | None = None, engine: Engine | None = None) -> None:
+        self._settings = settings
+        if engine is not None:
+            self.engine = engine  # fills the cached property: tests share one engine
+
+    @cached_property
+    def settings(self) -> Settings:
+        return self._settings or load_settings()
+
+    @cached_property
+    def engine(self) -> Engine:
+        return make_engine(self.settings.database_url)
+
+    @cached_property
+    def sessions(self) -> sessionmaker[Session]:
+        return session_factory(self.engine)

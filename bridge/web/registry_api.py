@@ -1,0 +1,136 @@
+"""A JSON read API of the registry (``/api/v1``), paginated, keyed by external ids.
+
+Until accounts arrive the app binds to localhost only; student-level reads will then be
+restricted by role and written to the audit log.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, jsonify, request
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import selectinload
+
+from bridge.models import Enrolment, NetworkCourse, School, Student, Teacher
+from bridge.web import db_session
+
+bp = Blueprint("registry_api", __name__, url_prefix="/api/v1")
+
+MAX_PER_PAGE = 500
+
+
+def _page(query: Select, dump) -> Any:
+    """Run ``query`` one page at a time: ``?page=1&per_page=100``."""
+    try:
+        page = int(request.args.get("page", 1))
+        per_page = int(request.args.get("per_page", 100))
+    except ValueError:
+        abort(400, "page and per_page must be whole numbers")
+    if page < 1 or not 1 <= per_page <= MAX_PER_PAGE:
+        abort(400, f"page must be 1 or more and per_page between 1 and {MAX_PER_PAGE}")
+    session = db_session()
+    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    rows = session.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()
+    return jsonify(items=[dump(r) for r in rows], page=page, per_page=per_page, total=total)
+
+
+def dump_school(s: School) -> dict[str, Any]:
+    return {
+        "id": s.external_id,
+        "name": s.name,
+        "short_name": s.short_name,
+        "role": s.role.value,
+        "municipality": s.municipality,
+        "timezone": s.timezone,
+        "week_days": s.week_days,
+        "student_count": s.student_count,
+    }
+
+
+def dump_teacher(t: Teacher) -> dict[str, Any]:
+    return {"id": t.external_id, "name": t.full_name, "school": t.school.external_id}
+
+
+def dump_student(s: Student) -> dict[str, Any]:
+    return {"id": s.external_id, "name": s.full_name, "school": s.school.external_id, "class": s.class_name}
+
+
+def dump_course(c: NetworkCourse) -> dict[str, Any]:
+    return {
+        "code": c.code,
+        "title": c.title,
+        "subject": c.subject,
+        "subject_area": c.subject_area,
+        "grades": [c.grade_from, c.grade_to],
+        "hours_per_week": c.hours_per_week,
+        "provider_school": c.provider_school.external_id,
+        "academic_year": c.academic_year.code,
+        "teachers": [t.external_id for t in c.teachers],
+        "slots": [
+            {"weekday": s.weekday, "starts_at": s.starts_at.strftime("%H:%M"), "duration_minutes": s.duration_minutes}
+            for s in c.slots
+        ],
+    }
+
+
+@bp.get("/schools")
+def schools():
+    return _page(select(School).order_by(School.external_id), dump_school)
+
+
+@bp.get("/schools/<external_id>")
+def school(external_id: str):
+    s = db_session().scalar(select(School).where(School.external_id == external_id))
+    if s is None:
+        abort(404, f"no school {external_id!r}")
+    return jsonify(dump_school(s))
+
+
+@bp.get("/teachers")
+def teachers():
+    q = select(Teacher).options(selectinload(Teacher.school)).order_by(Teacher.external_id)
+    return _page(q, dump_teacher)
+
+
+@bp.get("/students")
+def students():
+    q = select(Student).options(selectinload(Student.school)).order_by(Student.external_id)
+    if school_id := request.args.get("school"):
+        q = q.join(Student.school).where(School.external_id == school_id)
+    return _page(q, dump_student)
+
+
+def _course_query() -> Select:
+    return select(NetworkCourse).options(
+        selectinload(NetworkCourse.provider_school),
+        selectinload(NetworkCourse.academic_year),
+        selectinload(NetworkCourse.teachers),
+        selectinload(NetworkCourse.slots),
+    )
+
+
+@bp.get("/courses")
+def courses():
+    return _page(_course_query().order_by(NetworkCourse.code), dump_course)
+
+
+@bp.get("/courses/<code>")
+def course(code: str):
+    session = db_session()
+    c = session.scalar(_course_query().where(NetworkCourse.code == code))
+    if c is None:
+        abort(404, f"no network course {code!r}")
+    by_school = session.execute(
+        select(School.external_id, Enrolment.status, func.count())
+        .join(Student, Student.school_id == School.id)
+        .join(Enrolment, Enrolment.student_id == Student.id)
+        .where(Enrolment.course_id == c.id)
+        .group_by(School.external_id, Enrolment.status)
+        .order_by(School.external_id)
+    ).all()
+    body = dump_course(c)
+    body["enrolments_by_home_school"] = [
+        {"school": school_id, "status": status.value, "count": n} for school_id, status, n in by_school
+    ]
+    return jsonify(body)

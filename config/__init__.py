@@ -1,0 +1,5 @@
+"""Settings of netcourses: environment variables and one TOML file, parsed strictly."""
+
+from config.settings import Secret, Settings, SettingsError, load_settings
+
+__all__ = ["Secret", "Settings", "SettingsError", "load_settings"]

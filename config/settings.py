@@ -1,0 +1,233 @@
+"""Settings, parsed strictly from the environment and one TOML file.
+
+Three values come from the environment because deployments keep them out of files:
+``NETCOURSES_DATABASE_URL``, ``NETCOURSES_MOODLE_URL`` and ``NETCOURSES_MOODLE_TOKEN``.
+Everything else lives in the TOML file named by ``NETCOURSES_CONFIG``.
+
+Each feature owns a section: a frozen dataclass whose fields (with defaults) are the keys of
+that section. The loader walks the dataclasses, so a section is declared once and parsed the
+same way everywhere. An unknown key, a wrong type or a bad value stops start-up with a
+:class:`SettingsError` naming ``file: section.key``. Secrets are :class:`Secret` values whose
+``repr``/``str`` never show the content.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+DEFAULT_DATABASE_URL = "sqlite:///netcourses.db"
+
+
+class SettingsError(ValueError):
+    """A setting is unknown or has a bad value; the message names it."""
+
+
+class Secret:
+    """A string that never prints itself: tokens and webhook secrets."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+    def __repr__(self) -> str:
+        return "Secret('***')" if self._value else "Secret('')"
+
+    __str__ = __repr__
+
+
+@dataclass(frozen=True)
+class MoodleSettings:
+    """How to reach Moodle. ``url`` and ``token`` come from the environment only."""
+
+    url: str = ""
+    token: Secret = field(default_factory=lambda: Secret(""))
+    connect_timeout: float = 5.0
+    read_timeout: float = 60.0
+    max_retries: int = 4
+    backoff_base: float = 0.5
+    backoff_cap: float = 30.0
+    # PHP's max_input_vars: a request with more parameters is silently truncated by PHP.
+    max_params: int = 1000
+    verify_tls: bool = True
+
+    def __post_init__(self) -> None:
+        if self.url and not self.url.startswith(("http://", "https://")):
+            raise SettingsError(f"moodle.url: must start with http:// or https://, got {self.url!r}")
+        for name in ("connect_timeout", "read_timeout", "backoff_base", "backoff_cap"):
+            if getattr(self, name) <= 0:
+                raise SettingsError(f"moodle.{name}: must be positive")
+        if self.max_retries < 0:
+            raise SettingsError("moodle.max_retries: must be 0 or more")
+        if self.max_params < 50:
+            raise SettingsError("moodle.max_params: must be at least 50")
+
+
+@dataclass(frozen=True)
+class DistrictSettings:
+    """Facts about the district that are not rows of the registry."""
+
+    name: str = "Сетевой округ"
+    timezone: str = "Europe/Moscow"
+    # Student count of the whole district, for the "share of students in the network" figure;
+    # 0 means "sum of the schools' own counts".
+    total_students: int = 0
+
+    def __post_init__(self) -> None:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise SettingsError(f"district.timezone: unknown time zone {self.timezone!r}") from None
+        if self.total_students < 0:
+            raise SettingsError("district.total_students: must be 0 or more")
+
+
+@dataclass(frozen=True)
+class WebSettings:
+    """The web app (``netcourses serve`` and WSGI)."""
+
+    host: str = "127.0.0.1"
+    port: int = 5000
+    # Absolute URL the app is reached at from outside (used in calendar links).
+    public_url: str = "http://127.0.0.1:5000"
+    secret_key: Secret = field(default_factory=lambda: Secret(""))
+
+    def __post_init__(self) -> None:
+        if not 0 < self.port < 65536:
+            raise SettingsError(f"web.port: {self.port} is not a TCP port")
+        if not self.public_url.startswith(("http://", "https://")):
+            raise SettingsError("web.public_url: must start with http:// or https://")
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    moodle: MoodleSettings = field(default_factory=MoodleSettings)
+    district: DistrictSettings = field(default_factory=DistrictSettings)
+    web: WebSettings = field(default_factory=WebSettings)
+
+    def __post_init__(self) -> None:
+        if "://" not in self.database_url:
+            raise SettingsError("NETCOURSES_DATABASE_URL: not a database URL (expected e.g. sqlite:///file.db)")
+
+
+# Keys of the TOML file that may not be set there: they belong in the environment.
+_ENV_ONLY = {("moodle", "token"), ("moodle", "url"), ("database_url",)}
+
+
+def _coerce(value: Any, hint: Any, where: str) -> Any:
+    """Check one TOML value against the field's type; no silent conversions beyond int→float."""
+    if hint is Secret:
+        if not isinstance(value, str):
+            raise SettingsError(f"{where}: expected a string")
+        return Secret(value)
+    if dataclasses.is_dataclass(hint):
+        if not isinstance(value, Mapping):
+            raise SettingsError(f"{where}: expected a table [{where}]")
+        return _build(hint, value, where)
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(hint) if a is not type(None)]
+        if value is None:
+            return None
+        return _coerce(value, args[0], where)
+    if origin in (tuple, list):
+        (item,) = typing.get_args(hint)[:1]
+        if not isinstance(value, list):
+            raise SettingsError(f"{where}: expected a list")
+        return tuple(_coerce(v, item, f"{where}[{i}]") for i, v in enumerate(value))
+    if hint is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise SettingsError(f"{where}: expected a number, got {type(value).__name__}")
+        return float(value)
+    if hint is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise SettingsError(f"{where}: expected a whole number, got {type(value).__name__}")
+        return value
+    if hint is bool:
+        if not isinstance(value, bool):
+            raise SettingsError(f"{where}: expected true or false")
+        return value
+    if hint is str:
+        if not isinstance(value, str):
+            raise SettingsError(f"{where}: expected a string")
+        return value
+    raise SettingsError(f"{where}: unsupported setting type {hint!r}")  # pragma: no cover
+
+
+def _build(cls: type, data: Mapping[str, Any], prefix: str) -> Any:
+    hints = typing.get_type_hints(cls)
+    names = {f.name for f in dataclasses.fields(cls)}
+    kwargs: dict[str, Any] = {}
+    for key, value in data.items():
+        where = f"{prefix}.{key}" if prefix else key
+        if key not in names:
+            raise SettingsError(f"{where}: unknown setting")
+        kwargs[key] = _coerce(value, hints[key], where)
+    return cls(**kwargs)
+
+
+def _with(obj: Any, **changes: Any) -> Any:
+    return dataclasses.replace(obj, **changes)
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Read ``NETCOURSES_*`` from ``environ`` (default: the process environment) and the TOML file."""
+    env = os.environ if environ is None else environ
+    data: dict[str, Any] = {}
+    config_path = env.get("NETCOURSES_CONFIG")
+    source = "settings"
+    if config_path:
+        path = Path(config_path)
+        source = str(path)
+        try:
+            with path.open("rb") as fh:
+                data = tomllib.load(fh)
+        except FileNotFoundError:
+            raise SettingsError(f"NETCOURSES_CONFIG: file not found: {path}") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise SettingsError(f"{path}: not valid TOML: {exc}") from None
+        for key in _ENV_ONLY:
+            node: Any = data
+            for part in key[:-1]:
+                node = node.get(part, {}) if isinstance(node, dict) else {}
+            if isinstance(node, dict) and key[-1] in node:
+                raise SettingsError(
+                    f"{path}: {'.'.join(key)}: set it in the environment "
+                    f"(NETCOURSES_{'_'.join(key).upper()}), not in the file"
+                )
+    try:
+        settings: Settings = _build(Settings, data, "")
+        moodle = settings.moodle
+        url = env.get("NETCOURSES_MOODLE_URL", "").strip().rstrip("/")
+        token = env.get("NETCOURSES_MOODLE_TOKEN", "").strip()
+        if url or token:
+            moodle = _with(moodle, url=url, token=Secret(token))
+        db_url = env.get("NETCOURSES_DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL
+        return _with(settings, database_url=db_url, moodle=moodle)
+    except SettingsError as exc:
+        if config_path:
+            raise SettingsError(f"{source}: {exc}") from None
+        raise

@@ -1,0 +1,89 @@
+"""Shared fixtures: a real database (SQLite file by default, PostgreSQL when
+``NETCOURSES_TEST_DATABASE_URL`` names one), migrated once per run and emptied after every test,
+and the Flask ``app``/``client``/``runner`` trio."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session
+
+from bridge import db
+from bridge.models import Base
+from bridge.runtime import Runtime
+from config import Settings
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = os.environ.get("NETCOURSES_TEST_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'registry.db'}"
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    eng = db.make_engine(database_url)
+    if eng.dialect.name == "postgresql":
+        # The test database belongs to the tests: start from an empty schema every run.
+        with eng.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+    db.upgrade(eng)
+    yield eng
+    eng.dispose()
+
+
+def _empty(eng: Engine) -> None:
+    tables = [t for t in reversed(Base.metadata.sorted_tables)]
+    with eng.begin() as conn:
+        if eng.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for t in tables:
+                conn.execute(t.delete())
+
+
+@pytest.fixture
+def runtime(engine: Engine, database_url: str) -> Iterator[Runtime]:
+    yield Runtime(Settings(database_url=database_url), engine=engine)
+    _empty(engine)
+
+
+@pytest.fixture
+def session(runtime: Runtime) -> Iterator[Session]:
+    with runtime.sessions() as s:
+        yield s
+
+
+@pytest.fixture
+def app(runtime: Runtime):
+    from bridge.app import create_app
+
+    application = create_app(runtime)
+    application.config["TESTING"] = True
+    return application
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(runtime: Runtime):
+    """Invoke the ``netcourses`` CLI against the test database."""
+    from bridge.cli import main
+
+    class _Runner(CliRunner):
+        def invoke(self, *args, **kwargs):  # type: ignore[override]
+            kwargs.setdefault("obj", runtime)
+            return super().invoke(main, *args, **kwargs)
+
+    return _Runner()
