@@ -1,0 +1,226 @@
+"""The demo district, modelled on the Volzhsky city network (DESIGN.md).
+
+13 schools (a base school, 6 resource centres, 6 participants), 12 network teachers, 14 network
+courses in 5 subject areas, 106 students (26 in grade 9, 80 in grade 11), the current academic
+year with its terms, holidays, bell schedules, class timetables and curricula.
+
+It is generated deterministically (a seeded RNG, the academic year from the date) as the same
+template tables schools send, and loaded through the importer, so "running it twice changes
+nothing" holds for the same reason it holds for any re-import.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import Mapping
+
+from sqlalchemy.orm import Session
+
+Tables = dict[str, list[dict[str, str]]]
+
+TIMEZONE = "Europe/Volgograd"
+MUNICIPALITY = "городской округ — город Волжский"
+
+# (external id, name, short name, role, 5/6-day week, students of the school)
+SCHOOLS = [
+    ("VLZ-01", "МОУ «Средняя школа № 1 г. Волжского»", "СОШ № 1", "base", 5, 1120),
+    ("VLZ-08", "МОУ «Средняя школа № 8 г. Волжского»", "СОШ № 8", "resource_centre", 5, 980),
+    ("VLZ-14", "МОУ «Средняя школа № 14 г. Волжского»", "СОШ № 14", "resource_centre", 6, 1040),
+    ("VLZ-17", "МОУ «Средняя школа № 17 г. Волжского»", "СОШ № 17", "resource_centre", 5, 870),
+    ("VLZ-30", "МОУ «Средняя школа № 30 г. Волжского»", "СОШ № 30", "resource_centre", 5, 1210),
+    ("VLZ-32", "МОУ «Средняя школа № 32 г. Волжского»", "СОШ № 32", "resource_centre", 6, 760),
+    ("VLZ-37", "МОУ «Средняя школа № 37 г. Волжского»", "СОШ № 37", "resource_centre", 5, 940),
+    ("VLZ-06", "МОУ «Средняя школа № 6 г. Волжского»", "СОШ № 6", "participant", 5, 690),
+    ("VLZ-09", "МОУ «Средняя школа № 9 г. Волжского»", "СОШ № 9", "participant", 5, 720),
+    ("VLZ-15", "МОУ «Средняя школа № 15 г. Волжского»", "СОШ № 15", "participant", 6, 650),
+    ("VLZ-29", "МОУ «Средняя школа № 29 г. Волжского»", "СОШ № 29", "participant", 5, 810),
+    ("VLZ-35", "МОУ «Средняя школа № 35 г. Волжского»", "СОШ № 35", "participant", 5, 580),
+    ("VLZ-KSH", "МОУ «Кадетская школа г. Волжского»", "Кадетская школа", "participant", 6, 420),
+]
+
+# (code suffix, title, subject, subject area, grade, hours a week, provider, teacher index)
+COURSES = [
+    ("MATH-PROF-11", "Профильная математика", "Математика", "Математика и информатика", 11, 2, "VLZ-30", 0),
+    ("MATH-OGE-9", "Решение задач повышенной сложности", "Математика", "Математика и информатика", 9, 1, "VLZ-30", 0),
+    ("INF-PY-11", "Программирование на Python", "Информатика", "Математика и информатика", 11, 2, "VLZ-14", 1),
+    ("INF-ROB-9", "Робототехника", "Информатика", "Математика и информатика", 9, 1, "VLZ-14", 2),
+    ("PHYS-11", "Физика: экспериментальные задачи", "Физика", "Естественные науки", 11, 2, "VLZ-08", 3),
+    ("CHEM-11", "Химия для медицинских классов", "Химия", "Естественные науки", 11, 2, "VLZ-17", 4),
+    ("BIO-11", "Биология: подготовка к ЕГЭ", "Биология", "Естественные науки", 11, 1, "VLZ-17", 5),
+    ("CHEM-9", "Занимательная химия", "Химия", "Естественные науки", 9, 1, "VLZ-17", 4),
+    ("RUS-ESSAY-11", "Сочинение: теория и практика", "Русский язык", "Филология", 11, 1, "VLZ-32", 6),
+    ("ENG-11", "Английский язык: устная часть ЕГЭ", "Английский язык", "Филология", 11, 2, "VLZ-37", 7),
+    ("LIT-9", "Литературная мастерская", "Литература", "Филология", 9, 1, "VLZ-32", 8),
+    ("SOC-LAW-11", "Основы права", "Обществознание", "Общественные науки", 11, 1, "VLZ-08", 9),
+    ("ECON-11", "Финансовая грамотность", "Экономика", "Общественные науки", 11, 1, "VLZ-37", 10),
+    ("TECH-3D-11", "3D-моделирование и прототипирование", "Технология", "Технология", 11, 2, "VLZ-14", 11),
+]
+
+TEACHERS = [
+    ("Кузнецова", "Ирина", "Владимировна", "VLZ-30"),
+    ("Орлов", "Дмитрий", "Сергеевич", "VLZ-14"),
+    ("Белова", "Анна", "Игоревна", "VLZ-14"),
+    ("Лебедев", "Павел", "Андреевич", "VLZ-08"),
+    ("Соколова", "Марина", "Петровна", "VLZ-17"),
+    ("Морозова", "Елена", "Викторовна", "VLZ-17"),
+    ("Фёдорова", "Наталья", "Николаевна", "VLZ-32"),
+    ("Григорьева", "Ольга", "Алексеевна", "VLZ-37"),
+    ("Никитина", "Светлана", "Юрьевна", "VLZ-32"),
+    ("Воробьёв", "Алексей", "Михайлович", "VLZ-08"),
+    ("Зайцева", "Татьяна", "Олеговна", "VLZ-37"),
+    ("Макаров", "Игорь", "Евгеньевич", "VLZ-14"),
+]
+
+MALE_FIRST = ["Александр", "Артём", "Максим", "Михаил", "Иван", "Даниил", "Кирилл", "Егор", "Никита", "Тимофей"]
+FEMALE_FIRST = ["Анастасия", "Мария", "Дарья", "Полина", "Виктория", "Алиса", "Ксения", "Софья", "Ева", "Вероника"]
+MALE_MIDDLE = ["Александрович", "Сергеевич", "Андреевич", "Дмитриевич", "Игоревич", "Олегович"]
+SURNAMES = [
+    "Иванов", "Смирнов", "Попов", "Васильев", "Петров", "Новиков", "Волков", "Козлов", "Павлов", "Семёнов",
+    "Голубев", "Виноградов", "Богданов", "Тарасов", "Беляев", "Комаров", "Киселёв", "Ковалёв", "Ильин", "Гусев",
+]
+
+GRADE_9_STUDENTS = 26
+GRADE_11_STUDENTS = 80
+PERIOD_MINUTES = 45
+
+
+def academic_year_of(today: dt.date) -> int:
+    """The calendar year the current academic year starts in (it starts on 1 September)."""
+    return today.year if today.month >= 8 else today.year - 1
+
+
+def _d(value: dt.date) -> str:
+    return value.isoformat()
+
+
+def _feminine(word: str, suffix_map: Mapping[str, str]) -> str:
+    for end, repl in suffix_map.items():
+        if word.endswith(end):
+            return word[: -len(end)] + repl
+    return word
+
+
+def _student_name(rng: random.Random) -> tuple[str, str, str]:
+    surname = rng.choice(SURNAMES)
+    middle = rng.choice(MALE_MIDDLE)
+    if rng.random() < 0.5:
+        return surname, rng.choice(MALE_FIRST), middle
+    return (
+        _feminine(surname, {"ёв": "ёва", "ев": "ева", "ов": "ова", "ин": "ина"}),
+        rng.choice(FEMALE_FIRST),
+        _feminine(middle, {"ич": "на"}),
+    )
+
+
+def _calendar(y: int) -> tuple[list[dict[str, str]], list[dict[str, str]], list[dict[str, str]]]:
+    code = f"{y}-{y + 1}"
+    years = [{"year_code": code, "starts_on": _d(dt.date(y, 9, 1)), "ends_on": _d(dt.date(y + 1, 5, 31))}]
+    quarters = [
+        (dt.date(y, 9, 1), dt.date(y, 10, 24)),
+        (dt.date(y, 11, 3), dt.date(y, 12, 27)),
+        (dt.date(y + 1, 1, 12), dt.date(y + 1, 3, 20)),
+        (dt.date(y + 1, 3, 30), dt.date(y + 1, 5, 26)),
+    ]
+    terms = [
+        {"year_code": code, "school_id": "", "number": str(n), "name": f"{n} четверть",
+         "starts_on": _d(a), "ends_on": _d(b)}
+        for n, (a, b) in enumerate(quarters, 1)
+    ]
+    holidays = [
+        ("Осенние каникулы", dt.date(y, 10, 25), dt.date(y, 11, 2)),
+        ("Зимние каникулы", dt.date(y, 12, 28), dt.date(y + 1, 1, 11)),
+        ("День защитника Отечества", dt.date(y + 1, 2, 23), dt.date(y + 1, 2, 23)),
+        ("Международный женский день", dt.date(y + 1, 3, 8), dt.date(y + 1, 3, 8)),
+        ("Весенние каникулы", dt.date(y + 1, 3, 21), dt.date(y + 1, 3, 29)),
+        ("Праздник Весны и Труда", dt.date(y + 1, 5, 1), dt.date(y + 1, 5, 1)),
+        ("День Победы", dt.date(y + 1, 5, 9), dt.date(y + 1, 5, 9)),
+    ]
+    holiday_rows = [
+        {"year_code": code, "school_id": "", "name": n, "starts_on": _d(a), "ends_on": _d(b)} for n, a, b in holidays
+    ]
+    # One school with a day of its own: the regime mismatch the conflict check is for.
+    holiday_rows.append({"year_code": code, "school_id": "VLZ-KSH", "name": "День кадета",
+                         "starts_on": _d(dt.date(y + 1, 2, 16)), "ends_on": _d(dt.date(y + 1, 2, 16))})
+    return years, terms, holiday_rows
+
+
+def demo_tables(today: dt.date | None = None) -> Tables:
+    """The demo district as template tables (template name → rows of string cells)."""
+    rng = random.Random(20261)
+    y = academic_year_of(today or dt.date.today())
+    code = f"{y}-{y + 1}"
+    years, terms, holidays = _calendar(y)
+    tables: Tables = {"academic_years": years, "terms": terms, "holidays": holidays}
+
+    tables["schools"] = [
+        {"school_id": sid, "name": name, "short_name": short, "role": role, "municipality": MUNICIPALITY,
+         "address": "", "timezone": TIMEZONE, "week_days": str(days), "student_count": str(count)}
+        for sid, name, short, role, days, count in SCHOOLS
+    ]
+    bells: list[dict[str, str]] = []
+    for i, (sid, *_rest) in enumerate(SCHOOLS):
+        start = dt.datetime(2000, 1, 1, 8, 0 if i % 2 else 30)
+        for period in range(1, 8):
+            end = start + dt.timedelta(minutes=PERIOD_MINUTES)
+            bells.append({"school_id": sid, "period": str(period),
+                          "starts_at": start.strftime("%H:%M"), "ends_at": end.strftime("%H:%M")})
+            start = end + dt.timedelta(minutes=20 if period in (2, 3) else 10)
+    tables["bell_schedules"] = bells
+
+    tables["teachers"] = [
+        {"teacher_id": f"T-{n:03d}", "last_name": last, "first_name": first, "middle_name": middle,
+         "email": f"teacher{n:03d}@vlz-school.example", "school_id": sid}
+        for n, (last, first, middle, sid) in enumerate(TEACHERS, 1)
+    ]
+
+    courses, slots = [], []
+    for i, (suffix, title, subject, area, grade, hours, provider, teacher) in enumerate(COURSES):
+        course_code = f"NC-{y}-{suffix}"
+        courses.append({
+            "course_code": course_code, "title": title, "subject": subject, "subject_area": area,
+            "grade_from": str(grade), "grade_to": str(grade), "hours_per_week": str(hours),
+            "provider_school_id": provider, "year_code": code, "teacher_ids": f"T-{teacher + 1:03d}",
+        })
+        # Remote lessons after the home schools' own lessons: 14:30 or 15:30, 40 minutes.
+        for k in range(hours):
+            weekday = (i + 2 * k) % 5 + 1
+            slots.append({"course_code": course_code, "weekday": str(weekday),
+                          "starts_at": "14:30" if (i + k) % 2 else "15:30", "duration_minutes": "40"})
+    tables["courses"], tables["lesson_slots"] = courses, slots
+
+    home_schools = [s[0] for s in SCHOOLS]
+    students, enrolments = [], []
+    by_grade = {9: [c for c in courses if c["grade_from"] == "9"], 11: [c for c in courses if c["grade_from"] == "11"]}
+    grades = [9] * GRADE_9_STUDENTS + [11] * GRADE_11_STUDENTS
+    for n, grade in enumerate(grades, 1):
+        last, first, middle = _student_name(rng)
+        sid = home_schools[rng.randrange(len(home_schools))]
+        student_id = f"S-{n:04d}"
+        students.append({"student_id": student_id, "last_name": last, "first_name": first, "middle_name": middle,
+                         "email": "", "school_id": sid, "grade": str(grade), "class_letter": rng.choice("АБВ")})
+        for course in rng.sample(by_grade[grade], k=rng.choice((1, 1, 2, 2, 3))):
+            enrolments.append({"student_id": student_id, "course_code": course["course_code"], "status": "active",
+                               "starts_on": _d(dt.date(y, 9, 1)), "ends_on": ""})
+    tables["students"], tables["enrolments"] = students, enrolments
+
+    # Each school's own curriculum (hours a week per grade) and the class timetable the
+    # conflict check compares network lessons with.
+    loads, timetable = [], []
+    for sid, _name, _short, _role, days, _count in SCHOOLS:
+        for grade, hours in ((9, 31 if days == 5 else 33), (11, 33 if days == 5 else 35)):
+            loads.append({"school_id": sid, "grade": str(grade), "hours_per_week": str(hours)})
+            for letter in "АБВ":
+                for lesson in range(hours):
+                    weekday, period = lesson % days + 1, lesson // days + 1
+                    timetable.append({"school_id": sid, "grade": str(grade), "class_letter": letter,
+                                      "weekday": str(weekday), "period": str(period), "subject": ""})
+    tables["curriculum_load"], tables["class_timetable"] = loads, timetable
+    return tables
+
+
+def load_demo(session: Session, today: dt.date | None = None):
+    """Load (or re-load, changing nothing) the demo district through the importer."""
+    from bridge.transfer import import_tables
+
+    return import_tables(session, demo_tables(today), source="demo")
