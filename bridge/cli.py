@@ -65,3 +65,13 @@ def serve(rt: Runtime, host: str | None, port: int | None) -> None:
 
     app = create_app(rt)
     app.run(host=host or rt.settings.web.host, port=port or rt.settings.web.port)
+
+
+def _register() -> None:
+    from bridge.sync.cli import scheduler, sync
+
+    main.add_command(sync)
+    main.add_command(scheduler)
+
+
+_register()

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     Enum,
+    JSON,
     ForeignKey,
     Integer,
     MetaData,
@@ -283,6 +284,9 @@ class MoodleLink(Base):
     key: Mapped[str] = mapped_column(String(255))
     moodle_id: Mapped[int | None] = mapped_column(Integer)
     fingerprint: Mapped[str] = mapped_column(String(32))
+    # The fields last written (references as "kind:key"): what a suspension re-sends and
+    # what a drift report compares with.
+    applied: Mapped[dict] = mapped_column(JSON, default=dict)
     updated_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
     )

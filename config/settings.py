@@ -122,11 +122,63 @@ class WebSettings:
 
 
 @dataclass(frozen=True)
+class SyncSettings:
+    """How the registry maps onto Moodle, and the sync's safety limits (README: "Mapping")."""
+
+    # Placeholders: {year} = academic year code ("2026-2027").
+    category_idnumber: str = "netcourses-{year}"
+    category_name: str = "Сетевые курсы {year}"
+    # {code} = network course code.
+    course_shortname: str = "{code}"
+    # {last}, {first}, {f} (first initial), {id}: transliterated, lower case.
+    username: str = "{last}.{f}.{id}"
+    auth: str = "manual"
+    # For students without e-mail; the reserved .invalid domain never receives mail.
+    email_placeholder: str = "{username}@students.invalid"
+    lang: str = "ru"
+    teacher_role_id: int = 3
+    student_role_id: int = 5
+    # What a withdrawn student becomes: "suspend" keeps grades and attendance; "unenrol" removes.
+    withdrawn: str = "suspend"
+    # Adopt things made by hand in Moodle by shortname / username too (idnumber always adopts).
+    adopt_by_shortname: bool = False
+    adopt_by_username: bool = False
+    # Refuse a plan that suspends or removes more than this share of what it manages
+    # (and at least guard_min items) unless forced.
+    guard_ratio: float = 0.10
+    guard_min: int = 20
+    # Scheduler: delta runs every N minutes, a full run daily at full_at (local time of the district).
+    delta_every_minutes: int = 5
+    full_at: str = "02:30"
+    misfire_grace_seconds: int = 600
+
+    def __post_init__(self) -> None:
+        if self.withdrawn not in ("suspend", "unenrol"):
+            raise SettingsError(f"sync.withdrawn: must be 'suspend' or 'unenrol', got {self.withdrawn!r}")
+        if self.auth not in ("manual", "oauth2", "ldap", "cas", "shibboleth", "saml2", "nologin"):
+            raise SettingsError(f"sync.auth: unsupported auth method {self.auth!r}")
+        if not 0 < self.guard_ratio <= 1:
+            raise SettingsError("sync.guard_ratio: must be in (0, 1]")
+        if self.guard_min < 0 or self.delta_every_minutes < 1 or self.misfire_grace_seconds < 1:
+            raise SettingsError("sync: guard_min must be 0 or more, delta_every_minutes and misfire_grace_seconds 1 or more")
+        for name, needed in (("category_idnumber", "{year}"), ("course_shortname", "{code}"), ("username", "{id}")):
+            if needed not in getattr(self, name):
+                raise SettingsError(f"sync.{name}: must contain {needed} so that it stays unique")
+        try:
+            hh, mm = (int(x) for x in self.full_at.split(":"))
+            if not (0 <= hh < 24 and 0 <= mm < 60):
+                raise ValueError
+        except ValueError:
+            raise SettingsError(f"sync.full_at: expected HH:MM, got {self.full_at!r}") from None
+
+
+@dataclass(frozen=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     moodle: MoodleSettings = field(default_factory=MoodleSettings)
     district: DistrictSettings = field(default_factory=DistrictSettings)
     web: WebSettings = field(default_factory=WebSettings)
+    sync: SyncSettings = field(default_factory=SyncSettings)
 
     def __post_init__(self) -> None:
         if "://" not in self.database_url:

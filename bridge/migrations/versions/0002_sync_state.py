@@ -28,6 +28,7 @@ def upgrade() -> None:
     sa.Column('key', sa.String(length=255), nullable=False),
     sa.Column('moodle_id', sa.Integer(), nullable=True),
     sa.Column('fingerprint', sa.String(length=32), nullable=False),
+    sa.Column('applied', sa.JSON(), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('CURRENT_TIMESTAMP'), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_moodle_link')),
     sa.UniqueConstraint('kind', 'key', name='uq_moodle_link_kind_key')

@@ -1,0 +1,50 @@
+"""``netcourses sync`` and ``netcourses scheduler``."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import click
+
+from bridge.cli import CliError, pass_runtime
+from bridge.runtime import Runtime
+
+
+@click.command()
+@click.option("--dry-run", is_flag=True, help="Plan only: show what would change, write nothing to Moodle.")
+@click.option("--full", is_flag=True, help="Read all of Moodle's side and repair drift (default: delta).")
+@click.option("--force", is_flag=True, help="Apply a plan the safety guard refused (many suspensions).")
+@click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary.")
+@click.option("--verbose", "-v", is_flag=True, help="List every planned change.")
+@click.option("--wait", type=float, default=0.0, show_default=True,
+              help="Seconds to wait if another sync is running (then give up).")
+@pass_runtime
+def sync(rt: Runtime, dry_run: bool, full: bool, force: bool, as_json: bool, verbose: bool, wait: float) -> None:
+    """Bring Moodle in step with the registry: plan, guard, apply, report."""
+    from bridge.sync.run import MoodleNotConfigured, run_sync
+    from sync_jobs.lock import LockBusy
+
+    try:
+        report = run_sync(rt, mode="full" if full else "delta", dry_run=dry_run, force=force, lock_wait=wait)
+    except (MoodleNotConfigured, LockBusy) as exc:
+        raise CliError(str(exc)) from None
+    click.echo(json.dumps(report.as_json(), ensure_ascii=False, indent=2) if as_json else report.describe(verbose=verbose))
+    if not report.ok:
+        raise SystemExit(1)
+
+
+@click.command()
+@pass_runtime
+def scheduler(rt: Runtime) -> None:
+    """Run the scheduler process: delta syncs every few minutes and a nightly full sync."""
+    from sync_jobs.scheduler import build
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    sched = build(rt)
+    for job in sched.get_jobs():
+        click.echo(f"scheduled {job.id}: {job.trigger}")
+    try:
+        sched.start()
+    except (KeyboardInterrupt, SystemExit):
+        sched.shutdown(wait=False)

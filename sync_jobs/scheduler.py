@@ -1,0 +1,56 @@
+"""The scheduler process (``netcourses scheduler``): APScheduler 3.x running the sync.
+
+Its own process, jobs with explicit ids, ``replace_existing``, ``max_instances=1``,
+``coalesce=True`` and a real misfire grace (APScheduler's FAQ); the database lock in
+:mod:`sync_jobs.lock` keeps two schedulers, or a manual ``netcourses sync``, from running a
+sync at once: the later one logs that it skipped.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bridge.runtime import Runtime
+from sync_jobs.lock import LockBusy
+
+log = logging.getLogger(__name__)
+
+
+def sync_job(rt: Runtime, mode: str) -> str:
+    """One scheduled sync; returns a one-line outcome (also logged). Never raises: a failed run
+    is recorded and logged, and the next tick tries again."""
+    from bridge.sync.run import run_sync
+
+    try:
+        report = run_sync(rt, mode=mode, show_progress=False)
+    except LockBusy as exc:
+        outcome = f"skipped {mode} sync: {exc}"
+    except Exception as exc:  # noqa: BLE001 - the scheduler must outlive a bad run
+        log.exception("%s sync failed", mode)
+        outcome = f"{mode} sync failed: {type(exc).__name__}"
+    else:
+        outcome = f"{mode} sync run {report.run_id}: {report.status}"
+    log.info(outcome)
+    return outcome
+
+
+def configure(scheduler: BaseScheduler, rt: Runtime, job: Callable[[Runtime, str], str] = sync_job) -> BaseScheduler:
+    cfg = rt.settings.sync
+    hour, minute = (int(x) for x in cfg.full_at.split(":"))
+    common = {"max_instances": 1, "coalesce": True, "misfire_grace_time": cfg.misfire_grace_seconds,
+              "replace_existing": True}
+    scheduler.add_job(job, IntervalTrigger(minutes=cfg.delta_every_minutes), args=(rt, "delta"),
+                      id="sync-delta", name="delta sync", **common)
+    scheduler.add_job(job, CronTrigger(hour=hour, minute=minute, timezone=rt.settings.district.timezone),
+                      args=(rt, "full"), id="sync-full", name="full sync", **common)
+    return scheduler
+
+
+def build(rt: Runtime) -> BlockingScheduler:
+    return configure(BlockingScheduler(timezone=rt.settings.district.timezone), rt)

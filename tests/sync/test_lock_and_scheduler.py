@@ -1,0 +1,62 @@
+"""The database lock keeps two runs of one job apart; the scheduler's jobs are configured as the
+APScheduler FAQ asks (explicit ids, one instance, coalescing, a misfire grace)."""
+
+import datetime as dt
+from dataclasses import replace
+
+import pytest
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from bridge.models import JobLock
+from bridge.runtime import Runtime
+from config import Secret
+from sync_jobs import lock as job_locks
+from sync_jobs.scheduler import configure, sync_job
+
+
+def test_second_holder_is_refused_until_release(runtime):
+    sessions = runtime.sessions
+    with job_locks.job_lock(sessions, "sync"):
+        with pytest.raises(job_locks.LockBusy, match="sync is already running"):
+            with job_locks.job_lock(sessions, "sync"):
+                pass  # pragma: no cover - must not get here
+        assert job_locks.try_acquire(sessions, "sync", "other:1", dt.timedelta(minutes=5)) is None
+    # Released: another holder gets it now.
+    assert job_locks.try_acquire(sessions, "sync", "other:1", dt.timedelta(minutes=5)) is not None
+
+
+def test_expired_lease_of_a_crashed_holder_is_taken_over(runtime, session):
+    past = dt.datetime.now(dt.UTC) - dt.timedelta(hours=2)
+    session.add(JobLock(name="sync", holder="dead:42", acquired_at=past, expires_at=past + dt.timedelta(minutes=30)))
+    session.commit()
+    lease = job_locks.try_acquire(runtime.sessions, "sync", "alive:1", dt.timedelta(minutes=5))
+    assert lease is not None and lease.holder == "alive:1"
+
+
+def test_waiting_for_a_busy_lock_polls_then_gives_up(runtime):
+    waits = []
+    with job_locks.job_lock(runtime.sessions, "sync"):
+        with pytest.raises(job_locks.LockBusy):
+            with job_locks.job_lock(runtime.sessions, "sync", wait=0.5, poll=0.2, sleep=waits.append):
+                pass  # pragma: no cover
+    assert waits and all(w == 0.2 for w in waits)
+
+
+def test_scheduled_sync_skips_and_says_so_while_another_runs(runtime):
+    moodle = replace(runtime.settings.moodle, url="https://moodle.invalid", token=Secret("t0ken"))
+    rt = Runtime(replace(runtime.settings, moodle=moodle), engine=runtime.engine)
+    with job_locks.job_lock(runtime.sessions, "sync"):
+        outcome = sync_job(rt, "delta")
+    assert outcome.startswith("skipped delta sync: sync is already running")
+
+
+def test_scheduler_jobs_have_ids_single_instance_coalesce_and_grace(runtime):
+    sched = configure(BackgroundScheduler(timezone="Europe/Moscow"), runtime, job=lambda rt, mode: mode)
+    jobs = {j.id: j for j in sched.get_jobs()}
+    assert set(jobs) == {"sync-delta", "sync-full"}
+    for job in jobs.values():
+        assert job.max_instances == 1
+        assert job.coalesce is True
+        assert job.misfire_grace_time == runtime.settings.sync.misfire_grace_seconds
+    assert jobs["sync-delta"].args[1] == "delta" and jobs["sync-full"].args[1] == "full"
+    assert str(jobs["sync-full"].trigger.fields[5]) == "2" and str(jobs["sync-full"].trigger.fields[6]) == "30"
