@@ -33,6 +33,9 @@ def create_app(runtime: Runtime | None = None) -> Flask:
     from bridge.web.health import bp as health_bp
     from bridge.web.registry_api import bp as registry_bp
 
+    from webhooks.receiver import bp as webhooks_bp
+
     app.register_blueprint(health_bp)
     app.register_blueprint(registry_bp)
+    app.register_blueprint(webhooks_bp)
     return app

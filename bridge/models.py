@@ -344,6 +344,28 @@ class JobLock(Base):
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
 
+class WebhookEvent(Base):
+    """A Moodle event received by the webhook endpoint: stored once, processed later.
+
+    ``dedupe_key`` is the Standard Webhooks message id when signed, otherwise a hash of the
+    event's own fields (the local_webhooks plugin sends no id), so a replay is stored once.
+    The payload is kept without the plugin's token.
+    """
+
+    __tablename__ = "webhook_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dedupe_key: Mapped[str] = mapped_column(String(128), unique=True)
+    eventname: Mapped[str] = mapped_column(String(255))
+    course_id: Mapped[int | None] = mapped_column(Integer)  # Moodle course id
+    payload: Mapped[dict] = mapped_column(JSON)
+    received_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)  # pending | done | ignored | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    processed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    error: Mapped[str] = mapped_column(String(2000), default="")
+
+
 class ClassLesson(Base):
     """A lesson of a school's own class timetable (for the conflict check): class, weekday, period."""
 

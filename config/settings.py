@@ -173,12 +173,32 @@ class SyncSettings:
 
 
 @dataclass(frozen=True)
+class WebhookSettings:
+    """The receiver of Moodle events (``POST /webhooks/moodle``)."""
+
+    # Tokens the local_webhooks plugin sends in the body; several are valid while one is rotated.
+    tokens: tuple[Secret, ...] = ()
+    # Standard Webhooks signing secrets ("whsec_..."), for deployments that sign requests.
+    signing_secrets: tuple[Secret, ...] = ()
+    tolerance_seconds: int = 300
+    max_body_bytes: int = 65536
+
+    def __post_init__(self) -> None:
+        for i, secret in enumerate(self.signing_secrets):
+            if not secret.reveal().startswith("whsec_"):
+                raise SettingsError(f"webhooks.signing_secrets[{i}]: must start with whsec_")
+        if self.tolerance_seconds < 1 or self.max_body_bytes < 1024:
+            raise SettingsError("webhooks: tolerance_seconds must be 1 or more, max_body_bytes 1024 or more")
+
+
+@dataclass(frozen=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     moodle: MoodleSettings = field(default_factory=MoodleSettings)
     district: DistrictSettings = field(default_factory=DistrictSettings)
     web: WebSettings = field(default_factory=WebSettings)
     sync: SyncSettings = field(default_factory=SyncSettings)
+    webhooks: WebhookSettings = field(default_factory=WebhookSettings)
 
     def __post_init__(self) -> None:
         if "://" not in self.database_url:

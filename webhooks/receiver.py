@@ -1,0 +1,57 @@
+"""``POST /webhooks/moodle``: verify, store once, answer at once. Processing happens later.
+
+Order matters: the size is checked before the body is read, the sender is verified before the
+content is trusted, and nothing is stored for a request that fails any check. Webhooks only
+hint that something changed; the worker re-reads the truth from Moodle.
+"""
+
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, jsonify, request
+
+from bridge.web import db_session, runtime
+from webhooks.inbox import event_key, store
+from webhooks.verify import VerificationError, token_matches, verify_signed
+
+bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
+
+
+def _error(status: int, message: str):
+    return jsonify(error=message), status
+
+
+@bp.post("/moodle")
+def moodle():
+    cfg = runtime().settings.webhooks
+    limit = cfg.max_body_bytes
+    if request.content_length is not None and request.content_length > limit:
+        return _error(413, f"body over {limit} bytes")
+    body = request.stream.read(limit + 1)
+    if len(body) > limit:
+        return _error(413, f"body over {limit} bytes")
+
+    signed_key = None
+    if "webhook-signature" in request.headers:
+        if not cfg.signing_secrets:
+            return _error(401, "signed requests are not configured")
+        try:
+            signed_key = verify_signed(request.headers, body, cfg.signing_secrets, tolerance=cfg.tolerance_seconds)
+        except VerificationError as exc:
+            return _error(401, str(exc))
+
+    try:
+        event = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return _error(400, "body is not JSON")
+    if not isinstance(event, dict):
+        return _error(400, "body is not a JSON object")
+    if signed_key is None and not token_matches(event.get("token"), cfg.tokens):
+        return _error(401, "bad or missing token")
+    if not isinstance(event.get("eventname"), str) or not event["eventname"].startswith("\\"):
+        return _error(400, "eventname missing or not a Moodle event class")
+
+    key = f"msg:{signed_key}" if signed_key else event_key(event)
+    stored = store(db_session(), event, key)
+    return jsonify(status="accepted" if stored else "duplicate"), 202 if stored else 200
