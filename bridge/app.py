@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+import secrets
+
 from flask import Flask, g, jsonify
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
@@ -15,8 +18,25 @@ def create_app(runtime: Runtime | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = 16 * 1024 * 1024
     app.extensions["netcourses"] = rt
     secret = rt.settings.web.secret_key.reveal()
-    if secret:
-        app.config["SECRET_KEY"] = secret
+    if not secret:
+        # Sessions then last as long as this process: fine for `serve` and tests, not for production
+        # (several workers must share one key): set web.secret_key there.
+        logging.getLogger(__name__).warning("web.secret_key is not set: using a key for this process only")
+        secret = secrets.token_urlsafe(32)
+    app.config.update(
+        SECRET_KEY=secret,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=rt.settings.web.public_url.startswith("https://"),
+    )
+
+    @app.after_request
+    def _security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("Content-Security-Policy", "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:")
+        return response
 
     @app.teardown_appcontext
     def _close_session(exc: BaseException | None) -> None:
@@ -33,8 +53,10 @@ def create_app(runtime: Runtime | None = None) -> Flask:
     from bridge.web.health import bp as health_bp
     from bridge.web.registry_api import bp as registry_bp
 
+    from bridge.web.auth import bp as auth_bp
     from webhooks.receiver import bp as webhooks_bp
 
+    app.register_blueprint(auth_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(registry_bp)
     app.register_blueprint(webhooks_bp)

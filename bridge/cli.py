@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from bridge import db
+from bridge.models import AccountRole
 from bridge.runtime import Runtime
 from config import SettingsError
 
@@ -65,6 +66,52 @@ def serve(rt: Runtime, host: str | None, port: int | None) -> None:
 
     app = create_app(rt)
     app.run(host=host or rt.settings.web.host, port=port or rt.settings.web.port)
+
+
+@main.group()
+def user() -> None:
+    """Accounts of the console and the API."""
+
+
+@user.command("add")
+@click.argument("login")
+@click.option("--role", type=click.Choice([r.value for r in AccountRole]), default="admin", show_default=True)
+@click.option("--name", "display_name", default="", help="Name shown in the console.")
+@click.option("--school", help="External id of the school (coordinators).")
+@click.option("--teacher", help="External id of the teacher (teacher accounts).")
+@click.password_option(help="Prompted for when not given (at least 10 characters).")
+@pass_runtime
+def user_add(rt: Runtime, login: str, role: str, display_name: str, school: str | None, teacher: str | None,
+             password: str) -> None:
+    """Create an account (the first one: the network administrator)."""
+    from bridge.accounts import AccountError, create_account
+
+    db.upgrade(rt.engine)
+    try:
+        with db.session_scope(rt.sessions) as session:
+            create_account(session, login, password, AccountRole(role), display_name=display_name,
+                           school=school, teacher=teacher)
+    except AccountError as exc:
+        raise CliError(str(exc)) from None
+    click.echo(f"account {login} ({role}) created")
+
+
+@user.command("token")
+@click.argument("login")
+@click.option("--name", default="", help="What the token is for.")
+@pass_runtime
+def user_token(rt: Runtime, login: str, name: str) -> None:
+    """Issue an API token for an account (printed once; only its hash is kept)."""
+    from sqlalchemy import select
+
+    from bridge.accounts import issue_token
+    from bridge.models import Account
+
+    with db.session_scope(rt.sessions) as session:
+        account = session.scalar(select(Account).where(Account.login == login))
+        if account is None:
+            raise CliError(f"no account {login!r}")
+        click.echo(issue_token(session, account, name))
 
 
 def _register() -> None:

@@ -1,7 +1,8 @@
 """A JSON read API of the registry (``/api/v1``), paginated, keyed by external ids.
 
-Until accounts arrive the app binds to localhost only; student-level reads will then be
-restricted by role and written to the audit log.
+Schools and courses are public facts of the network (every role). Names of teachers are not
+shown to viewers (aggregates only); students are minors: a coordinator sees their own school's,
+a teacher their own courses' students, and every such read goes to the audit log.
 """
 
 from __future__ import annotations
@@ -12,8 +13,10 @@ from flask import Blueprint, abort, jsonify, request
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
-from bridge.models import Enrolment, NetworkCourse, School, Student, Teacher
+from bridge.accounts import audit
+from bridge.models import AccountRole, CourseTeacher, Enrolment, NetworkCourse, School, Student, Teacher
 from bridge.web import db_session
+from bridge.web.auth import current_account, require
 
 bp = Blueprint("registry_api", __name__, url_prefix="/api/v1")
 
@@ -74,12 +77,17 @@ def dump_course(c: NetworkCourse) -> dict[str, Any]:
     }
 
 
+ADMIN, COORDINATOR, TEACHER = AccountRole.ADMIN, AccountRole.COORDINATOR, AccountRole.TEACHER
+
+
 @bp.get("/schools")
+@require()
 def schools():
     return _page(select(School).order_by(School.external_id), dump_school)
 
 
 @bp.get("/schools/<external_id>")
+@require()
 def school(external_id: str):
     s = db_session().scalar(select(School).where(School.external_id == external_id))
     if s is None:
@@ -88,16 +96,27 @@ def school(external_id: str):
 
 
 @bp.get("/teachers")
+@require(ADMIN, COORDINATOR, TEACHER)
 def teachers():
     q = select(Teacher).options(selectinload(Teacher.school)).order_by(Teacher.external_id)
     return _page(q, dump_teacher)
 
 
 @bp.get("/students")
+@require(ADMIN, COORDINATOR, TEACHER)
 def students():
+    account = current_account()
     q = select(Student).options(selectinload(Student.school)).order_by(Student.external_id)
+    if account.role == COORDINATOR:
+        q = q.where(Student.school_id == account.school_id)
+    elif account.role == TEACHER:
+        own = (select(Enrolment.student_id).join(CourseTeacher, CourseTeacher.course_id == Enrolment.course_id)
+               .where(CourseTeacher.teacher_id == account.teacher_id))
+        q = q.where(Student.id.in_(own))
     if school_id := request.args.get("school"):
         q = q.join(Student.school).where(School.external_id == school_id)
+    audit(db_session(), account, "read students", request.full_path)
+    db_session().commit()
     return _page(q, dump_student)
 
 
@@ -111,11 +130,13 @@ def _course_query() -> Select:
 
 
 @bp.get("/courses")
+@require()
 def courses():
     return _page(_course_query().order_by(NetworkCourse.code), dump_course)
 
 
 @bp.get("/courses/<code>")
+@require()
 def course(code: str):
     session = db_session()
     c = session.scalar(_course_query().where(NetworkCourse.code == code))

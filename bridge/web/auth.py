@@ -1,0 +1,117 @@
+"""Who is asking: session login for the console, Bearer tokens for scripts; roles; CSRF.
+
+Every view states the roles it admits with :func:`require`; a view that shows student-level data
+also narrows it to what the role may see (a coordinator: their school; a teacher: their courses)
+and writes an audit entry.
+"""
+
+from __future__ import annotations
+
+import functools
+import hmac
+import secrets
+from collections.abc import Callable
+
+from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
+
+from bridge.accounts import account_for_token, authenticate
+from bridge.models import Account, AccountRole
+from bridge.web import db_session
+
+bp = Blueprint("auth", __name__)
+
+ALL_ROLES = tuple(AccountRole)
+
+
+def current_account() -> Account | None:
+    return g.get("account")
+
+
+def _load_account() -> None:
+    g.account = None
+    g.via_token = False
+    header = request.headers.get("Authorization", "")
+    if header.startswith("Bearer "):
+        g.account = account_for_token(db_session(), header.removeprefix("Bearer ").strip())
+        g.via_token = g.account is not None
+        return
+    account_id = session.get("account_id")
+    if account_id is not None:
+        account = db_session().get(Account, account_id)
+        g.account = account if account is not None and account.active else None
+
+
+def csrf_token() -> str:
+    if "csrf" not in session:
+        session["csrf"] = secrets.token_urlsafe(32)
+    return session["csrf"]
+
+
+def _check_csrf() -> None:
+    """Forms posted with a session cookie must carry the session's CSRF token. Token-authenticated
+    API calls carry no cookie, and webhooks authenticate themselves."""
+    if request.method in ("GET", "HEAD", "OPTIONS") or g.via_token or request.blueprint == "webhooks":
+        return
+    if g.account is None and request.endpoint != "auth.login":
+        return  # unauthenticated: the view itself answers 401/redirect
+    sent = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token", "")
+    if not sent or not hmac.compare_digest(sent, session.get("csrf", "")):
+        abort(400, "CSRF token missing or wrong")
+
+
+@bp.before_app_request
+def _before() -> None:
+    _load_account()
+    _check_csrf()
+
+
+@bp.app_context_processor
+def _template_globals() -> dict:
+    return {"csrf_token": csrf_token, "account": current_account()}
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def require(*roles: AccountRole) -> Callable:
+    """Admit only signed-in accounts with one of ``roles`` (all roles when none are given)."""
+    admitted = roles or ALL_ROLES
+
+    def decorate(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def wrapped(*args, **kwargs):
+            account = current_account()
+            if account is None:
+                if wants_json():
+                    abort(401, "sign in or send a Bearer token")
+                return redirect(url_for("auth.login", next=request.full_path))
+            if account.role not in admitted:
+                abort(403, "your role may not see this")
+            return view(*args, **kwargs)
+
+        wrapped.roles = admitted  # type: ignore[attr-defined]
+        return wrapped
+
+    return decorate
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    error = None
+    if request.method == "POST":
+        account = authenticate(db_session(), request.form.get("login", ""), request.form.get("password", ""))
+        if account is not None:
+            session.clear()
+            session["account_id"] = account.id
+            csrf_token()
+            target = request.args.get("next", "")
+            return redirect(target if target.startswith("/") and not target.startswith("//") else "/")
+        error = "Неверный логин или пароль"
+    return render_template("login.html", error=error), 401 if error else 200
+
+
+@bp.post("/logout")
+def logout():
+    session.clear()
+    return redirect(url_for("auth.login"))
