@@ -85,67 +85,70 @@ def _record_plan(rt: Runtime, run_id: int, plan: Plan) -> None:
 
 def run_sync(rt: Runtime, *, mode: str = "delta", dry_run: bool = False, force: bool = False,
              client=None, lock_wait: float = 0.0, show_progress: bool = True) -> SyncReport:
-    """Run the sync once. Raises LockBusy if another run holds the lock (after ``lock_wait``)."""
+    """Run the sync once. Raises LockBusy if another run holds the lock (after ``lock_wait``).
+
+    A delta dry run needs no Moodle: the plan comes from the registry and the links alone."""
     settings = rt.settings
+    needs_moodle = not dry_run or mode == "full"
+    if client is None and needs_moodle and not (settings.moodle.url and settings.moodle.token):
+        raise MoodleNotConfigured(
+            "Moodle is not configured: set NETCOURSES_MOODLE_URL and NETCOURSES_MOODLE_TOKEN "
+            "(a delta dry run works without them)")
+    if dry_run:
+        return _execute(rt, mode, dry_run, force, client if needs_moodle else None, show_progress)
+    with job_lock(rt.sessions, LOCK_NAME, wait=lock_wait):
+        return _execute(rt, mode, dry_run, force, client, show_progress)
+
+
+def _execute(rt: Runtime, mode: str, dry_run: bool, force: bool, client, show_progress: bool) -> SyncReport:
+    settings = rt.settings
+    gateway = None
     if client is None and (not dry_run or mode == "full"):
-        if not (settings.moodle.url and settings.moodle.token):
-            raise MoodleNotConfigured(
-                "Moodle is not configured: set NETCOURSES_MOODLE_URL and NETCOURSES_MOODLE_TOKEN "
-                "(a delta dry run works without them)")
         from moodle_client import MoodleClient
 
         client = MoodleClient.from_settings(settings.moodle)
-    gateway = None
     if client is not None:
         from bridge.sync.gateway import Gateway
 
         gateway = Gateway(client, settings)
     calls_before = gateway.calls() if gateway else (0, 0)
+    with rt.sessions() as session:
+        run = SyncRun(mode=mode, dry_run=dry_run, started_at=dt.datetime.now(dt.UTC))
+        session.add(run)
+        session.commit()
+        report = SyncReport(run_id=run.id, mode=mode, dry_run=dry_run, status="ok")
+        try:
+            desired = compute_desired(session, settings)
+            rules = removal_rules(settings.sync.withdrawn)
+            if mode == "full":
+                assert gateway is not None
+                plan = plan_full(session, desired, gateway.read_actual(session, desired), rules)
+            else:
+                plan = plan_delta(session, desired, rules)
+            report.planned = plan.by_kind()
+            report.drift = [c.describe() for c in plan.drift]
+            report.changes = [c.describe() for c in plan.changes]
+            _record_plan(rt, run.id, plan)
+            check_guard(plan, desired.count(), ratio=settings.sync.guard_ratio,
+                        minimum=settings.sync.guard_min, force=force)
+            if not dry_run and plan.changes:
+                from bridge.sync.apply import Applier
 
-    def _run() -> SyncReport:
-        started = dt.datetime.now(dt.UTC)
-        with rt.sessions() as session:
-            run = SyncRun(mode=mode, dry_run=dry_run, started_at=started)
-            session.add(run)
-            session.commit()
-            report = SyncReport(run_id=run.id, mode=mode, dry_run=dry_run, status="ok")
-            try:
-                desired = compute_desired(session, settings)
-                rules = removal_rules(settings.sync.withdrawn)
-                if mode == "full":
-                    assert gateway is not None
-                    plan = plan_full(session, desired, gateway.read_actual(session, desired), rules)
-                else:
-                    plan = plan_delta(session, desired, rules)
-                report.planned = plan.by_kind()
-                report.drift = [c.describe() for c in plan.drift]
-                report.changes = [c.describe() for c in plan.changes]
-                _record_plan(rt, run.id, plan)
-                check_guard(plan, desired.count(), ratio=settings.sync.guard_ratio,
-                            minimum=settings.sync.guard_min, force=force)
-                if not dry_run and plan.changes:
-                    from bridge.sync.apply import Applier
-
-                    assert gateway is not None
-                    outcome = Applier(session, gateway, run.id, show_progress=show_progress).apply(plan)
-                    report.applied = outcome.applied
-                    report.errors = outcome.errors
-                    if outcome.errors:
-                        report.status = "failed"
-            except PlanRefused as exc:
-                report.status, report.message = "refused", str(exc)
-            except Exception as exc:  # the run is recorded as failed, then the error goes on up
-                session.rollback()
-                report.status, report.message = "failed", f"{type(exc).__name__}: {exc}"
-                _finish(session, run, report, gateway, calls_before)
-                raise
+                assert gateway is not None
+                outcome = Applier(session, gateway, run.id, show_progress=show_progress).apply(plan)
+                report.applied = outcome.applied
+                report.errors = outcome.errors
+                if outcome.errors:
+                    report.status = "failed"
+        except PlanRefused as exc:
+            report.status, report.message = "refused", str(exc)
+        except Exception as exc:  # the run is recorded as failed, then the error goes on up
+            session.rollback()
+            report.status, report.message = "failed", f"{type(exc).__name__}: {exc}"
             _finish(session, run, report, gateway, calls_before)
-            return report
-
-    if dry_run:
-        return _run()
-    with job_lock(rt.sessions, LOCK_NAME, wait=lock_wait):
-        return _run()
+            raise
+        _finish(session, run, report, gateway, calls_before)
+        return report
 
 
 def _finish(session, run: SyncRun, report: SyncReport, gateway, calls_before: tuple[int, int]) -> None:

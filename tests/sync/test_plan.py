@@ -60,3 +60,30 @@ def test_guard_refuses_more_unless_forced():
 def test_empty_registry_never_empties_moodle_even_forced():
     with pytest.raises(PlanRefused, match="registry is empty"):
         check_guard(_plan(5, 1000), 0, ratio=0.1, minimum=20, force=True)
+
+
+def test_dry_run_needs_no_moodle_and_records_the_plan(runner, session, district):
+    import json
+
+    from sqlalchemy import select
+
+    from bridge.models import SyncChange, SyncRun
+
+    result = runner.invoke(["sync", "--dry-run", "--json"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output)
+    assert summary["status"] == "ok" and summary["dry_run"] is True
+    assert summary["planned"]["course"] == {"create": 2}
+    assert summary["planned"]["user"] == {"create": 8}
+    assert summary["read_calls"] == 0 and summary["write_calls"] == 0
+    run = session.scalars(select(SyncRun)).one()
+    assert run.dry_run and run.status == "ok" and run.planned == sum(
+        sum(v.values()) for v in summary["planned"].values())
+    assert session.query(SyncChange).filter_by(run_id=run.id, outcome="planned").count() == run.planned
+
+
+def test_apply_without_moodle_configured_fails_in_one_line(runner, district):
+    result = runner.invoke(["sync"])
+    assert result.exit_code == 1
+    assert result.output.strip() == ("Error: Moodle is not configured: set NETCOURSES_MOODLE_URL and "
+                                     "NETCOURSES_MOODLE_TOKEN (a delta dry run works without them)")
