@@ -69,6 +69,25 @@ def serve(rt: Runtime, host: str | None, port: int | None) -> None:
 
 
 @main.group()
+def report() -> None:
+    """Reports of the registry."""
+
+
+@report.command("stats")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_runtime
+def report_stats(rt: Runtime, as_json: bool) -> None:
+    """Network statistics: schools by role, courses by subject area, teachers, students by grade."""
+    import json
+
+    from bridge.stats import network_stats
+
+    with rt.sessions() as session:
+        stats = network_stats(session, rt.settings)
+    click.echo(json.dumps(stats.as_json(), ensure_ascii=False, indent=2) if as_json else stats.describe())
+
+
+@main.group()
 def user() -> None:
     """Accounts of the console and the API."""
 

@@ -80,6 +80,15 @@ def dump_course(c: NetworkCourse) -> dict[str, Any]:
 ADMIN, COORDINATOR, TEACHER = AccountRole.ADMIN, AccountRole.COORDINATOR, AccountRole.TEACHER
 
 
+@bp.get("/stats")
+@require()
+def stats():
+    from bridge.stats import network_stats
+    from bridge.web import runtime
+
+    return jsonify(network_stats(db_session(), runtime().settings).as_json())
+
+
 @bp.get("/schools")
 @require()
 def schools():

@@ -14,6 +14,7 @@ ROLES = ("admin", "coordinator", "teacher", "viewer")
 
 # endpoint -> roles admitted (everyone else: 403; nobody signed in: 401)
 ACCESS = {
+    "/api/v1/stats": ROLES,
     "/api/v1/schools": ROLES,
     "/api/v1/schools/SCH14": ROLES,
     "/api/v1/courses": ROLES,
