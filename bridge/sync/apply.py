@@ -70,6 +70,10 @@ class Applier:
             if changes:
                 self._apply_kind(kind, changes)
                 self.session.commit()
+                if self.gateway.fatal is not None:
+                    # Not about one item (site down, token revoked, outcome unknown): stop here.
+                    # What was confirmed is linked; the next run re-reads and goes on.
+                    raise self.gateway.fatal
             if progress is not None:
                 progress.update(len(changes))
         if progress is not None:
@@ -78,6 +82,8 @@ class Applier:
                                                       SyncChange.outcome == "planned").values(outcome="applied"))
         self.session.commit()
         self.outcome.applied = {k: dict(v) for k, v in self.outcome.applied.items()}
+        self.outcome.errors += [{"kind": "cohort_member", "key": "-", "action": "create", "reason": w}
+                                for w in self.gateway.warnings]
         return self.outcome
 
     # -- one kind ---------------------------------------------------------------------------

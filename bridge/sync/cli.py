@@ -29,6 +29,12 @@ def sync(rt: Runtime, dry_run: bool, full: bool, force: bool, as_json: bool, ver
         report = run_sync(rt, mode="full" if full else "delta", dry_run=dry_run, force=force, lock_wait=wait)
     except (MoodleNotConfigured, LockBusy) as exc:
         raise CliError(str(exc)) from None
+    except Exception as exc:
+        from moodle_client.errors import MoodleError
+
+        if not isinstance(exc, MoodleError):
+            raise
+        raise CliError(f"the run stopped, Moodle answered: {exc} (what was done is kept; run again)") from None
     click.echo(json.dumps(report.as_json(), ensure_ascii=False, indent=2) if as_json else report.describe(verbose=verbose))
     if not report.ok:
         raise SystemExit(1)
