@@ -104,3 +104,39 @@ def test_user_add_cli(runner, session):
     assert short.exit_code == 1 and "at least 10 characters" in short.output
     coordinator = runner.invoke(["user", "add", "c1", "--role", "coordinator", "--password", "long enough pw"])
     assert coordinator.exit_code == 1 and "needs --school" in coordinator.output
+
+
+PAGES = {"/": ROLES, "/sync": ("admin",)}
+
+
+def _login(client, role):
+    page = client.get("/login")
+    client.post("/login", data={"login": role, "password": PASSWORD, "csrf_token": _csrf(page.text)})
+
+
+@pytest.mark.parametrize("path", sorted(PAGES))
+@pytest.mark.parametrize("role", ROLES)
+def test_page_access_table(client, accounts, path, role):
+    _login(client, role)
+    response = client.get(path)
+    assert response.status_code == (200 if role in PAGES[path] else 403)
+
+
+@pytest.mark.parametrize("path", sorted(PAGES))
+def test_pages_send_strangers_to_login(client, accounts, path):
+    response = client.get(path)
+    assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+
+
+def test_dashboard_shows_network_figures(client, accounts):
+    _login(client, "viewer")
+    html = client.get("/").text
+    assert "Обучающихся в сети: <strong>6</strong>" in html and "<svg" in html
+    assert "Последние синхронизации" not in html  # runs are the administrator's
+
+
+def test_sync_page_preview_is_a_dry_run(client, accounts):
+    _login(client, "admin")
+    page = client.get("/sync")
+    html = client.post("/sync", data={"action": "preview", "csrf_token": _csrf(page.text)}).text
+    assert "План (ничего не изменено)" in html and "course" in html and "create: 2" in html

@@ -1,0 +1,60 @@
+"""The console (Russian UI): dashboard and sync pages for the network administrator and others."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+from sqlalchemy import select
+
+from bridge.models import AccountRole, SyncChange, SyncRun
+from bridge.stats import network_stats
+from bridge.web import db_session, runtime
+from bridge.web.auth import current_account, require
+from bridge.web.charts import bar_chart
+
+bp = Blueprint("console", __name__)
+
+ROLE_NAMES = {"base": "Базовая школа", "resource_centre": "Ресурсные центры", "participant": "Школы-участники"}
+RUN_STATUS = {"ok": "успешно", "failed": "с ошибками", "refused": "отклонён", "running": "выполняется"}
+
+
+@bp.get("/")
+@require()
+def dashboard():
+    session = db_session()
+    stats = network_stats(session, runtime().settings)
+    runs, problems = [], []
+    if current_account().role == AccountRole.ADMIN:
+        runs = session.scalars(select(SyncRun).order_by(SyncRun.id.desc()).limit(10)).all()
+        if runs:
+            problems = session.scalars(select(SyncChange).where(
+                SyncChange.run_id == runs[0].id, SyncChange.outcome.in_(("failed", "skipped")))
+                .order_by(SyncChange.id).limit(50)).all()
+    charts = {
+        "roles": bar_chart({ROLE_NAMES.get(k, k): v for k, v in stats.schools_by_role.items()}),
+        "areas": bar_chart(stats.courses_by_subject_area),
+        "grades": bar_chart({f"{g} класс": n for g, n in stats.students_by_grade.items()}),
+    }
+    return render_template("console/dashboard.html", stats=stats, charts=charts, runs=runs, problems=problems,
+                           run_status=RUN_STATUS)
+
+
+@bp.route("/sync", methods=["GET", "POST"])
+@require(AccountRole.ADMIN)
+def sync_page():
+    """Preview the plan (a dry run) and apply it; the history of runs below."""
+    from bridge.sync.run import MoodleNotConfigured, run_sync
+    from sync_jobs.lock import LockBusy
+
+    report, error = None, None
+    if request.method == "POST":
+        action = request.form.get("action")
+        try:
+            report = run_sync(runtime(), mode="full" if request.form.get("full") else "delta",
+                              dry_run=action != "apply", force=bool(request.form.get("force")),
+                              show_progress=False)
+        except (MoodleNotConfigured, LockBusy) as exc:
+            error = str(exc)
+        except Exception as exc:  # noqa: BLE001 - shown to the administrator, recorded in the run
+            error = f"Синхронизация остановлена: {exc}"
+    runs = db_session().scalars(select(SyncRun).order_by(SyncRun.id.desc()).limit(20)).all()
+    return render_template("console/sync.html", report=report, error=error, runs=runs, run_status=RUN_STATUS)
