@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from markupsafe import Markup, escape
 
 
-def bar_chart(values: Mapping[str, int], *, width: int = 420, bar: int = 22, label_width: int = 190) -> Markup:
+def bar_chart(values: Mapping[str, int], *, width: int = 460, bar: int = 22, label_width: int = 215) -> Markup:
     """Horizontal bars, one per label, with the value at the end of each bar."""
     if not values:
         return Markup("<p>Нет данных</p>")

@@ -8,7 +8,8 @@ from sqlalchemy import select
 
 from bridge.accounts import revoke_token
 from bridge.models import AuditEntry
-from tests.web.conftest import PASSWORD, bearer
+from tests.conftest import PASSWORD
+from tests.web.conftest import bearer
 
 ROLES = ("admin", "coordinator", "teacher", "viewer")
 
