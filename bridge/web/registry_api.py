@@ -21,6 +21,7 @@ from bridge.web.auth import current_account, require
 bp = Blueprint("registry_api", __name__, url_prefix="/api/v1")
 
 MAX_PER_PAGE = 500
+MAX_PAGE = 100_000  # beyond any registry; keeps the offset inside a database integer
 
 
 def _page(query: Select, dump) -> Any:
@@ -30,8 +31,8 @@ def _page(query: Select, dump) -> Any:
         per_page = int(request.args.get("per_page", 100))
     except ValueError:
         abort(400, "page and per_page must be whole numbers")
-    if page < 1 or not 1 <= per_page <= MAX_PER_PAGE:
-        abort(400, f"page must be 1 or more and per_page between 1 and {MAX_PER_PAGE}")
+    if not 1 <= page <= MAX_PAGE or not 1 <= per_page <= MAX_PER_PAGE:
+        abort(400, f"page must be between 1 and {MAX_PAGE} and per_page between 1 and {MAX_PER_PAGE}")
     session = db_session()
     total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     rows = session.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()
@@ -95,12 +96,12 @@ def schools():
     return _page(select(School).order_by(School.external_id), dump_school)
 
 
-@bp.get("/schools/<external_id>")
+@bp.get("/schools/<key>")
 @require()
-def school(external_id: str):
-    s = db_session().scalar(select(School).where(School.external_id == external_id))
+def school(key: str):
+    s = db_session().scalar(select(School).where(School.external_id == key))
     if s is None:
-        abort(404, f"no school {external_id!r}")
+        abort(404, f"no school {key!r}")
     return jsonify(dump_school(s))
 
 
@@ -144,13 +145,13 @@ def courses():
     return _page(_course_query().order_by(NetworkCourse.code), dump_course)
 
 
-@bp.get("/courses/<code>")
+@bp.get("/courses/<key>")
 @require()
-def course(code: str):
+def course(key: str):
     session = db_session()
-    c = session.scalar(_course_query().where(NetworkCourse.code == code))
+    c = session.scalar(_course_query().where(NetworkCourse.code == key))
     if c is None:
-        abort(404, f"no network course {code!r}")
+        abort(404, f"no network course {key!r}")
     by_school = session.execute(
         select(School.external_id, Enrolment.status, func.count())
         .join(Student, Student.school_id == School.id)

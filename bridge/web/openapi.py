@@ -1,0 +1,99 @@
+"""The OpenAPI 3.1 document of ``/api/v1``, served at ``/api/openapi.json``.
+
+Written out by hand next to the views it describes: small enough to read, and the fuzz test
+(schemathesis) plus a test that every API route appears here keep it honest.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, jsonify
+
+bp = Blueprint("openapi", __name__)
+
+_ERROR = {"type": "object", "required": ["error", "message"],
+          "properties": {"error": {"type": "string"}, "message": {"type": "string"}}}
+_PAGE_PARAMS = [
+    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100000, "default": 1}},
+    {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500, "default": 100}},
+]
+_SCHOOL = {"type": "object", "required": ["id", "name", "role"], "properties": {
+    "id": {"type": "string"}, "name": {"type": "string"}, "short_name": {"type": "string"},
+    "role": {"enum": ["base", "resource_centre", "participant"]}, "municipality": {"type": "string"},
+    "timezone": {"type": "string"}, "week_days": {"enum": [5, 6]}, "student_count": {"type": "integer"}}}
+_TEACHER = {"type": "object", "properties": {"id": {"type": "string"}, "name": {"type": "string"},
+                                             "school": {"type": "string"}}}
+_STUDENT = {"type": "object", "properties": {"id": {"type": "string"}, "name": {"type": "string"},
+                                             "school": {"type": "string"}, "class": {"type": "string"}}}
+_COURSE = {"type": "object", "required": ["code", "title"], "properties": {
+    "code": {"type": "string"}, "title": {"type": "string"}, "subject": {"type": "string"},
+    "subject_area": {"type": "string"}, "grades": {"type": "array", "items": {"type": "integer"}},
+    "hours_per_week": {"type": "integer"}, "provider_school": {"type": "string"},
+    "academic_year": {"type": "string"}, "teachers": {"type": "array", "items": {"type": "string"}},
+    "slots": {"type": "array", "items": {"type": "object"}},
+    "enrolments_by_home_school": {"type": "array", "items": {"type": "object"}}}}
+_STATS = {"type": "object", "properties": {
+    "schools_by_role": {"type": "object"}, "courses": {"type": "integer"},
+    "courses_by_subject_area": {"type": "object"}, "teachers": {"type": "integer"},
+    "students": {"type": "integer"}, "students_by_grade": {"type": "object"},
+    "students_by_school": {"type": "object"}, "district_students": {"type": "integer"},
+    "share_percent": {"type": "number"}}}
+
+
+def _page_of(ref: str) -> dict[str, Any]:
+    return {"type": "object", "required": ["items", "page", "per_page", "total"], "properties": {
+        "items": {"type": "array", "items": {"$ref": f"#/components/schemas/{ref}"}},
+        "page": {"type": "integer"}, "per_page": {"type": "integer"}, "total": {"type": "integer"}}}
+
+
+def _op(summary: str, schema: dict[str, Any], *, params: list | None = None, not_found: bool = False,
+        roles: str = "every role") -> dict[str, Any]:
+    responses: dict[str, Any] = {
+        "200": {"description": "OK", "content": {"application/json": {"schema": schema}}},
+        "400": {"description": "Bad parameters", "content": {"application/json": {"schema": _ERROR}}},
+        "401": {"description": "Not signed in", "content": {"application/json": {"schema": _ERROR}}},
+        "403": {"description": "Role may not see this", "content": {"application/json": {"schema": _ERROR}}},
+    }
+    if not_found:
+        responses["404"] = {"description": "Not found", "content": {"application/json": {"schema": _ERROR}}}
+    return {"get": {"summary": summary, "description": f"Allowed: {roles}.", "parameters": params or [],
+                    "responses": responses}}
+
+
+def document() -> dict[str, Any]:
+    path_param = [{"name": "key", "in": "path", "required": True, "schema": {"type": "string"}}]
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "netcourses API", "version": "1",
+                 "description": "The registry of network courses. Send `Authorization: Bearer <token>` "
+                                "(`netcourses user token LOGIN`)."},
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": {"School": _SCHOOL, "Teacher": _TEACHER, "Student": _STUDENT, "Course": _COURSE,
+                        "Stats": _STATS, "Error": _ERROR},
+        },
+        "security": [{"bearer": []}],
+        "paths": {
+            "/api/v1/stats": _op("Network statistics (aggregates)", {"$ref": "#/components/schemas/Stats"}),
+            "/api/v1/schools": _op("Schools", _page_of("School"), params=_PAGE_PARAMS),
+            "/api/v1/schools/{key}": _op("One school", {"$ref": "#/components/schemas/School"},
+                                         params=path_param, not_found=True),
+            "/api/v1/teachers": _op("Teachers", _page_of("Teacher"), params=_PAGE_PARAMS,
+                                    roles="admin, coordinator, teacher"),
+            "/api/v1/students": _op("Students (narrowed to the caller's school or courses; audited)",
+                                    _page_of("Student"),
+                                    params=_PAGE_PARAMS + [{"name": "school", "in": "query",
+                                                            "schema": {"type": "string"}}],
+                                    roles="admin, coordinator (own school), teacher (own courses)"),
+            "/api/v1/courses": _op("Network courses", _page_of("Course"), params=_PAGE_PARAMS),
+            "/api/v1/courses/{key}": _op("One network course with enrolments by home school",
+                                         {"$ref": "#/components/schemas/Course"}, params=path_param,
+                                         not_found=True),
+        },
+    }
+
+
+@bp.get("/api/openapi.json")
+def openapi():
+    return jsonify(document())
