@@ -40,7 +40,7 @@ def test_anonymous_is_401(client, accounts, path):
 
 def test_every_api_view_states_its_roles(app):
     for rule in app.url_map.iter_rules():
-        if rule.rule.startswith("/api/"):
+        if rule.rule.startswith("/api/v1/"):
             assert hasattr(app.view_functions[rule.endpoint], "roles"), rule.rule
 
 
