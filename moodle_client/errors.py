@@ -37,7 +37,9 @@ class MoodleError(Exception):
     def __str__(self) -> str:
         where = f"{self.wsfunction}: " if self.wsfunction else ""
         code = f" [{self.errorcode}]" if self.errorcode and self.errorcode != self.message else ""
-        return f"{where}{self.message}{code}"
+        # Sites with debugging on say which value was wrong; a first line of it helps a report.
+        detail = f": {self.debuginfo.strip().splitlines()[0][:200]}" if self.debuginfo and self.debuginfo.strip() else ""
+        return f"{where}{self.message}{detail}{code}"
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({str(self)!r})"
