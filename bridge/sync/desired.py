@@ -6,7 +6,8 @@ when applying), so an item's fingerprint depends on registry facts alone and sta
 Moodle sites and runs.
 
 Kinds, in the order they must be applied (each depends only on kinds before it):
-category → course → user → cohort → cohort_member → group → group_member → enrolment.
+category → course → user → cohort → cohort_member → group → enrolment → group_member
+(Moodle admits only enrolled users to a group).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from bridge.models import (
 )
 from config.settings import Settings, SyncSettings
 
-KINDS = ("category", "course", "user", "cohort", "cohort_member", "group", "group_member", "enrolment")
+KINDS = ("category", "course", "user", "cohort", "cohort_member", "group", "enrolment", "group_member")
 MEMBERSHIPS = frozenset({"cohort_member", "group_member", "enrolment"})
 
 WEEKDAYS_RU = {1: "Пн", 2: "Вт", 3: "Ср", 4: "Чт", 5: "Пт", 6: "Сб", 7: "Вс"}

@@ -75,6 +75,8 @@ class SyncReport:
 
 
 def _record_plan(rt: Runtime, run_id: int, plan: Plan) -> None:
+    if not plan.changes:
+        return
     with rt.sessions() as session:
         session.execute(
             SyncChange.__table__.insert(),
