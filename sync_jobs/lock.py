@@ -1,6 +1,6 @@
 """A lease in the database, so two schedulers (or a manual run during a scheduled one) never run
 one job at once. Works the same on SQLite and PostgreSQL: the primary key decides who inserts
-first, and an expired lease (a crashed holder) can be taken over.
+first; an expired lease, or one whose holder process on this host is gone (killed), is taken over.
 """
 
 from __future__ import annotations
@@ -27,6 +27,20 @@ def holder_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
+def holder_is_dead(holder: str) -> bool:
+    """True when the holder was a process of this host that no longer exists (it was killed)."""
+    host, _, pid = holder.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(microsecond=0)
 
@@ -41,8 +55,12 @@ def try_acquire(sessions: sessionmaker[Session], name: str, holder: str, ttl: dt
             return session.get(JobLock, name)
         except IntegrityError:
             session.rollback()
+        stale = JobLock.expires_at < now
+        other = session.scalar(select(JobLock.holder).where(JobLock.name == name))
+        if other is not None and holder_is_dead(other):
+            stale = JobLock.holder == other
         taken = session.execute(
-            update(JobLock).where(JobLock.name == name, JobLock.expires_at < now)
+            update(JobLock).where(JobLock.name == name, stale)
             .values(holder=holder, acquired_at=now, expires_at=now + ttl))
         session.commit()
         if taken.rowcount == 1:

@@ -32,6 +32,10 @@ from moodle_client.users import NewUser, User, UserUpdate
 
 Result = dict[str, object]
 
+# core_cohort_add_cohort_members' warning for "record already exists": the member is there, as wanted
+# (a re-run after an interrupted one sends such members again).
+ALREADY_A_MEMBER = "3"
+
 # Above this many new courses one "all courses" read is cheaper than one read per course.
 ALL_COURSES_THRESHOLD = 10
 
@@ -119,6 +123,8 @@ class Gateway:
             results[key_of[id(failure.input)]] = failure.error
         for warning in batch.warnings:
             key = key_by_moodle_id.get(warning.itemid)
+            if warning.warningcode == ALREADY_A_MEMBER:
+                continue
             if key is not None:
                 results[key] = MoodleError(warning.message, errorcode=warning.warningcode)
             else:

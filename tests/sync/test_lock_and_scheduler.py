@@ -60,3 +60,26 @@ def test_scheduler_jobs_have_ids_single_instance_coalesce_and_grace(runtime):
         assert job.misfire_grace_time == runtime.settings.sync.misfire_grace_seconds
     assert jobs["sync-delta"].args[1] == "delta" and jobs["sync-full"].args[1] == "full"
     assert str(jobs["sync-full"].trigger.fields[5]) == "2" and str(jobs["sync-full"].trigger.fields[6]) == "30"
+
+
+def test_lease_of_a_killed_process_on_this_host_is_taken_over_at_once(runtime, session):
+    import socket
+    import subprocess
+    import sys
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    holder = f"{socket.gethostname()}:{dead.stdout.strip()}"
+    now = dt.datetime.now(dt.UTC)
+    session.add(JobLock(name="sync", holder=holder, acquired_at=now, expires_at=now + dt.timedelta(hours=1)))
+    session.commit()
+    assert job_locks.holder_is_dead(holder)
+    lease = job_locks.try_acquire(runtime.sessions, "sync", "alive:1", dt.timedelta(minutes=5))
+    assert lease is not None and lease.holder == "alive:1"
+
+
+def test_live_holder_on_another_host_is_respected(runtime, session):
+    now = dt.datetime.now(dt.UTC)
+    session.add(JobLock(name="sync", holder="other-host:1", acquired_at=now, expires_at=now + dt.timedelta(hours=1)))
+    session.commit()
+    assert not job_locks.holder_is_dead("other-host:1")
+    assert job_locks.try_acquire(runtime.sessions, "sync", "alive:1", dt.timedelta(minutes=5)) is None
