@@ -65,3 +65,8 @@ def serve(rt: Runtime, host: str | None, port: int | None) -> None:
 
     app = create_app(rt)
     app.run(host=host or rt.settings.web.host, port=port or rt.settings.web.port)
+
+
+from moodle_client.cli import moodle  # noqa: E402 - imports CliError/pass_runtime from this module
+
+main.add_command(moodle)

@@ -119,7 +119,6 @@ class FakeMoodle:
         self.site = Site(now, self.url, sitename)
         self.site.service = list(REGISTRY)
         self.maintenance = False
-        self.attendance_installed = True
         self.revoked: set[str] = set()
         self.faults: list[Fault] = []
         self.calls: list[CallRecord] = []
@@ -190,7 +189,7 @@ class FakeMoodle:
             if self.maintenance:
                 raise site_maintenance()
             definition = REGISTRY.get(function)
-            if definition is None or not self._installed(function):
+            if definition is None or not self.site.installed(function):
                 raise unknown_function(function)
             if function not in self.site.service:
                 raise access_exception(function)
@@ -207,8 +206,14 @@ class FakeMoodle:
         record.committed = True
         return result
 
-    def _installed(self, function: str) -> bool:
-        return self.attendance_installed or not function.startswith("mod_attendance_")
+    @property
+    def attendance_installed(self) -> bool:
+        return self.site.attendance_installed
+
+    @attendance_installed.setter
+    def attendance_installed(self, value: bool) -> None:
+        """Without the plugin, mod_attendance_* functions do not exist on the site."""
+        self.site.attendance_installed = value
 
     def _take_fault(self, function: str, number: int) -> Fault | None:
         for fault in self.faults:

@@ -44,6 +44,7 @@ class Site:
         self.themerev = now
         # Names of the functions in the token's external service, in the order site info lists them.
         self.service: list[str] = []
+        self.attendance_installed = True
         self.journal = j = Journal()
         self.categories: Table[CategoryRow] = Table(j, {"idnumber": lambda r: r.idnumber})
         self.courses: Table[CourseRow] = Table(
@@ -93,6 +94,9 @@ class Site:
         )
         for acronym, description, grade in DEFAULT_STATUSES:
             self.statuses.insert(StatusRow(0, acronym, description, grade))
+
+    def installed(self, function: str) -> bool:
+        return self.attendance_installed or not function.startswith("mod_attendance_")
 
     def new_context(self) -> int:
         context = self._next_context
