@@ -15,7 +15,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
 
 import requests
 from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError
@@ -75,7 +75,7 @@ class CallStats:
         return max(self.params, default=0)
 
     def reset(self) -> None:
-        self.__init__()  # type: ignore[misc]
+        self.__dict__.update(CallStats().__dict__)
 
 
 def _reached_server(exc: requests.RequestException) -> bool:
@@ -133,7 +133,7 @@ class ClientCore:
         self.stats = CallStats()
 
     @classmethod
-    def from_settings(cls, settings: MoodleSettings, **kwargs: Any) -> Any:
+    def from_settings(cls, settings: MoodleSettings, **kwargs: Any) -> Self:
         """Build from ``settings.moodle``; ``kwargs`` (session, sleep, clock...) are for tests."""
         return cls(
             settings.url,
@@ -154,7 +154,7 @@ class ClientCore:
     def close(self) -> None:
         self.session.close()
 
-    def __enter__(self) -> Any:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

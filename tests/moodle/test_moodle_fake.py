@@ -173,3 +173,10 @@ def test_faults_hit_the_chosen_call_of_the_chosen_function(fake_moodle, moodle):
 def test_unknown_fault_kinds_are_refused():
     with pytest.raises(ValueError, match="unknown fault"):
         FakeMoodle().inject("meteor")
+
+
+def test_cohort_search_reads_every_page(fake_moodle, moodle):
+    for i in range(30):
+        fake_moodle.add_cohort(f"МОУ СОШ {i}", f"SCH{i}")
+    found = moodle.search_cohorts("СОШ")
+    assert len(found) == 30 and fake_moodle.count("core_cohort_search_cohorts") == 2

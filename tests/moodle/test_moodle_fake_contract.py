@@ -15,16 +15,10 @@ import requests
 
 from fake_moodle import ENDPOINT, FakeMoodle
 from fake_moodle.registry import REGISTRY
-from moodle.samples import RECORDED_TOKEN, Sample, all_samples
+from moodle.samples import FIXTURES, RECORDED_TOKEN, all_samples
 
 # Values taken from the recording machine's clock (or the recording session): compared by presence only.
 CLOCK_KEYS = {"timemodified", "timecreated", "cacherev", "gradedategraded", "lasttaken"}
-# Functions the product does not use, recorded for completeness; the fake does not implement them.
-NOT_IMPLEMENTED = {
-    "core_completion_get_activities_completion_status",
-    "core_completion_override_activity_completion_status",
-    "mod_attendance_get_courses_with_today_sessions",
-}
 
 
 def compare(expected: Any, actual: Any, path: str = "") -> list[str]:
@@ -59,10 +53,6 @@ def seed_gradebook(fake: FakeMoodle) -> None:
 SETUP = {"core_grades_update_grades": seed_gradebook}
 
 
-def replayed() -> list[Sample]:
-    return [s for s in all_samples() if s.wsfunction not in NOT_IMPLEMENTED]
-
-
 @pytest.fixture(scope="module")
 def answers() -> dict[str, Any]:
     """Every sample's request, as recorded, sent to one fresh fake site; the answers by sample name."""
@@ -70,7 +60,7 @@ def answers() -> dict[str, Any]:
     fake.site.themerev = 1795387076
     out = {}
     with fake.running():
-        for s in replayed():
+        for s in all_samples():
             if s.name in SETUP:
                 SETUP.pop(s.name)(fake)
             response = requests.post(fake.url + ENDPOINT, data=list(s.params.items()), timeout=5)
@@ -79,7 +69,7 @@ def answers() -> dict[str, Any]:
     return out
 
 
-@pytest.mark.parametrize("s", [s for s in replayed() if s.wsfunction != "core_webservice_get_site_info"],
+@pytest.mark.parametrize("s", [s for s in all_samples() if s.wsfunction != "core_webservice_get_site_info"],
                          ids=lambda s: s.name)
 def test_fake_answers_like_the_recorded_site(answers, s):
     assert compare(s.response, answers[s.name]) == []
@@ -95,9 +85,15 @@ def test_site_info_matches_except_the_service_contents(answers):
     assert {f["name"]: f["version"] for f in fake["functions"]} == {n: versions[n] for n in REGISTRY}
 
 
-def test_every_recorded_function_the_product_uses_is_replayed():
+def test_every_copied_sample_is_all_samples():
+    from moodle.samples import FIXTURES
+
+    assert sorted(f"{s.name}.json" for s in all_samples()) == sorted(p.name for p in FIXTURES.glob("*.json"))
+
+
+def test_every_function_the_product_uses_has_a_recorded_sample():
     from moodle_client.functions import FUNCTIONS
 
-    recorded = {s.wsfunction for s in replayed()}
+    recorded = {s.wsfunction for s in all_samples()}
     # Every function the client uses has at least one recorded sample, except course contents (none was recorded).
     assert set(FUNCTIONS) - recorded == {"core_course_get_contents", "core_cohort_delete_cohort_members"}
