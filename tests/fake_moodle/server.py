@@ -22,6 +22,7 @@ import responses
 from urllib3.exceptions import MaxRetryError, NewConnectionError, ProtocolError
 
 import fake_moodle.functions  # noqa: F401 - registers the handlers
+from config.settings import MoodleSettings, Secret
 from fake_moodle.exceptions import (
     MoodleException,
     access_exception,
@@ -135,6 +136,10 @@ class FakeMoodle:
     def running(self) -> Iterator[FakeMoodle]:
         with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
             yield self.install(mock)
+
+    def settings(self, **overrides: Any) -> MoodleSettings:
+        """Moodle settings pointing at this site, e.g. for ``Settings(moodle=fake.settings())``."""
+        return MoodleSettings(url=self.url, token=Secret(self.token), **overrides)
 
     def clock(self) -> float:
         """The site's clock, as a client ``clock``: slow faults advance it instead of sleeping."""
@@ -296,6 +301,9 @@ class FakeMoodle:
         enrol.enrol_user(self.site, courseid, userid, roleid, timestart, timeend, int(suspended))
 
     def add_group(self, courseid: int, name: str, *, idnumber: str = "", members: tuple[int, ...] = ()) -> int:
+        """A group with these (already enrolled) members."""
+        if any(self.site.enrolment(courseid, m) is None for m in members):
+            raise ValueError("only users enrolled in the course can be group members")
         group = groups.add_group(self.site, courseid, name, idnumber=idnumber)
         group.members.update(members)
         return group.id

@@ -148,7 +148,8 @@ class Site:
 
     def students(self, course_id: int, group_id: int = 0) -> list[UserRow]:
         """Users listed in attendance sessions: active students (of the group), by last name."""
-        members = self.groups.rows[group_id].members if group_id else None
+        group = self.groups.get(group_id) if group_id else None
+        members = group.members if group else (set() if group_id else None)
         found = [
             self.users.rows[e.userid]
             for e in self.enrolments.by("course", course_id)

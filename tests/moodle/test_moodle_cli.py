@@ -15,15 +15,11 @@ from moodle_client import REQUIRED_FUNCTIONS
 
 @pytest.fixture
 def check(runner, engine, database_url):
-    def invoke(**moodle):
-        settings = Settings(database_url=database_url, moodle=MoodleSettings(**moodle))
+    def invoke(moodle: MoodleSettings):
+        settings = Settings(database_url=database_url, moodle=moodle)
         return runner.invoke(["moodle", "check"], obj=Runtime(settings, engine=engine))
 
     return invoke
-
-
-def configured(fake, **extra):
-    return {"url": fake.url, "token": Secret(fake.token), **extra}
 
 
 def error_line(result) -> str:
@@ -33,7 +29,7 @@ def error_line(result) -> str:
 
 
 def test_everything_in_place(check, fake_moodle):
-    result = check(**configured(fake_moodle))
+    result = check(fake_moodle.settings())
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == [
         f"Moodle 4.1.10 (Build: 20240422) (version 2022112810) at {fake_moodle.url}, token user admin",
@@ -45,7 +41,7 @@ def test_everything_in_place(check, fake_moodle):
 
 def test_missing_functions_are_listed_for_the_administrator(check, fake_moodle):
     fake_moodle.remove_from_service("core_user_create_users", "enrol_manual_enrol_users")
-    result = check(**configured(fake_moodle))
+    result = check(fake_moodle.settings())
     assert result.exit_code == 1
     assert "  core_user_create_users\n  enrol_manual_enrol_users\n" in result.output
     assert error_line(result) == f"Error: 2 of {len(REQUIRED_FUNCTIONS)} required web-service functions are missing"
@@ -53,30 +49,30 @@ def test_missing_functions_are_listed_for_the_administrator(check, fake_moodle):
 
 def test_attendance_plugin_missing(check, fake_moodle):
     fake_moodle.attendance_installed = False
-    result = check(**configured(fake_moodle))
+    result = check(fake_moodle.settings())
     assert result.exit_code == 1 and "mod_attendance: NOT available" in result.output
     listed = [line.strip() for line in result.output.splitlines() if line.startswith("  ")]
     assert listed == [f for f in REQUIRED_FUNCTIONS if f.startswith("mod_attendance_")]
 
 
-@pytest.mark.parametrize(("moodle", "message"), [
+@pytest.mark.parametrize(("partial", "message"), [
     ({}, "Error: Moodle URL is not configured: set NETCOURSES_MOODLE_URL"),
     ({"url": "https://moodle.test"}, "Error: Moodle token is not configured: set NETCOURSES_MOODLE_TOKEN"),
 ])
-def test_not_configured(check, moodle, message):
-    result = check(**moodle)
+def test_not_configured(check, partial, message):
+    result = check(MoodleSettings(**partial))
     assert result.exit_code == 1 and result.output.strip() == message
 
 
 def test_rejected_token(check, fake_moodle):
-    result = check(url=fake_moodle.url, token=Secret("wrong-token-value"))
+    result = check(MoodleSettings(url=fake_moodle.url, token=Secret("wrong-token-value")))
     assert result.exit_code == 1 and len(result.output.strip().splitlines()) == 1
     assert "Moodle rejected the token" in result.output and "wrong-token-value" not in result.output
 
 
 def test_unreachable(check, fake_moodle):
     fake_moodle.inject("connect_error", times=5)
-    result = check(**configured(fake_moodle, max_retries=0))
+    result = check(fake_moodle.settings(max_retries=0))
     assert result.exit_code == 1 and len(result.output.strip().splitlines()) == 1
     assert error_line(result).startswith(f"Error: cannot use Moodle at {fake_moodle.url}: ")
     assert "Connection refused" in result.output

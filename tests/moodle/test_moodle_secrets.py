@@ -9,7 +9,6 @@ import traceback
 import pytest
 import responses
 
-from config.settings import MoodleSettings, Secret
 from fake_moodle import FakeMoodle
 from moodle_client import MoodleClient, MoodleError, NewUser
 from moodle_client.core import ENDPOINT
@@ -68,7 +67,7 @@ def error_paths(client: MoodleClient, fake: FakeMoodle) -> list[BaseException]:
 def test_token_never_appears(caplog):
     caplog.set_level(logging.DEBUG)
     fake = FakeMoodle(token=TOKEN)
-    settings = MoodleSettings(url=fake.url, token=Secret(TOKEN), max_retries=1)
+    settings = fake.settings(max_retries=1)
     with fake.running():
         client = MoodleClient.from_settings(settings, sleep=lambda s: None)
         raised = error_paths(client, fake)
