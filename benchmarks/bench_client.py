@@ -54,9 +54,18 @@ def bench(n: int, max_params: int) -> list[tuple[str, int, int, int, float, floa
     rows = []
     with fake.running(), MoodleClient(fake.url, fake.token, max_params=max_params) as client:
         users = [
-            NewUser(f"sch14.s{i:06d}", "Ученик", f"Фамилия{i}", f"s{i:06d}@sch14.example.ru", createpassword=True,
-                    idnumber=f"SCH14-S-{i:06d}", institution="МОУ СОШ 14", department="10А", city="Тверь",
-                    country="RU")
+            NewUser(
+                f"sch14.s{i:06d}",
+                "Ученик",
+                f"Фамилия{i}",
+                f"s{i:06d}@sch14.example.ru",
+                createpassword=True,
+                idnumber=f"SCH14-S-{i:06d}",
+                institution="МОУ СОШ 14",
+                department="10А",
+                city="Тверь",
+                country="RU",
+            )
             for i in range(n)
         ]
         created: list[Any] = []

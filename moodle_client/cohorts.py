@@ -117,7 +117,5 @@ class CohortCalls(ClientCore):
         """Unknown users/cohorts and existing memberships come back as warnings, not errors."""
         return self.call_list("core_cohort_add_cohort_members", items, with_warnings)
 
-    def delete_cohort_members(
-        self, items: Sequence[CohortMemberRemoval]
-    ) -> BatchResult[CohortMemberRemoval, None]:
+    def delete_cohort_members(self, items: Sequence[CohortMemberRemoval]) -> BatchResult[CohortMemberRemoval, None]:
         return self.call_list("core_cohort_delete_cohort_members", items, void)

@@ -21,7 +21,7 @@ import requests
 from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError
 
 from config.settings import MoodleSettings, Secret
-from moodle_client.batch import BatchResult, Decoded, plan_chunks, run_batch
+from moodle_client.batch import BatchResult, Decoded, run_batch
 from moodle_client.errors import (
     MoodleError,
     OutcomeUnknown,
@@ -194,7 +194,13 @@ class ClientCore:
                     self.stats.retries += 1
                     log.warning(
                         "moodle %s params=%d %.3fs failed (%s); retry %d/%d in %.2fs",
-                        wsfunction, len(form), elapsed, error, attempt, self.max_retries, delay,
+                        wsfunction,
+                        len(form),
+                        elapsed,
+                        error,
+                        attempt,
+                        self.max_retries,
+                        delay,
                     )
                     self._sleep(delay)
                     continue

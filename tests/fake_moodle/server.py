@@ -65,7 +65,7 @@ FAULTS = (
 _BEFORE = {"connect_error", "timeout_before_commit", "http_error", "maintenance_html", "html"}
 
 MAINTENANCE_PAGE = (
-    "<!DOCTYPE html><html><head><title>Maintenance</title></head><body><div class=\"maintenance\">"
+    '<!DOCTYPE html><html><head><title>Maintenance</title></head><body><div class="maintenance">'
     "This site is undergoing maintenance and is currently not available</div></body></html>"
 )
 LOGIN_PAGE = "<!DOCTYPE html><html><head><title>Network School District: Log in to the site</title></head></html>"
@@ -153,7 +153,9 @@ class FakeMoodle:
         function = str(tree.get("wsfunction", ""))
         self._numbers[function] += 1
         definition = REGISTRY.get(function)
-        record = CallRecord(function, definition.kind if definition else "unknown", len(fields), self._numbers[function])
+        record = CallRecord(
+            function, definition.kind if definition else "unknown", len(fields), self._numbers[function]
+        )
         self.calls.append(record)
         fault = self._take_fault(function, record.number)
         if fault is not None:
@@ -287,17 +289,37 @@ class FakeMoodle:
         data = {"fullname": fullname or shortname, "shortname": shortname, "categoryid": category, **fields}
         return courses.add_course(self.site, data).id
 
-    def add_user(self, username: str, firstname: str = "Имя", lastname: str = "Фамилия", *,
-                 email: str | None = None, **fields: Any) -> int:
+    def add_user(
+        self,
+        username: str,
+        firstname: str = "Имя",
+        lastname: str = "Фамилия",
+        *,
+        email: str | None = None,
+        **fields: Any,
+    ) -> int:
         data = {
-            "username": username, "firstname": firstname, "lastname": lastname,
-            "email": email or f"{username}@example.org", "auth": "manual", "lang": "en", "createpassword": True,
+            "username": username,
+            "firstname": firstname,
+            "lastname": lastname,
+            "email": email or f"{username}@example.org",
+            "auth": "manual",
+            "lang": "en",
+            "createpassword": True,
             **fields,
         }
         return users.add_user(self.site, data).id
 
-    def enrol(self, userid: int, courseid: int, roleid: int = ROLE_STUDENT, *, timestart: int = 0, timeend: int = 0,
-              suspended: bool = False) -> None:
+    def enrol(
+        self,
+        userid: int,
+        courseid: int,
+        roleid: int = ROLE_STUDENT,
+        *,
+        timestart: int = 0,
+        timeend: int = 0,
+        suspended: bool = False,
+    ) -> None:
         enrol.enrol_user(self.site, courseid, userid, roleid, timestart, timeend, int(suspended))
 
     def add_group(self, courseid: int, name: str, *, idnumber: str = "", members: tuple[int, ...] = ()) -> int:
@@ -308,27 +330,52 @@ class FakeMoodle:
         group.members.update(members)
         return group.id
 
-    def add_cohort(self, name: str, idnumber: str, *, category: int | None = None,
-                   members: tuple[int, ...] = ()) -> int:
+    def add_cohort(
+        self, name: str, idnumber: str, *, category: int | None = None, members: tuple[int, ...] = ()
+    ) -> int:
         context = self.site.categories.rows[category].contextid if category else SYSTEM_CONTEXT
         cohort = cohorts.add_cohort(self.site, context, name, idnumber)
         cohort.members.update(members)
         return cohort.id
 
-    def add_event(self, name: str, timestart: int, *, courseid: int, groupid: int = 0, timeduration: int = 0,
-                  eventtype: str | None = None) -> int:
+    def add_event(
+        self,
+        name: str,
+        timestart: int,
+        *,
+        courseid: int,
+        groupid: int = 0,
+        timeduration: int = 0,
+        eventtype: str | None = None,
+    ) -> int:
         kind = eventtype or ("group" if groupid else "course")
-        return calendar.add_event(self.site, name=name, eventtype=kind, timestart=timestart, courseid=courseid,
-                                  groupid=groupid, timeduration=timeduration).id
+        return calendar.add_event(
+            self.site,
+            name=name,
+            eventtype=kind,
+            timestart=timestart,
+            courseid=courseid,
+            groupid=groupid,
+            timeduration=timeduration,
+        ).id
 
     def add_attendance(self, courseid: int, name: str = "Посещаемость", *, groupmode: int = 0) -> int:
         """Adds the activity; returns the attendanceid (the module's instance)."""
         return attendance.add_attendance(self.site, courseid, name, groupmode=groupmode).id
 
-    def add_session(self, attendanceid: int, sessdate: int, *, duration: int = 2700, groupid: int = 0,
-                    description: str = "", calendar_event: bool = False) -> int:
-        return attendance.add_session(self.site, attendanceid, sessdate, duration, groupid, description,
-                                      calendar_event).id
+    def add_session(
+        self,
+        attendanceid: int,
+        sessdate: int,
+        *,
+        duration: int = 2700,
+        groupid: int = 0,
+        description: str = "",
+        calendar_event: bool = False,
+    ) -> int:
+        return attendance.add_session(
+            self.site, attendanceid, sessdate, duration, groupid, description, calendar_event
+        ).id
 
     def mark(self, sessionid: int, studentid: int, acronym: str, *, takenby: int = 2) -> None:
         """Take attendance as a teacher would in Moodle's UI."""
@@ -345,13 +392,22 @@ class FakeMoodle:
         grades.add_activity_item(self.site, module, grademax)
         return module.id
 
-    def add_grade_item(self, courseid: int, name: str, *, grademin: float = 0.0, grademax: float = 100.0,
-                       idnumber: str = "", gradepass: float = 0.0) -> int:
+    def add_grade_item(
+        self,
+        courseid: int,
+        name: str,
+        *,
+        grademin: float = 0.0,
+        grademax: float = 100.0,
+        idnumber: str = "",
+        gradepass: float = 0.0,
+    ) -> int:
         """A manual grade item; returns its id."""
         return grades.add_manual_item(self.site, courseid, name, grademin, grademax, idnumber, gradepass).id
 
-    def set_grade(self, itemid: int, userid: int, grade: float | None, *, feedback: str = "",
-                  feedbackformat: int = 0) -> None:
+    def set_grade(
+        self, itemid: int, userid: int, grade: float | None, *, feedback: str = "", feedbackformat: int = 0
+    ) -> None:
         grades.set_grade(self.site, self.site.grade_items.rows[itemid], userid, grade, feedback, feedbackformat)
 
     def item_of(self, cmid: int) -> int:
@@ -404,4 +460,3 @@ class FakeMoodle:
 
     def grade_items(self, courseid: int) -> list[GradeItemRow]:
         return sorted(self.site.grade_items.by("course", courseid), key=lambda i: i.id)
-

@@ -75,7 +75,9 @@ class Site:
         self.attendances: Table[AttendanceRow] = Table(j)
         self.statuses: Table[StatusRow] = Table(j, {"attendance": lambda r: r.attendanceid})
         self.sessions: Table[SessionRow] = Table(j, {"attendance": lambda r: r.attendanceid})
-        self.logs: Table[LogRow] = Table(j, {"session": lambda r: r.sessionid, "pair": lambda r: (r.sessionid, r.studentid)})
+        self.logs: Table[LogRow] = Table(
+            j, {"session": lambda r: r.sessionid, "pair": lambda r: (r.sessionid, r.studentid)}
+        )
         self.grade_items: Table[GradeItemRow] = Table(j, {"course": lambda r: r.courseid})
         self.grades: Table[GradeRow] = Table(j, {"pair": lambda r: (r.itemid, r.userid)})
         self.grade_categories: dict[int, int] = {}

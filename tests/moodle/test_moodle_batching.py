@@ -26,9 +26,16 @@ def users(n: int, bad: set[int] = frozenset()) -> list[NewUser]:
     """n students; those at positions in ``bad`` have a username Moodle refuses (upper case, space)."""
     return [
         NewUser(
-            f"Bad User {i}" if i in bad else f"sch14.student{i:05d}", "Ученик", f"Номер{i}",
-            f"student{i:05d}@sch14.example.ru", createpassword=True, idnumber=f"SCH14-S-{i:05d}",
-            institution="МОУ СОШ 14", department="10А", city="Тверь", country="RU",
+            f"Bad User {i}" if i in bad else f"sch14.student{i:05d}",
+            "Ученик",
+            f"Номер{i}",
+            f"student{i:05d}@sch14.example.ru",
+            createpassword=True,
+            idnumber=f"SCH14-S-{i:05d}",
+            institution="МОУ СОШ 14",
+            department="10А",
+            city="Тверь",
+            country="RU",
         )
         for i in range(n)
     ]
@@ -125,8 +132,10 @@ def test_warnings_of_update_batches_are_collected_across_posts(fake_moodle):
     with MoodleClient(fake_moodle.url, fake_moodle.token, max_params=200) as client:
         result = client.update_users(updates)
     assert result.calls > 1 and len(result.ok) == 399
-    assert {(w.itemid, w.warningcode) for w in result.warnings} == {(ids[10], "dmlwriteexception"),
-                                                                    (999999, "invaliduserid")}
+    assert {(w.itemid, w.warningcode) for w in result.warnings} == {
+        (ids[10], "dmlwriteexception"),
+        (999999, "invaliduserid"),
+    }
     assert fake_moodle.site.users.rows[ids[0]].department == "11Б"
 
 
@@ -143,8 +152,11 @@ def test_long_reads_are_chunked_and_merged(fake_moodle):
 def test_enrolment_batches_are_all_or_nothing_per_post_and_bisected(fake_moodle, moodle):
     course = fake_moodle.add_course("CHEM")
     students = [fake_moodle.add_user(f"s{i}", email=f"s{i}@example.org") for i in range(8)]
-    result = moodle.enrol_users([Enrolment(u, course) for u in students[:4]] + [Enrolment(999999, course)]
-                                + [Enrolment(u, course) for u in students[4:]])
+    result = moodle.enrol_users(
+        [Enrolment(u, course) for u in students[:4]]
+        + [Enrolment(999999, course)]
+        + [Enrolment(u, course) for u in students[4:]]
+    )
     assert [f.input.userid for f in result.failed] == [999999]
     assert result.failed[0].error.errorcode == "codingerror"
     assert [e.userid for e in fake_moodle.enrolments(course)] == students

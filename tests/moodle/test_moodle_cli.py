@@ -55,10 +55,13 @@ def test_attendance_plugin_missing(check, fake_moodle):
     assert listed == [f for f in REQUIRED_FUNCTIONS if f.startswith("mod_attendance_")]
 
 
-@pytest.mark.parametrize(("partial", "message"), [
-    ({}, "Error: Moodle URL is not configured: set NETCOURSES_MOODLE_URL"),
-    ({"url": "https://moodle.test"}, "Error: Moodle token is not configured: set NETCOURSES_MOODLE_TOKEN"),
-])
+@pytest.mark.parametrize(
+    ("partial", "message"),
+    [
+        ({}, "Error: Moodle URL is not configured: set NETCOURSES_MOODLE_URL"),
+        ({"url": "https://moodle.test"}, "Error: Moodle token is not configured: set NETCOURSES_MOODLE_TOKEN"),
+    ],
+)
 def test_not_configured(check, partial, message):
     result = check(MoodleSettings(**partial))
     assert result.exit_code == 1 and result.output.strip() == message

@@ -38,9 +38,16 @@ def test_a_failed_batch_changes_nothing(fake_moodle, moodle):
     course = fake_moodle.add_course("CHEM")
     a, b = fake_moodle.add_user("a"), fake_moodle.add_user("b")
     with pytest.raises(MoodleError) as caught:
-        moodle.call("enrol_manual_enrol_users", {"enrolments": [
-            {"roleid": 5, "userid": a, "courseid": course}, {"roleid": 5, "userid": 999, "courseid": course},
-            {"roleid": 5, "userid": b, "courseid": course}]})
+        moodle.call(
+            "enrol_manual_enrol_users",
+            {
+                "enrolments": [
+                    {"roleid": 5, "userid": a, "courseid": course},
+                    {"roleid": 5, "userid": 999, "courseid": course},
+                    {"roleid": 5, "userid": b, "courseid": course},
+                ]
+            },
+        )
     assert caught.value.errorcode == "codingerror"
     assert fake_moodle.enrolments(course) == []
     assert fake_moodle.count(kind="write") == 1 and fake_moodle.calls[-1].committed is False
@@ -119,7 +126,9 @@ def test_grades_pushed_then_read_back(fake_moodle, moodle):
     student = fake_moodle.add_user("s1")
     fake_moodle.enrol(student, course)
     cmid = fake_moodle.add_assignment(course, "Контрольная", grademax=10)
-    assert moodle.update_grades(course, "mod_assign", cmid, [GradeUpdate(student, 7.5)]).results == [GradeUpdateStatus.OK]
+    assert moodle.update_grades(course, "mod_assign", cmid, [GradeUpdate(student, 7.5)]).results == [
+        GradeUpdateStatus.OK
+    ]
     assert fake_moodle.grade(fake_moodle.item_of(cmid), student) == 7.5
     (report,) = moodle.get_grade_items(course).usergrades
     assert [(i.itemtype, i.graderaw, i.grademax) for i in report.gradeitems] == [("mod", 7.5, 10), ("course", 7.5, 10)]
@@ -154,7 +163,8 @@ def test_production_sites_send_no_debuginfo(fake_moodle):
         with pytest.raises(InvalidParameter) as caught:
             client.call("core_user_get_users_by_field", {"values": ["x"]})
     assert caught.value.debuginfo is None and str(caught.value) == (
-        "core_user_get_users_by_field: Invalid parameter value detected [invalidparameter]")
+        "core_user_get_users_by_field: Invalid parameter value detected [invalidparameter]"
+    )
 
 
 def test_faults_hit_the_chosen_call_of_the_chosen_function(fake_moodle, moodle):
@@ -163,8 +173,11 @@ def test_faults_hit_the_chosen_call_of_the_chosen_function(fake_moodle, moodle):
     moodle.get_categories()
     moodle.get_site_info()  # the 2nd site-info call fails once and is retried
     assert [(c.function, c.number, c.outcome) for c in fake_moodle.calls] == [
-        ("core_webservice_get_site_info", 1, "ok"), ("core_course_get_categories", 1, "ok"),
-        ("core_webservice_get_site_info", 2, "http_error"), ("core_webservice_get_site_info", 3, "ok")]
+        ("core_webservice_get_site_info", 1, "ok"),
+        ("core_course_get_categories", 1, "ok"),
+        ("core_webservice_get_site_info", 2, "http_error"),
+        ("core_webservice_get_site_info", 3, "ok"),
+    ]
     assert (fake_moodle.reads, fake_moodle.writes) == (4, 0)
     fake_moodle.reset_counts()
     assert fake_moodle.count() == 0

@@ -37,8 +37,16 @@ def sleeps() -> Sleeps:
 @pytest.fixture
 def client(fake_moodle: FakeMoodle, sleeps: Sleeps) -> Iterator[MoodleClient]:
     """Full jitter pinned to its maximum (rand=1.0) so the waits are predictable."""
-    with MoodleClient(fake_moodle.url, fake_moodle.token, max_retries=3, backoff_base=0.5, backoff_cap=30.0,
-                      sleep=sleeps, rand=lambda: 1.0, clock=fake_moodle.clock) as c:
+    with MoodleClient(
+        fake_moodle.url,
+        fake_moodle.token,
+        max_retries=3,
+        backoff_base=0.5,
+        backoff_cap=30.0,
+        sleep=sleeps,
+        rand=lambda: 1.0,
+        clock=fake_moodle.clock,
+    ) as c:
         yield c
 
 
@@ -46,8 +54,9 @@ def created(fake: FakeMoodle) -> bool:
     return fake.user(GOOD.username) is not None
 
 
-@pytest.mark.parametrize("kind", ["timeout_before_commit", "timeout_after_commit", "reset_after_commit",
-                                  "connect_error"])
+@pytest.mark.parametrize(
+    "kind", ["timeout_before_commit", "timeout_after_commit", "reset_after_commit", "connect_error"]
+)
 def test_reads_are_retried_after_transport_faults(fake_moodle, client, sleeps, kind):
     fake_moodle.inject(kind, function="core_webservice_get_site_info", times=2)
     assert client.get_site_info().userid == 2
@@ -65,8 +74,15 @@ def test_reads_give_up_after_max_retries_with_the_last_error(fake_moodle, client
 
 def test_backoff_is_capped(fake_moodle, sleeps):
     fake_moodle.inject("timeout_before_commit", times=5)
-    with MoodleClient(fake_moodle.url, fake_moodle.token, max_retries=5, backoff_base=1.0, backoff_cap=4.0,
-                      sleep=sleeps, rand=lambda: 1.0) as client:
+    with MoodleClient(
+        fake_moodle.url,
+        fake_moodle.token,
+        max_retries=5,
+        backoff_base=1.0,
+        backoff_cap=4.0,
+        sleep=sleeps,
+        rand=lambda: 1.0,
+    ) as client:
         client.get_site_info()
     assert sleeps == [1.0, 2.0, 4.0, 4.0, 4.0]
 

@@ -74,10 +74,16 @@ def test_token_never_appears(caplog):
         # A site that echoes the token back (as a dml error's debuginfo can) is redacted too.
         fake.token = TOKEN
         with responses.RequestsMock() as mock:
-            mock.add(responses.POST, fake.url + ENDPOINT, json={
-                "exception": "dml_missing_record_exception", "errorcode": "invalidrecord",
-                "message": f"Can't find data record in database table external_tokens ({TOKEN}).",
-                "debuginfo": f"SELECT * FROM {{external_tokens}} WHERE token = ?\n[array (\n  0 => '{TOKEN}',\n)]"})
+            mock.add(
+                responses.POST,
+                fake.url + ENDPOINT,
+                json={
+                    "exception": "dml_missing_record_exception",
+                    "errorcode": "invalidrecord",
+                    "message": f"Can't find data record in database table external_tokens ({TOKEN}).",
+                    "debuginfo": f"SELECT * FROM {{external_tokens}} WHERE token = ?\n[array (\n  0 => '{TOKEN}',\n)]",
+                },
+            )
             with pytest.raises(MoodleError) as echoed:
                 client.get_site_info()
         raised.append(echoed.value)
@@ -97,8 +103,13 @@ def test_token_stays_out_of_real_http_logs(caplog):
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_POST(self) -> None:  # noqa: N802
             self.rfile.read(int(self.headers["Content-Length"]))
-            body = json.dumps({"exception": "moodle_exception", "errorcode": "invalidtoken",
-                               "message": "Invalid token - token not found"}).encode()
+            body = json.dumps(
+                {
+                    "exception": "moodle_exception",
+                    "errorcode": "invalidtoken",
+                    "message": "Invalid token - token not found",
+                }
+            ).encode()
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(body)))

@@ -90,7 +90,11 @@ def create_events(site: Site, p: dict[str, Any]) -> dict[str, Any]:
     for e in p["events"]:
         if not _allowed(site, e):
             warnings.append(
-                {"item": e["name"], "warningcode": "nopermissions", "message": "you do not have permissions to create this event"}
+                {
+                    "item": e["name"],
+                    "warningcode": "nopermissions",
+                    "message": "you do not have permissions to create this event",
+                }
             )
             continue
         courseid = e["courseid"]
@@ -100,10 +104,15 @@ def create_events(site: Site, p: dict[str, Any]) -> dict[str, Any]:
             courseid = 1
         start = site.now if e["timestart"] is None else e["timestart"]
         fields = dict(
-            name=e["name"], eventtype=e["eventtype"], description=e["description"] or "", format=e["format"],
+            name=e["name"],
+            eventtype=e["eventtype"],
+            description=e["description"] or "",
+            format=e["format"],
             courseid=courseid if e["eventtype"] != "user" else 0,
             groupid=e["groupid"] if e["eventtype"] == "group" else 0,
-            timeduration=e["timeduration"], visible=e["visible"], sequence=e["sequence"],
+            timeduration=e["timeduration"],
+            visible=e["visible"],
+            sequence=e["sequence"],
         )
         first = add_event(site, timestart=start, **fields)
         if e["repeats"] > 0:

@@ -27,8 +27,15 @@ def group_record(g: GroupRow, enrolmentkey: str | None) -> dict[str, Any]:
     }
 
 
-def add_group(site: Site, course_id: int, name: str, description: str = "", descriptionformat: int = 1,
-              idnumber: str = "", enrolmentkey: str = "") -> GroupRow:
+def add_group(
+    site: Site,
+    course_id: int,
+    name: str,
+    description: str = "",
+    descriptionformat: int = 1,
+    idnumber: str = "",
+    enrolmentkey: str = "",
+) -> GroupRow:
     if not name.strip():
         raise InvalidParameterException("Invalid group name")
     siblings = site.groups.by("course", course_id)
@@ -65,7 +72,12 @@ def create_groups(site: Site, p: dict[str, Any]) -> list[dict[str, Any]]:
     created = []
     for g in p["groups"]:
         row = add_group(
-            site, g["courseid"], g["name"], g["description"], g["descriptionformat"], g.get("idnumber", ""),
+            site,
+            g["courseid"],
+            g["name"],
+            g["description"],
+            g["descriptionformat"],
+            g.get("idnumber", ""),
             g.get("enrolmentkey", ""),
         )
         created.append(group_record(row, row.enrolmentkey))
