@@ -22,7 +22,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from fake_moodle import FakeMoodle  # noqa: E402
-from moodle_client import Enrolment, MoodleClient, NewUser  # noqa: E402
+from fake_moodle.people import new_students  # noqa: E402
+from moodle_client import Enrolment, MoodleClient  # noqa: E402
 
 
 class TimedFake(FakeMoodle):
@@ -53,21 +54,7 @@ def bench(n: int, max_params: int) -> list[tuple[str, int, int, int, float, floa
     course = fake.add_course("BENCH-COURSE")
     rows = []
     with fake.running(), MoodleClient(fake.url, fake.token, max_params=max_params) as client:
-        users = [
-            NewUser(
-                f"sch14.s{i:06d}",
-                "Ученик",
-                f"Фамилия{i}",
-                f"s{i:06d}@sch14.example.ru",
-                createpassword=True,
-                idnumber=f"SCH14-S-{i:06d}",
-                institution="МОУ СОШ 14",
-                department="10А",
-                city="Тверь",
-                country="RU",
-            )
-            for i in range(n)
-        ]
+        users = new_students(n)
         created: list[Any] = []
         operations: list[tuple[str, Callable[[], Any]]] = [
             ("create_users", lambda: created.extend(client.create_users(users).results)),

@@ -7,6 +7,7 @@ import math
 import pytest
 
 from fake_moodle import FakeMoodle
+from fake_moodle.people import new_students
 from moodle_client import (
     AccessDenied,
     Enrolment,
@@ -22,25 +23,6 @@ from moodle_client.batch import plan_chunks
 from moodle_client.php_params import flatten
 
 
-def users(n: int, bad: set[int] = frozenset()) -> list[NewUser]:
-    """n students; those at positions in ``bad`` have a username Moodle refuses (upper case, space)."""
-    return [
-        NewUser(
-            f"Bad User {i}" if i in bad else f"sch14.student{i:05d}",
-            "Ученик",
-            f"Номер{i}",
-            f"student{i:05d}@sch14.example.ru",
-            createpassword=True,
-            idnumber=f"SCH14-S-{i:05d}",
-            institution="МОУ СОШ 14",
-            department="10А",
-            city="Тверь",
-            country="RU",
-        )
-        for i in range(n)
-    ]
-
-
 def run(items: list[NewUser], max_params: int) -> tuple[FakeMoodle, MoodleClient, object]:
     fake = FakeMoodle()
     with fake.running(), MoodleClient(fake.url, fake.token, max_params=max_params) as client:
@@ -49,15 +31,15 @@ def run(items: list[NewUser], max_params: int) -> tuple[FakeMoodle, MoodleClient
 
 @pytest.mark.parametrize("max_params", [1000, 5000])
 def test_one_invalid_user_among_200(max_params):
-    _, good_client, good = run(users(200), max_params)
-    fake, client, result = run(users(200, bad={137}), max_params)
+    _, good_client, good = run(new_students(200), max_params)
+    fake, client, result = run(new_students(200, bad={137}), max_params)
 
     assert len(result.ok) == 199 and len(result.failed) == 1
     failure = result.failed[0]
     assert failure.input.username == "Bad User 137"
     assert isinstance(failure.error, InvalidParameter) and failure.error.errorcode == "invalidparameter"
     assert 'the value is "Bad User 137", the server was expecting "username" type' in failure.error.debuginfo
-    assert len(fake.site.users) == 2 + 199 and fake.user("sch14.student00136") is not None
+    assert len(fake.site.users) == 2 + 199 and fake.user("sch14.student000136") is not None
     # Every created user is paired with its own input.
     assert all(item.result.username == item.input.username for item in result.ok)
     assert result.calls - good.calls <= 2 * math.log2(200) + 1
@@ -65,12 +47,12 @@ def test_one_invalid_user_among_200(max_params):
 
 
 def test_every_post_stays_within_the_parameter_budget():
-    fake, client, result = run(users(300), 1000)
+    fake, client, result = run(new_students(300), 1000)
     assert result.all_ok and len(result.ok) == 300
     # Field counts as the fake received them: wstoken, wsfunction and moodlewsrestformat included.
     assert max(c.fields for c in fake.calls) <= 1000
     assert [c.fields for c in fake.calls] == client.stats.params
-    per_user = len(flatten({"users": [users(1)[0].to_api()]}))
+    per_user = len(flatten({"users": [new_students(1)[0].to_api()]}))
     assert len(fake.calls) == math.ceil(300 / ((1000 - 3) // per_user))
 
 
@@ -89,16 +71,16 @@ def test_chunks_are_packed_greedily_in_order():
 
 
 def test_several_bad_items_each_come_back_with_their_own_reason(fake_moodle, moodle):
-    fake_moodle.add_user("sch14.student00003", email="taken@example.org")
-    result = moodle.create_users(users(16, bad={5, 11}))
-    assert sorted(f.input.idnumber for f in result.failed) == ["SCH14-S-00003", "SCH14-S-00005", "SCH14-S-00011"]
+    fake_moodle.add_user("sch14.student000003", email="taken@example.org")
+    result = moodle.create_users(new_students(16, bad={5, 11}))
+    assert sorted(f.input.idnumber for f in result.failed) == ["SCH14-S-000003", "SCH14-S-000005", "SCH14-S-000011"]
     reasons = {f.input.idnumber: f.error.debuginfo for f in result.failed}
-    assert reasons["SCH14-S-00003"] == "Username already exists: sch14.student00003"
+    assert reasons["SCH14-S-000003"] == "Username already exists: sch14.student000003"
     assert len(result.ok) == 13
 
 
 def test_duplicates_inside_one_batch_are_isolated(fake_moodle, moodle):
-    batch = users(4)
+    batch = new_students(4)
     batch[3] = NewUser(batch[1].username, "Другой", "Ученик", "other@example.org", createpassword=True)
     result = moodle.create_users(batch)
     assert [f.input for f in result.failed] == [batch[3]] and len(result.ok) == 3
@@ -107,13 +89,13 @@ def test_duplicates_inside_one_batch_are_isolated(fake_moodle, moodle):
 def test_errors_that_would_fail_every_item_are_not_bisected(fake_moodle, moodle):
     fake_moodle.revoke("moodle/user:create")
     with pytest.raises(AccessDenied) as caught:
-        moodle.create_users(users(64))
+        moodle.create_users(new_students(64))
     assert fake_moodle.count("core_user_create_users") == 1
     assert len(caught.value.partial.pending) == 64 and caught.value.partial.ok == ()
 
 
 def test_a_lost_answer_mid_batch_reports_what_is_settled_and_what_is_not(fake_moodle):
-    items = users(300)
+    items = new_students(300)
     fake_moodle.inject("timeout_after_commit", function="core_user_create_users", call=2)
     with MoodleClient(fake_moodle.url, fake_moodle.token) as client, pytest.raises(OutcomeUnknown) as caught:
         client.create_users(items)
