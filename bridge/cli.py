@@ -134,10 +134,12 @@ def user_token(rt: Runtime, login: str, name: str) -> None:
 
 
 def _register() -> None:
+    """Commands that live with their features; imported here, once CliError and pass_runtime exist."""
     from bridge.sync.cli import scheduler, sync
+    from moodle_client.cli import moodle
 
-    main.add_command(sync)
-    main.add_command(scheduler)
+    for command in (sync, scheduler, moodle):
+        main.add_command(command)
 
 
 _register()

@@ -28,6 +28,7 @@ from moodle_client.courses import (
     Course,
     CourseList,
     CourseModule,
+    CourseSettings,
     CourseUpdate,
     CreatedCategory,
     CreatedCourse,
@@ -65,7 +66,7 @@ from moodle_client.grades import GradeItem, GradeReport, GradeUpdate, GradeUpdat
 from moodle_client.groups import Group, GroupMember, NewGroup
 from moodle_client.records import MoodleWarning
 from moodle_client.site import SiteFunction, SiteInfo
-from moodle_client.users import CreatedUser, NewUser, User, UserUpdate
+from moodle_client.users import CreatedUser, NewUser, User, UserProfile, UserUpdate
 
 __all__ = [
     "AccessDenied",
@@ -84,6 +85,7 @@ __all__ = [
     "Course",
     "CourseList",
     "CourseModule",
+    "CourseSettings",
     "CourseUpdate",
     "CreatedCategory",
     "CreatedCourse",
@@ -135,5 +137,6 @@ __all__ = [
     "Unenrolment",
     "User",
     "UserGrades",
+    "UserProfile",
     "UserUpdate",
 ]

@@ -86,7 +86,7 @@ class CohortCalls(ClientCore):
         self, query: str, *, contextid: int = 1, includes: str = "all", page_size: int = 25
     ) -> list[Cohort]:
         """Cohorts whose name/idnumber/description contain ``query``, every page of them."""
-        found: list[Cohort] = []
+        found: dict[int, Cohort] = {}
         while True:
             answer = self.call(
                 "core_cohort_search_cohorts",
@@ -99,9 +99,10 @@ class CohortCalls(ClientCore):
                 },
             )
             page = [Cohort.from_api(c) for c in answer["cohorts"]]
-            found.extend(page)
-            if len(page) < page_size:
-                return found
+            fresh = {c.id: c for c in page if c.id not in found}
+            found.update(fresh)
+            if len(page) < page_size or not fresh:
+                return list(found.values())
 
     def get_cohorts(self, ids: Sequence[int] = ()) -> list[Cohort]:
         """The cohorts with these ids (unknown ids omitted); no ids means every cohort."""
@@ -116,7 +117,5 @@ class CohortCalls(ClientCore):
         """Unknown users/cohorts and existing memberships come back as warnings, not errors."""
         return self.call_list("core_cohort_add_cohort_members", items, with_warnings)
 
-    def delete_cohort_members(
-        self, items: Sequence[CohortMemberRemoval]
-    ) -> BatchResult[CohortMemberRemoval, None]:
+    def delete_cohort_members(self, items: Sequence[CohortMemberRemoval]) -> BatchResult[CohortMemberRemoval, None]:
         return self.call_list("core_cohort_delete_cohort_members", items, void)

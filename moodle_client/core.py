@@ -15,13 +15,13 @@ import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
 
 import requests
 from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError
 
 from config.settings import MoodleSettings, Secret
-from moodle_client.batch import BatchResult, Decoded, plan_chunks, run_batch
+from moodle_client.batch import BatchResult, Decoded, run_batch
 from moodle_client.errors import (
     MoodleError,
     OutcomeUnknown,
@@ -75,7 +75,7 @@ class CallStats:
         return max(self.params, default=0)
 
     def reset(self) -> None:
-        self.__init__()  # type: ignore[misc]
+        self.__dict__.update(CallStats().__dict__)
 
 
 def _reached_server(exc: requests.RequestException) -> bool:
@@ -133,7 +133,7 @@ class ClientCore:
         self.stats = CallStats()
 
     @classmethod
-    def from_settings(cls, settings: MoodleSettings, **kwargs: Any) -> Any:
+    def from_settings(cls, settings: MoodleSettings, **kwargs: Any) -> Self:
         """Build from ``settings.moodle``; ``kwargs`` (session, sleep, clock...) are for tests."""
         return cls(
             settings.url,
@@ -154,7 +154,7 @@ class ClientCore:
     def close(self) -> None:
         self.session.close()
 
-    def __enter__(self) -> Any:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -194,7 +194,13 @@ class ClientCore:
                     self.stats.retries += 1
                     log.warning(
                         "moodle %s params=%d %.3fs failed (%s); retry %d/%d in %.2fs",
-                        wsfunction, len(form), elapsed, error, attempt, self.max_retries, delay,
+                        wsfunction,
+                        len(form),
+                        elapsed,
+                        error,
+                        attempt,
+                        self.max_retries,
+                        delay,
                     )
                     self._sleep(delay)
                     continue

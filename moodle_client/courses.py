@@ -88,11 +88,10 @@ class CreatedCourse(ApiRecord):
     shortname: str
 
 
-@dataclass(frozen=True)
-class NewCourse(ApiInput):
-    fullname: str
-    shortname: str
-    categoryid: int
+@dataclass(frozen=True, kw_only=True)
+class CourseSettings(ApiInput):
+    """Settings both create and update take; ``None`` is not sent (Moodle's default / unchanged)."""
+
     idnumber: str | None = None
     summary: str | None = None
     summaryformat: int | None = None
@@ -110,25 +109,18 @@ class NewCourse(ApiInput):
 
 
 @dataclass(frozen=True)
-class CourseUpdate(ApiInput):
-    """Fields left ``None`` are not sent, so Moodle keeps them."""
+class NewCourse(CourseSettings):
+    fullname: str
+    shortname: str
+    categoryid: int
 
+
+@dataclass(frozen=True)
+class CourseUpdate(CourseSettings):
     id: int
     fullname: str | None = None
     shortname: str | None = None
     categoryid: int | None = None
-    idnumber: str | None = None
-    summary: str | None = None
-    summaryformat: int | None = None
-    format: str | None = None
-    startdate: dt.datetime | None = None
-    enddate: dt.datetime | None = None
-    visible: bool | None = None
-    groupmode: int | None = None
-    groupmodeforce: bool | None = None
-    enablecompletion: bool | None = None
-    lang: str | None = None
-    courseformatoptions: tuple[FormatOption, ...] | None = None
 
 
 @dataclass(frozen=True)

@@ -15,10 +15,8 @@ def aligned(parse: Callable[[Any], Any]) -> Callable[[Any, Sequence[Any]], Decod
 
     def decode(answer: Any, chunk: Sequence[Any]) -> Decoded:
         if not isinstance(answer, list) or len(answer) != len(chunk):
-            raise UnexpectedResponse(
-                f"expected {len(chunk)} records back, got {type(answer).__name__}", status=200
-            )
-        return list(zip(chunk, map(parse, answer))), []
+            raise UnexpectedResponse(f"expected {len(chunk)} records back, got {type(answer).__name__}", status=200)
+        return list(zip(chunk, map(parse, answer), strict=True)), []
 
     return decode
 

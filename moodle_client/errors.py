@@ -38,7 +38,9 @@ class MoodleError(Exception):
         where = f"{self.wsfunction}: " if self.wsfunction else ""
         code = f" [{self.errorcode}]" if self.errorcode and self.errorcode != self.message else ""
         # Sites with debugging on say which value was wrong; a first line of it helps a report.
-        detail = f": {self.debuginfo.strip().splitlines()[0][:200]}" if self.debuginfo and self.debuginfo.strip() else ""
+        detail = (
+            f": {self.debuginfo.strip().splitlines()[0][:200]}" if self.debuginfo and self.debuginfo.strip() else ""
+        )
         return f"{where}{self.message}{detail}{code}"
 
     def __repr__(self) -> str:
@@ -94,9 +96,7 @@ class TransportError(MoodleError):
 class UnexpectedResponse(MoodleError):
     """An answer that is not Moodle's JSON: an HTML page, a proxy error, a 5xx, a 503 with Retry-After."""
 
-    def __init__(
-        self, message: str, *, status: int, retry_after: float | None = None, wsfunction: str = ""
-    ) -> None:
+    def __init__(self, message: str, *, status: int, retry_after: float | None = None, wsfunction: str = "") -> None:
         super().__init__(message, wsfunction=wsfunction, errorcode=f"http{status}")
         self.status = status
         self.retry_after = retry_after
@@ -125,6 +125,7 @@ def is_item_level(error: MoodleError) -> bool:
     classes (token, access, maintenance, transport...) would fail every item alike.
     """
     return type(error) is MoodleError or isinstance(error, (InvalidParameter, NotFound))
+
 
 _ACCESS_EXCEPTIONS = {
     "webservice_access_exception",

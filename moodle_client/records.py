@@ -18,6 +18,8 @@ import typing
 from collections.abc import Callable, Mapping
 from typing import Any, Self
 
+from moodle_client.errors import UnexpectedResponse
+
 Converter = Callable[[Any], Any]
 
 
@@ -88,7 +90,9 @@ class ApiRecord:
             if name in data:
                 kwargs[name] = convert(data[name])
             elif required:
-                raise ValueError(f"Moodle's answer has no {name!r} for {cls.__name__}: {sorted(data)}")
+                raise UnexpectedResponse(
+                    f"Moodle's answer has no {name!r} for {cls.__name__} (keys: {sorted(data)})", status=200
+                )
         return cls(**kwargs)
 
 

@@ -41,8 +41,24 @@ class CreatedUser(ApiRecord):
     username: str
 
 
+@dataclass(frozen=True, kw_only=True)
+class UserProfile(ApiInput):
+    """Profile fields both create and update take; ``None`` is not sent (default / unchanged)."""
+
+    auth: str | None = None
+    idnumber: str | None = None
+    middlename: str | None = None
+    institution: str | None = None
+    department: str | None = None
+    city: str | None = None
+    country: str | None = None
+    timezone: str | None = None
+    lang: str | None = None
+    phone1: str | None = None
+
+
 @dataclass(frozen=True)
-class NewUser(ApiInput):
+class NewUser(UserProfile):
     """A new account. Give ``password`` or ``createpassword=True`` (Moodle then mails one)."""
 
     username: str
@@ -51,38 +67,16 @@ class NewUser(ApiInput):
     email: str
     password: str | None = field(default=None, repr=False)
     createpassword: bool | None = None
-    auth: str | None = None
-    idnumber: str | None = None
-    middlename: str | None = None
-    institution: str | None = None
-    department: str | None = None
-    city: str | None = None
-    country: str | None = None
-    timezone: str | None = None
-    lang: str | None = None
-    phone1: str | None = None
 
 
 @dataclass(frozen=True)
-class UserUpdate(ApiInput):
-    """Fields left ``None`` are not sent, so Moodle keeps them."""
-
+class UserUpdate(UserProfile):
     id: int
     username: str | None = None
-    password: str | None = field(default=None, repr=False)
     firstname: str | None = None
     lastname: str | None = None
-    middlename: str | None = None
     email: str | None = None
-    idnumber: str | None = None
-    institution: str | None = None
-    department: str | None = None
-    city: str | None = None
-    country: str | None = None
-    timezone: str | None = None
-    lang: str | None = None
-    phone1: str | None = None
-    auth: str | None = None
+    password: str | None = field(default=None, repr=False)
     suspended: bool | None = None
 
 

@@ -24,7 +24,9 @@ class MoodleException(Exception):
 
 class InvalidParameterException(MoodleException):
     def __init__(self, debuginfo: str) -> None:
-        super().__init__("invalid_parameter_exception", "invalidparameter", "Invalid parameter value detected", debuginfo)
+        super().__init__(
+            "invalid_parameter_exception", "invalidparameter", "Invalid parameter value detected", debuginfo
+        )
 
 
 def moodle_exception(errorcode: str, message: str) -> MoodleException:
@@ -33,7 +35,10 @@ def moodle_exception(errorcode: str, message: str) -> MoodleException:
 
 def coding_exception(message: str, debuginfo: str | None = None) -> MoodleException:
     return MoodleException(
-        "coding_exception", "codingerror", f"Coding error detected, it must be fixed by a programmer: {message}", debuginfo
+        "coding_exception",
+        "codingerror",
+        f"Coding error detected, it must be fixed by a programmer: {message}",
+        debuginfo,
     )
 
 
@@ -104,9 +109,7 @@ def site_maintenance() -> MoodleException:
 
 
 def unknown_function(function: str) -> MoodleException:
-    return missing_record(
-        "external_functions", "SELECT * FROM {external_functions} WHERE name = ?", [function]
-    )
+    return missing_record("external_functions", "SELECT * FROM {external_functions} WHERE name = ?", [function])
 
 
 def context_not_valid(level: str, instance_id: int) -> MoodleException:

@@ -23,5 +23,7 @@ def fake_moodle() -> Iterator[FakeMoodle]:
 @pytest.fixture
 def moodle(fake_moodle: FakeMoodle) -> Iterator[MoodleClient]:
     """A client of the fake that never really sleeps between retries; its clock is the fake's."""
-    with MoodleClient(fake_moodle.url, fake_moodle.token, sleep=lambda seconds: None, clock=fake_moodle.clock) as client:
+    with MoodleClient(
+        fake_moodle.url, fake_moodle.token, sleep=lambda seconds: None, clock=fake_moodle.clock
+    ) as client:
         yield client

@@ -116,9 +116,7 @@ class Single:
             try:
                 result[key] = desc.validate(value[key])
             except InvalidParameterException as exc:
-                raise InvalidParameterException(
-                    f"{key} => Invalid parameter value detected: {exc.debuginfo}"
-                ) from None
+                raise InvalidParameterException(f"{key} => Invalid parameter value detected: {exc.debuginfo}") from None
         extra = [k for k in value if k not in self.keys]
         if extra:
             raise InvalidParameterException(f"Unexpected keys ({', '.join(extra)}) detected in parameter array.")

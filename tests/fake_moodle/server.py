@@ -22,6 +22,7 @@ import responses
 from urllib3.exceptions import MaxRetryError, NewConnectionError, ProtocolError
 
 import fake_moodle.functions  # noqa: F401 - registers the handlers
+from config.settings import MoodleSettings, Secret
 from fake_moodle.exceptions import (
     MoodleException,
     access_exception,
@@ -64,7 +65,7 @@ FAULTS = (
 _BEFORE = {"connect_error", "timeout_before_commit", "http_error", "maintenance_html", "html"}
 
 MAINTENANCE_PAGE = (
-    "<!DOCTYPE html><html><head><title>Maintenance</title></head><body><div class=\"maintenance\">"
+    '<!DOCTYPE html><html><head><title>Maintenance</title></head><body><div class="maintenance">'
     "This site is undergoing maintenance and is currently not available</div></body></html>"
 )
 LOGIN_PAGE = "<!DOCTYPE html><html><head><title>Network School District: Log in to the site</title></head></html>"
@@ -119,7 +120,6 @@ class FakeMoodle:
         self.site = Site(now, self.url, sitename)
         self.site.service = list(REGISTRY)
         self.maintenance = False
-        self.attendance_installed = True
         self.revoked: set[str] = set()
         self.faults: list[Fault] = []
         self.calls: list[CallRecord] = []
@@ -137,6 +137,10 @@ class FakeMoodle:
         with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
             yield self.install(mock)
 
+    def settings(self, **overrides: Any) -> MoodleSettings:
+        """Moodle settings pointing at this site, e.g. for ``Settings(moodle=fake.settings())``."""
+        return MoodleSettings(url=self.url, token=Secret(self.token), **overrides)
+
     def clock(self) -> float:
         """The site's clock, as a client ``clock``: slow faults advance it instead of sleeping."""
         return float(self.site.now)
@@ -149,7 +153,9 @@ class FakeMoodle:
         function = str(tree.get("wsfunction", ""))
         self._numbers[function] += 1
         definition = REGISTRY.get(function)
-        record = CallRecord(function, definition.kind if definition else "unknown", len(fields), self._numbers[function])
+        record = CallRecord(
+            function, definition.kind if definition else "unknown", len(fields), self._numbers[function]
+        )
         self.calls.append(record)
         fault = self._take_fault(function, record.number)
         if fault is not None:
@@ -190,7 +196,7 @@ class FakeMoodle:
             if self.maintenance:
                 raise site_maintenance()
             definition = REGISTRY.get(function)
-            if definition is None or not self._installed(function):
+            if definition is None or not self.site.installed(function):
                 raise unknown_function(function)
             if function not in self.site.service:
                 raise access_exception(function)
@@ -207,8 +213,14 @@ class FakeMoodle:
         record.committed = True
         return result
 
-    def _installed(self, function: str) -> bool:
-        return self.attendance_installed or not function.startswith("mod_attendance_")
+    @property
+    def attendance_installed(self) -> bool:
+        return self.site.attendance_installed
+
+    @attendance_installed.setter
+    def attendance_installed(self, value: bool) -> None:
+        """Without the plugin, mod_attendance_* functions do not exist on the site."""
+        self.site.attendance_installed = value
 
     def _take_fault(self, function: str, number: int) -> Fault | None:
         for fault in self.faults:
@@ -277,45 +289,93 @@ class FakeMoodle:
         data = {"fullname": fullname or shortname, "shortname": shortname, "categoryid": category, **fields}
         return courses.add_course(self.site, data).id
 
-    def add_user(self, username: str, firstname: str = "Имя", lastname: str = "Фамилия", *,
-                 email: str | None = None, **fields: Any) -> int:
+    def add_user(
+        self,
+        username: str,
+        firstname: str = "Имя",
+        lastname: str = "Фамилия",
+        *,
+        email: str | None = None,
+        **fields: Any,
+    ) -> int:
         data = {
-            "username": username, "firstname": firstname, "lastname": lastname,
-            "email": email or f"{username}@example.org", "auth": "manual", "lang": "en", "createpassword": True,
+            "username": username,
+            "firstname": firstname,
+            "lastname": lastname,
+            "email": email or f"{username}@example.org",
+            "auth": "manual",
+            "lang": "en",
+            "createpassword": True,
             **fields,
         }
         return users.add_user(self.site, data).id
 
-    def enrol(self, userid: int, courseid: int, roleid: int = ROLE_STUDENT, *, timestart: int = 0, timeend: int = 0,
-              suspended: bool = False) -> None:
+    def enrol(
+        self,
+        userid: int,
+        courseid: int,
+        roleid: int = ROLE_STUDENT,
+        *,
+        timestart: int = 0,
+        timeend: int = 0,
+        suspended: bool = False,
+    ) -> None:
         enrol.enrol_user(self.site, courseid, userid, roleid, timestart, timeend, int(suspended))
 
     def add_group(self, courseid: int, name: str, *, idnumber: str = "", members: tuple[int, ...] = ()) -> int:
+        """A group with these (already enrolled) members."""
+        if any(self.site.enrolment(courseid, m) is None for m in members):
+            raise ValueError("only users enrolled in the course can be group members")
         group = groups.add_group(self.site, courseid, name, idnumber=idnumber)
         group.members.update(members)
         return group.id
 
-    def add_cohort(self, name: str, idnumber: str, *, category: int | None = None,
-                   members: tuple[int, ...] = ()) -> int:
+    def add_cohort(
+        self, name: str, idnumber: str, *, category: int | None = None, members: tuple[int, ...] = ()
+    ) -> int:
         context = self.site.categories.rows[category].contextid if category else SYSTEM_CONTEXT
         cohort = cohorts.add_cohort(self.site, context, name, idnumber)
         cohort.members.update(members)
         return cohort.id
 
-    def add_event(self, name: str, timestart: int, *, courseid: int, groupid: int = 0, timeduration: int = 0,
-                  eventtype: str | None = None) -> int:
+    def add_event(
+        self,
+        name: str,
+        timestart: int,
+        *,
+        courseid: int,
+        groupid: int = 0,
+        timeduration: int = 0,
+        eventtype: str | None = None,
+    ) -> int:
         kind = eventtype or ("group" if groupid else "course")
-        return calendar.add_event(self.site, name=name, eventtype=kind, timestart=timestart, courseid=courseid,
-                                  groupid=groupid, timeduration=timeduration).id
+        return calendar.add_event(
+            self.site,
+            name=name,
+            eventtype=kind,
+            timestart=timestart,
+            courseid=courseid,
+            groupid=groupid,
+            timeduration=timeduration,
+        ).id
 
     def add_attendance(self, courseid: int, name: str = "Посещаемость", *, groupmode: int = 0) -> int:
         """Adds the activity; returns the attendanceid (the module's instance)."""
         return attendance.add_attendance(self.site, courseid, name, groupmode=groupmode).id
 
-    def add_session(self, attendanceid: int, sessdate: int, *, duration: int = 2700, groupid: int = 0,
-                    description: str = "", calendar_event: bool = False) -> int:
-        return attendance.add_session(self.site, attendanceid, sessdate, duration, groupid, description,
-                                      calendar_event).id
+    def add_session(
+        self,
+        attendanceid: int,
+        sessdate: int,
+        *,
+        duration: int = 2700,
+        groupid: int = 0,
+        description: str = "",
+        calendar_event: bool = False,
+    ) -> int:
+        return attendance.add_session(
+            self.site, attendanceid, sessdate, duration, groupid, description, calendar_event
+        ).id
 
     def mark(self, sessionid: int, studentid: int, acronym: str, *, takenby: int = 2) -> None:
         """Take attendance as a teacher would in Moodle's UI."""
@@ -332,13 +392,22 @@ class FakeMoodle:
         grades.add_activity_item(self.site, module, grademax)
         return module.id
 
-    def add_grade_item(self, courseid: int, name: str, *, grademin: float = 0.0, grademax: float = 100.0,
-                       idnumber: str = "", gradepass: float = 0.0) -> int:
+    def add_grade_item(
+        self,
+        courseid: int,
+        name: str,
+        *,
+        grademin: float = 0.0,
+        grademax: float = 100.0,
+        idnumber: str = "",
+        gradepass: float = 0.0,
+    ) -> int:
         """A manual grade item; returns its id."""
         return grades.add_manual_item(self.site, courseid, name, grademin, grademax, idnumber, gradepass).id
 
-    def set_grade(self, itemid: int, userid: int, grade: float | None, *, feedback: str = "",
-                  feedbackformat: int = 0) -> None:
+    def set_grade(
+        self, itemid: int, userid: int, grade: float | None, *, feedback: str = "", feedbackformat: int = 0
+    ) -> None:
         grades.set_grade(self.site, self.site.grade_items.rows[itemid], userid, grade, feedback, feedbackformat)
 
     def item_of(self, cmid: int) -> int:
@@ -391,4 +460,3 @@ class FakeMoodle:
 
     def grade_items(self, courseid: int) -> list[GradeItemRow]:
         return sorted(self.site.grade_items.by("course", courseid), key=lambda i: i.id)
-

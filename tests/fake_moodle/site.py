@@ -44,6 +44,7 @@ class Site:
         self.themerev = now
         # Names of the functions in the token's external service, in the order site info lists them.
         self.service: list[str] = []
+        self.attendance_installed = True
         self.journal = j = Journal()
         self.categories: Table[CategoryRow] = Table(j, {"idnumber": lambda r: r.idnumber})
         self.courses: Table[CourseRow] = Table(
@@ -74,7 +75,9 @@ class Site:
         self.attendances: Table[AttendanceRow] = Table(j)
         self.statuses: Table[StatusRow] = Table(j, {"attendance": lambda r: r.attendanceid})
         self.sessions: Table[SessionRow] = Table(j, {"attendance": lambda r: r.attendanceid})
-        self.logs: Table[LogRow] = Table(j, {"session": lambda r: r.sessionid, "pair": lambda r: (r.sessionid, r.studentid)})
+        self.logs: Table[LogRow] = Table(
+            j, {"session": lambda r: r.sessionid, "pair": lambda r: (r.sessionid, r.studentid)}
+        )
         self.grade_items: Table[GradeItemRow] = Table(j, {"course": lambda r: r.courseid})
         self.grades: Table[GradeRow] = Table(j, {"pair": lambda r: (r.itemid, r.userid)})
         self.grade_categories: dict[int, int] = {}
@@ -93,6 +96,9 @@ class Site:
         )
         for acronym, description, grade in DEFAULT_STATUSES:
             self.statuses.insert(StatusRow(0, acronym, description, grade))
+
+    def installed(self, function: str) -> bool:
+        return self.attendance_installed or not function.startswith("mod_attendance_")
 
     def new_context(self) -> int:
         context = self._next_context
@@ -144,7 +150,8 @@ class Site:
 
     def students(self, course_id: int, group_id: int = 0) -> list[UserRow]:
         """Users listed in attendance sessions: active students (of the group), by last name."""
-        members = self.groups.rows[group_id].members if group_id else None
+        group = self.groups.get(group_id) if group_id else None
+        members = group.members if group else (set() if group_id else None)
         found = [
             self.users.rows[e.userid]
             for e in self.enrolments.by("course", course_id)

@@ -15,16 +15,10 @@ import requests
 
 from fake_moodle import ENDPOINT, FakeMoodle
 from fake_moodle.registry import REGISTRY
-from moodle.samples import RECORDED_TOKEN, Sample, all_samples
+from moodle.samples import FIXTURES, RECORDED_TOKEN, all_samples
 
 # Values taken from the recording machine's clock (or the recording session): compared by presence only.
 CLOCK_KEYS = {"timemodified", "timecreated", "cacherev", "gradedategraded", "lasttaken"}
-# Functions the product does not use, recorded for completeness; the fake does not implement them.
-NOT_IMPLEMENTED = {
-    "core_completion_get_activities_completion_status",
-    "core_completion_override_activity_completion_status",
-    "mod_attendance_get_courses_with_today_sessions",
-}
 
 
 def compare(expected: Any, actual: Any, path: str = "") -> list[str]:
@@ -33,14 +27,16 @@ def compare(expected: Any, actual: Any, path: str = "") -> list[str]:
     if isinstance(expected, dict):
         if not isinstance(actual, dict):
             return [f"{path}: expected an object, got {actual!r}"]
-        problems = [f"{path}: keys {sorted(set(expected) ^ set(actual))} differ"] if set(expected) != set(actual) else []
+        problems = (
+            [f"{path}: keys {sorted(set(expected) ^ set(actual))} differ"] if set(expected) != set(actual) else []
+        )
         for name in expected.keys() & actual.keys():
             problems += compare(expected[name], actual[name], f"{path}.{name}")
         return problems
     if isinstance(expected, list):
         if not isinstance(actual, list) or len(actual) != len(expected):
             return [f"{path}: expected {len(expected)} items, got {actual!r}"]
-        return [p for i, (e, a) in enumerate(zip(expected, actual)) for p in compare(e, a, f"{path}[{i}]")]
+        return [p for i, (e, a) in enumerate(zip(expected, actual, strict=True)) for p in compare(e, a, f"{path}[{i}]")]
     if key in CLOCK_KEYS:
         return [] if (expected is None) == (actual is None) else [f"{path}: {expected!r} vs {actual!r}"]
     if type(expected) is not type(actual) and not {type(expected), type(actual)} <= {int, float}:
@@ -51,16 +47,13 @@ def compare(expected: Any, actual: Any, path: str = "") -> list[str]:
 def seed_gradebook(fake: FakeMoodle) -> None:
     """What the recording made with Moodle's PHP API before the grade samples."""
     fake.add_assignment(2, "Лабораторная работа №1: скорость химических реакций", grademax=5, cmid=4)
-    item = fake.add_grade_item(2, "Контрольная работа №1 (четверть I)", grademin=1, grademax=5, idnumber="kr1-q1",
-                               gradepass=3)
+    item = fake.add_grade_item(
+        2, "Контрольная работа №1 (четверть I)", grademin=1, grademax=5, idnumber="kr1-q1", gradepass=3
+    )
     fake.set_grade(item, 3, 4, feedback="Хорошо, ошибки в задаче 3", feedbackformat=2)
 
 
 SETUP = {"core_grades_update_grades": seed_gradebook}
-
-
-def replayed() -> list[Sample]:
-    return [s for s in all_samples() if s.wsfunction not in NOT_IMPLEMENTED]
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +63,7 @@ def answers() -> dict[str, Any]:
     fake.site.themerev = 1795387076
     out = {}
     with fake.running():
-        for s in replayed():
+        for s in all_samples():
             if s.name in SETUP:
                 SETUP.pop(s.name)(fake)
             response = requests.post(fake.url + ENDPOINT, data=list(s.params.items()), timeout=5)
@@ -79,8 +72,9 @@ def answers() -> dict[str, Any]:
     return out
 
 
-@pytest.mark.parametrize("s", [s for s in replayed() if s.wsfunction != "core_webservice_get_site_info"],
-                         ids=lambda s: s.name)
+@pytest.mark.parametrize(
+    "s", [s for s in all_samples() if s.wsfunction != "core_webservice_get_site_info"], ids=lambda s: s.name
+)
 def test_fake_answers_like_the_recorded_site(answers, s):
     assert compare(s.response, answers[s.name]) == []
 
@@ -95,9 +89,13 @@ def test_site_info_matches_except_the_service_contents(answers):
     assert {f["name"]: f["version"] for f in fake["functions"]} == {n: versions[n] for n in REGISTRY}
 
 
-def test_every_recorded_function_the_product_uses_is_replayed():
+def test_every_copied_sample_is_replayed():
+    assert sorted(f"{s.name}.json" for s in all_samples()) == sorted(p.name for p in FIXTURES.glob("*.json"))
+
+
+def test_every_function_the_product_uses_has_a_recorded_sample():
     from moodle_client.functions import FUNCTIONS
 
-    recorded = {s.wsfunction for s in replayed()}
+    recorded = {s.wsfunction for s in all_samples()}
     # Every function the client uses has at least one recorded sample, except course contents (none was recorded).
     assert set(FUNCTIONS) - recorded == {"core_course_get_contents", "core_cohort_delete_cohort_members"}

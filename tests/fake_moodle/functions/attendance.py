@@ -17,8 +17,9 @@ _MANAGE = ("mod/attendance:manageattendances", "Manage attendances")
 
 def add_attendance(site: Site, course_id: int, name: str, intro: str = "", groupmode: int = 0) -> AttendanceRow:
     attendance = site.attendances.insert(AttendanceRow(course_id, name, intro, groupmode))
-    site.modules.insert(ModuleRow(course_id, "attendance", attendance.id, name, groupmode=groupmode,
-                                  contextid=site.new_context()))
+    site.modules.insert(
+        ModuleRow(course_id, "attendance", attendance.id, name, groupmode=groupmode, contextid=site.new_context())
+    )
     for acronym, description, grade in DEFAULT_STATUSES:
         site.statuses.insert(StatusRow(attendance.id, acronym, description, grade))
     return attendance
@@ -44,16 +45,30 @@ def _session(site: Site, session_id: int) -> SessionRow:
     return session
 
 
-def add_session(site: Site, attendance_id: int, sessdate: int, duration: int = 0, groupid: int = 0,
-                description: str = "", calendar: bool = True) -> SessionRow:
+def add_session(
+    site: Site,
+    attendance_id: int,
+    sessdate: int,
+    duration: int = 0,
+    groupid: int = 0,
+    description: str = "",
+    calendar: bool = True,
+) -> SessionRow:
     attendance = site.attendances.rows[attendance_id]
     session = site.sessions.insert(
         SessionRow(attendance_id, sessdate, duration, groupid, description, timemodified=site.now)
     )
     if calendar:
         event = add_event(
-            site, name=attendance.name, eventtype="attendance", timestart=sessdate, timeduration=duration,
-            description=description, courseid=attendance.course, groupid=groupid, modulename="attendance",
+            site,
+            name=attendance.name,
+            eventtype="attendance",
+            timestart=sessdate,
+            timeduration=duration,
+            description=description,
+            courseid=attendance.course,
+            groupid=groupid,
+            modulename="attendance",
             instance=attendance_id,
         )
         site.journal.set(session, caleventid=event.id)

@@ -13,9 +13,13 @@ from fake_moodle.site import Site
 WEEK = 7 * 24 * 3600
 
 
-def created_record(e: EventRow) -> dict[str, Any]:
-    """What create answers: Moodle's event properties, "none" as 0 or ''."""
-    return {
+_NULLABLE = ("courseid", "categoryid", "groupid", "userid", "repeatid", "modulename", "instance")
+
+
+def event_record(e: EventRow, *, listed: bool) -> dict[str, Any]:
+    """Create answers Moodle's event properties ("none" as 0 or ''); get answers the event vault's view,
+    with "none" as null and the category and series ids added."""
+    out: dict[str, Any] = {
         "id": e.id,
         "name": e.name,
         "description": e.description,
@@ -29,35 +33,14 @@ def created_record(e: EventRow) -> dict[str, Any]:
         "timestart": e.timestart,
         "timeduration": e.timeduration,
         "visible": e.visible,
-        "uuid": "",
         "sequence": e.sequence,
         "timemodified": e.timemodified,
         "subscriptionid": None,
     }
-
-
-def listed_record(e: EventRow) -> dict[str, Any]:
-    """What get answers: the event vault's view, "none" as null."""
-    return {
-        "id": e.id,
-        "name": e.name,
-        "description": e.description,
-        "format": e.format,
-        "courseid": e.courseid or None,
-        "categoryid": e.categoryid or None,
-        "groupid": e.groupid or None,
-        "userid": e.userid or None,
-        "repeatid": e.repeatid or None,
-        "modulename": e.modulename or None,
-        "instance": e.instance or None,
-        "eventtype": e.eventtype,
-        "timestart": e.timestart,
-        "timeduration": e.timeduration,
-        "visible": e.visible,
-        "sequence": e.sequence,
-        "timemodified": e.timemodified,
-        "subscriptionid": None,
-    }
+    if not listed:
+        return out | {"uuid": ""}
+    out |= {"categoryid": e.categoryid, "repeatid": e.repeatid}
+    return out | {key: out[key] or None for key in _NULLABLE}
 
 
 def _allowed(site: Site, e: dict[str, Any]) -> bool:
@@ -107,7 +90,11 @@ def create_events(site: Site, p: dict[str, Any]) -> dict[str, Any]:
     for e in p["events"]:
         if not _allowed(site, e):
             warnings.append(
-                {"item": e["name"], "warningcode": "nopermissions", "message": "you do not have permissions to create this event"}
+                {
+                    "item": e["name"],
+                    "warningcode": "nopermissions",
+                    "message": "you do not have permissions to create this event",
+                }
             )
             continue
         courseid = e["courseid"]
@@ -117,10 +104,15 @@ def create_events(site: Site, p: dict[str, Any]) -> dict[str, Any]:
             courseid = 1
         start = site.now if e["timestart"] is None else e["timestart"]
         fields = dict(
-            name=e["name"], eventtype=e["eventtype"], description=e["description"] or "", format=e["format"],
+            name=e["name"],
+            eventtype=e["eventtype"],
+            description=e["description"] or "",
+            format=e["format"],
             courseid=courseid if e["eventtype"] != "user" else 0,
             groupid=e["groupid"] if e["eventtype"] == "group" else 0,
-            timeduration=e["timeduration"], visible=e["visible"], sequence=e["sequence"],
+            timeduration=e["timeduration"],
+            visible=e["visible"],
+            sequence=e["sequence"],
         )
         first = add_event(site, timestart=start, **fields)
         if e["repeats"] > 0:
@@ -128,9 +120,9 @@ def create_events(site: Site, p: dict[str, Any]) -> dict[str, Any]:
             series = [first] + [
                 add_event(site, timestart=start + n * WEEK, repeatid=first.id, **fields) for n in range(1, e["repeats"])
             ]
-            created.extend(created_record(x) for x in series)
+            created.extend(event_record(x, listed=False) for x in series)
         else:
-            created.append(created_record(first))
+            created.append(event_record(first, listed=False))
     return {"events": created, "warnings": warnings}
 
 
@@ -184,7 +176,7 @@ def get_events(site: Site, p: dict[str, Any]) -> dict[str, Any]:
         return e.courseid in courses or (e.categoryid in categories and bool(e.categoryid))
 
     events = sorted((e for e in site.events if selected(e)), key=lambda e: (e.timestart, e.id))
-    return {"events": [listed_record(e) for e in events], "warnings": []}
+    return {"events": [event_record(e, listed=True) for e in events], "warnings": []}
 
 
 @ws(

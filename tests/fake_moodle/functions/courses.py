@@ -79,14 +79,18 @@ def get_categories(site: Site, p: dict[str, Any]) -> list[dict[str, Any]]:
     return [category_record(site, c) for c in sorted(found, key=lambda c: (c.sortorder, c.id))]
 
 
-def add_category(site: Site, name: str, idnumber: str | None, parent: int, description: str = "", descriptionformat: int = 1) -> CategoryRow:
+def add_category(
+    site: Site, name: str, idnumber: str | None, parent: int, description: str = "", descriptionformat: int = 1
+) -> CategoryRow:
     """core_course_category::create."""
     if not name.strip():
         raise moodle_exception("categorynamerequired", "A category name is required")
     if idnumber and site.categories.first("idnumber", idnumber):
         raise moodle_exception("categoryidnumbertaken", "ID number is already used for another category")
     row = site.categories.insert(
-        CategoryRow(name, idnumber, description, descriptionformat, parent, timemodified=site.now, contextid=site.new_context())
+        CategoryRow(
+            name, idnumber, description, descriptionformat, parent, timemodified=site.now, contextid=site.new_context()
+        )
     )
     site.journal.set(row, sortorder=MAX_COURSES_IN_CATEGORY * row.id)
     return row
@@ -118,7 +122,9 @@ def create_categories(site: Site, p: dict[str, Any]) -> list[dict[str, Any]]:
     for c in p["categories"]:
         if c["parent"] and site.categories.get(c["parent"]) is None:
             raise moodle_exception("unknowcategory", "Unknown category")
-        row = add_category(site, c["name"], c.get("idnumber"), c["parent"], c.get("description", ""), c["descriptionformat"])
+        row = add_category(
+            site, c["name"], c.get("idnumber"), c["parent"], c.get("description", ""), c["descriptionformat"]
+        )
         created.append({"id": row.id, "name": row.name})
     return created
 
@@ -134,9 +140,7 @@ def course_sortorder(site: Site, course: CourseRow) -> int:
 
 def course_record(site: Site, c: CourseRow) -> dict[str, Any]:
     category = site.categories.rows.get(c.category)
-    teachers = [
-        site.users.rows[e.userid] for e in site.enrolments.by("course", c.id) if ROLE_EDITINGTEACHER in e.roles
-    ]
+    teachers = [site.users.rows[e.userid] for e in site.enrolments.by("course", c.id) if ROLE_EDITINGTEACHER in e.roles]
     return {
         "id": c.id,
         "fullname": c.fullname,
@@ -234,9 +238,26 @@ COURSE_FIELDS: dict[str, Value | Multiple] = {
     "customfields": Multiple(Single({"shortname": Value("alphanumext"), "value": Value("raw")}), "optional"),
 }
 # Keys of a course the fake stores (the rest are accepted and ignored, as Moodle ignores maxbytes etc.).
-STORED = {"fullname", "shortname", "idnumber", "summary", "summaryformat", "format", "showgrades", "newsitems",
-          "startdate", "enddate", "numsections", "visible", "hiddensections", "groupmode", "groupmodeforce",
-          "enablecompletion", "lang", "coursedisplay"}
+STORED = {
+    "fullname",
+    "shortname",
+    "idnumber",
+    "summary",
+    "summaryformat",
+    "format",
+    "showgrades",
+    "newsitems",
+    "startdate",
+    "enddate",
+    "numsections",
+    "visible",
+    "hiddensections",
+    "groupmode",
+    "groupmodeforce",
+    "enablecompletion",
+    "lang",
+    "coursedisplay",
+}
 
 
 def _format_options(course: dict[str, Any]) -> dict[str, Any]:
@@ -292,8 +313,18 @@ def create_courses(site: Site, p: dict[str, Any]) -> list[dict[str, Any]]:
 @ws(
     "core_course_update_courses",
     "write",
-    Single({"courses": Multiple(Single({"id": Value("int"), **{k: opt(v.type) if isinstance(v, Value) else v
-                                                                 for k, v in COURSE_FIELDS.items()}}))}),
+    Single(
+        {
+            "courses": Multiple(
+                Single(
+                    {
+                        "id": Value("int"),
+                        **{k: opt(v.type) if isinstance(v, Value) else v for k, v in COURSE_FIELDS.items()},
+                    }
+                )
+            )
+        }
+    ),
     capability=("moodle/course:update", "Update course settings"),
 )
 def update_courses(site: Site, p: dict[str, Any]) -> dict[str, Any]:
@@ -310,7 +341,9 @@ def update_courses(site: Site, p: dict[str, Any]) -> dict[str, Any]:
                 changes["category"] = data["categoryid"]
             site.courses.update(row, **changes, timemodified=site.now)
         except MoodleException as exc:
-            warnings.append({"item": "course", "itemid": course["id"], "warningcode": exc.errorcode, "message": exc.message})
+            warnings.append(
+                {"item": "course", "itemid": course["id"], "warningcode": exc.errorcode, "message": exc.message}
+            )
     return {"warnings": warnings}
 
 

@@ -18,8 +18,9 @@ from fake_moodle.rows import EnrolmentRow
 from fake_moodle.site import ASSIGNABLE_ROLES, Site
 
 
-def enrol_user(site: Site, course_id: int, user_id: int, role_id: int, timestart: int = 0, timeend: int = 0,
-               status: int = 0) -> EnrolmentRow:
+def enrol_user(
+    site: Site, course_id: int, user_id: int, role_id: int, timestart: int = 0, timeend: int = 0, status: int = 0
+) -> EnrolmentRow:
     """enrol_plugin::enrol_user(): enrolling again updates times and status, then assigns the role."""
     enrolment = site.enrolment(course_id, user_id)
     if enrolment is None:
@@ -76,7 +77,12 @@ def enrol_users(site: Site, p: dict[str, Any]) -> None:
                 f"({e['userid']}) in this course({e['courseid']}).",
             )
         enrol_user(
-            site, e["courseid"], e["userid"], e["roleid"], e.get("timestart", 0), e.get("timeend", 0),
+            site,
+            e["courseid"],
+            e["userid"],
+            e["roleid"],
+            e.get("timestart", 0),
+            e.get("timeend", 0),
             1 if e.get("suspend") else 0,
         )
     return None
@@ -85,13 +91,7 @@ def enrol_users(site: Site, p: dict[str, Any]) -> None:
 @ws(
     "enrol_manual_unenrol_users",
     "write",
-    Single(
-        {
-            "enrolments": Multiple(
-                Single({"userid": Value("int"), "courseid": Value("int"), "roleid": opt("int")})
-            )
-        }
-    ),
+    Single({"enrolments": Multiple(Single({"userid": Value("int"), "courseid": Value("int"), "roleid": opt("int")}))}),
     component="enrol_manual",
     capability=("enrol/manual:unenrol", "Unenrol users from the course"),
 )

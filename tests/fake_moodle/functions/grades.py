@@ -43,28 +43,52 @@ def add_activity_item(site: Site, module: ModuleRow, grademax: float) -> GradeIt
     course_item(site, module.course)
     return site.grade_items.insert(
         GradeItemRow(
-            module.course, "mod", module.name, module.modname, module.instance, 0, "",
-            site.grade_categories[module.course], 0.0, grademax, cmid=module.id,
+            module.course,
+            "mod",
+            module.name,
+            module.modname,
+            module.instance,
+            0,
+            "",
+            site.grade_categories[module.course],
+            0.0,
+            grademax,
+            cmid=module.id,
         )
     )
 
 
-def add_manual_item(site: Site, course_id: int, name: str, grademin: float, grademax: float, idnumber: str,
-                    gradepass: float) -> GradeItemRow:
+def add_manual_item(
+    site: Site, course_id: int, name: str, grademin: float, grademax: float, idnumber: str, gradepass: float
+) -> GradeItemRow:
     course_item(site, course_id)
     return site.grade_items.insert(
-        GradeItemRow(course_id, "manual", name, None, None, 0, idnumber, site.grade_categories[course_id],
-                     grademin, grademax, gradepass)
+        GradeItemRow(
+            course_id,
+            "manual",
+            name,
+            None,
+            None,
+            0,
+            idnumber,
+            site.grade_categories[course_id],
+            grademin,
+            grademax,
+            gradepass,
+        )
     )
 
 
-def set_grade(site: Site, item: GradeItemRow, user_id: int, grade: float | None, feedback: str = "",
-              feedbackformat: int = 0) -> None:
+def set_grade(
+    site: Site, item: GradeItemRow, user_id: int, grade: float | None, feedback: str = "", feedbackformat: int = 0
+) -> None:
     row = site.grades.first("pair", (item.id, user_id))
     if row is None:
         site.grades.insert(GradeRow(item.id, user_id, grade, feedback, feedbackformat, site.now))
     else:
-        site.grades.update(row, finalgrade=grade, feedback=feedback, feedbackformat=feedbackformat, timemodified=site.now)
+        site.grades.update(
+            row, finalgrade=grade, feedback=feedback, feedbackformat=feedbackformat, timemodified=site.now
+        )
 
 
 def _formatted(item: GradeItemRow, grade: float | None) -> str:
@@ -128,8 +152,15 @@ def user_report(site: Site, course_id: int, user: UserRow, fullname: str) -> dic
         if item.itemtype == "course":
             total = sum(grades[i.id].finalgrade for i in graded) if graded else None  # type: ignore[union-attr,misc]
             dates = [grades[i.id].timemodified for i in graded]  # type: ignore[union-attr]
-            shown = GradeItemRow(course_id, "course", iteminstance=item.iteminstance, itemnumber=None, idnumber=None,
-                                 grademax=graded_max if graded else sum(i.grademax for i in parts), id=item.id)
+            shown = GradeItemRow(
+                course_id,
+                "course",
+                iteminstance=item.iteminstance,
+                itemnumber=None,
+                idnumber=None,
+                grademax=graded_max if graded else sum(i.grademax for i in parts),
+                id=item.id,
+            )
             fake_grade = GradeRow(item.id, user.id, total, timemodified=max(dates)) if graded else None
             records.append(_item_record(shown, fake_grade, None, True))
         else:
@@ -162,7 +193,8 @@ def get_grade_items(site: Site, p: dict[str, Any]) -> dict[str, Any]:
     else:
         # The all-users report names people "Lastname, Firstname", as recorded.
         reports = [
-            user_report(site, course.id, u, f"{u.lastname}, {u.firstname}") for u in site.students(course.id, p["groupid"])
+            user_report(site, course.id, u, f"{u.lastname}, {u.firstname}")
+            for u in site.students(course.id, p["groupid"])
         ]
     return {"usergrades": reports, "warnings": []}
 
@@ -192,7 +224,8 @@ def update_grades(site: Site, p: dict[str, Any]) -> int:
     if cm is None or cm.modname != modname or cm.course != p["courseid"]:
         raise moodle_exception("invalidcoursemodule", "Invalid course module ID")
     items = [
-        i for i in site.grade_items.by("course", cm.course)
+        i
+        for i in site.grade_items.by("course", cm.course)
         if i.itemmodule == modname and i.iteminstance == cm.instance and i.itemnumber == p["itemnumber"]
     ]
     if not items:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from fake_moodle.exceptions import InvalidParameterException, context_not_valid, missing_by_id, moodle_exception
@@ -26,8 +27,15 @@ def group_record(g: GroupRow, enrolmentkey: str | None) -> dict[str, Any]:
     }
 
 
-def add_group(site: Site, course_id: int, name: str, description: str = "", descriptionformat: int = 1,
-              idnumber: str = "", enrolmentkey: str = "") -> GroupRow:
+def add_group(
+    site: Site,
+    course_id: int,
+    name: str,
+    description: str = "",
+    descriptionformat: int = 1,
+    idnumber: str = "",
+    enrolmentkey: str = "",
+) -> GroupRow:
     if not name.strip():
         raise InvalidParameterException("Invalid group name")
     siblings = site.groups.by("course", course_id)
@@ -64,7 +72,12 @@ def create_groups(site: Site, p: dict[str, Any]) -> list[dict[str, Any]]:
     created = []
     for g in p["groups"]:
         row = add_group(
-            site, g["courseid"], g["name"], g["description"], g["descriptionformat"], g.get("idnumber", ""),
+            site,
+            g["courseid"],
+            g["name"],
+            g["description"],
+            g["descriptionformat"],
+            g.get("idnumber", ""),
             g.get("enrolmentkey", ""),
         )
         created.append(group_record(row, row.enrolmentkey))
@@ -78,28 +91,26 @@ def get_course_groups(site: Site, p: dict[str, Any]) -> list[dict[str, Any]]:
     return [group_record(g, None) for g in groups]
 
 
-def _group(site: Site, group_id: int) -> GroupRow:
-    group = site.groups.get(group_id)
-    if group is None:
-        raise missing_by_id("groups", group_id)
-    return group
+def _members(site: Site, p: dict[str, Any]) -> Iterator[tuple[GroupRow, int]]:
+    """The (group, user) pairs of a members list, both looked up with MUST_EXIST as Moodle does."""
+    for m in p["members"]:
+        group = site.groups.get(m["groupid"])
+        if group is None:
+            raise missing_by_id("groups", m["groupid"])
+        yield group, site.live_user(m["userid"]).id
 
 
 @ws("core_group_add_group_members", "write", _MEMBERS, capability=_MANAGE)
 def add_group_members(site: Site, p: dict[str, Any]) -> None:
-    for m in p["members"]:
-        group = _group(site, m["groupid"])
-        site.live_user(m["userid"])
-        if site.enrolment(group.courseid, m["userid"]) is None:
+    for group, user_id in _members(site, p):
+        if site.enrolment(group.courseid, user_id) is None:
             raise InvalidParameterException("Only enrolled users may be members of groups")
-        site.journal.add(group.members, m["userid"])
+        site.journal.add(group.members, user_id)
     return None
 
 
 @ws("core_group_delete_group_members", "write", _MEMBERS, capability=_MANAGE)
 def delete_group_members(site: Site, p: dict[str, Any]) -> None:
-    for m in p["members"]:
-        group = _group(site, m["groupid"])
-        site.live_user(m["userid"])
-        site.journal.discard(group.members, m["userid"])
+    for group, user_id in _members(site, p):
+        site.journal.discard(group.members, user_id)
     return None

@@ -29,7 +29,7 @@ def get_site_info(site: Site, p: dict[str, Any]) -> dict[str, Any]:
         "functions": [
             {"name": name, "version": COMPONENT_VERSIONS[REGISTRY[name].component]}
             for name in site.service
-            if name in REGISTRY
+            if name in REGISTRY and site.installed(name)
         ],
         "downloadfiles": 1,
         "uploadfiles": 1,

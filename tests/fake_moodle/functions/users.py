@@ -14,8 +14,25 @@ from fake_moodle.site import ROLES, Site
 AUTHS = {"manual", "nologin", "email", "ldap", "oauth2", "cas", "db"}
 LANGS = {"en", "ru"}
 _EDITABLE = (
-    "username", "firstname", "lastname", "email", "idnumber", "middlename", "institution", "department", "city",
-    "country", "timezone", "lang", "auth", "phone1", "phone2", "address", "description", "mailformat", "theme",
+    "username",
+    "firstname",
+    "lastname",
+    "email",
+    "idnumber",
+    "middlename",
+    "institution",
+    "department",
+    "city",
+    "country",
+    "timezone",
+    "lang",
+    "auth",
+    "phone1",
+    "phone2",
+    "address",
+    "description",
+    "mailformat",
+    "theme",
 )
 
 _OPTIONAL_PROFILE: dict[str, Value] = {
@@ -180,7 +197,9 @@ def update_users(site: Site, p: dict[str, Any]) -> dict[str, Any]:
         try:
             _update_one(site, user)
         except MoodleException as exc:
-            warnings.append({"item": "user", "itemid": user["id"], "warningcode": exc.errorcode, "message": exc.message})
+            warnings.append(
+                {"item": "user", "itemid": user["id"], "warningcode": exc.errorcode, "message": exc.message}
+            )
     return {"warnings": warnings}
 
 
@@ -200,8 +219,13 @@ def user_details(site: Site, u: UserRow, course: CourseRow | None = None) -> dic
     out["firstaccess"], out["lastaccess"] = u.firstaccess, u.lastaccess
     if course is None:
         out.update(
-            auth=u.auth, suspended=bool(u.suspended), confirmed=bool(u.confirmed), lang=u.lang, theme=u.theme,
-            timezone=u.timezone, mailformat=u.mailformat,
+            auth=u.auth,
+            suspended=bool(u.suspended),
+            confirmed=bool(u.confirmed),
+            lang=u.lang,
+            theme=u.theme,
+            timezone=u.timezone,
+            mailformat=u.mailformat,
         )
     else:
         out["lastcourseaccess"] = 0
