@@ -32,7 +32,9 @@ def create_app(runtime: Runtime | None = None) -> Flask:
 
     from bridge.web.health import bp as health_bp
     from bridge.web.registry_api import bp as registry_bp
+    from bridge.web.calendar_feeds import bp as calendar_feeds_bp
 
     app.register_blueprint(health_bp)
     app.register_blueprint(registry_bp)
+    app.register_blueprint(calendar_feeds_bp)
     return app

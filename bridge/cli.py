@@ -65,3 +65,10 @@ def serve(rt: Runtime, host: str | None, port: int | None) -> None:
 
     app = create_app(rt)
     app.run(host=host or rt.settings.web.host, port=port or rt.settings.web.port)
+
+
+from bridge.calendar.cli import calendar_link, check, lessons  # noqa: E402  (commands register on main)
+
+main.add_command(lessons)
+main.add_command(check)
+main.add_command(calendar_link)
