@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from collections.abc import Iterator
 
 import pytest
+import requests
+from werkzeug.serving import make_server
 from sqlalchemy import select
 
 from bridge.calendar.face_to_face import add_session, expand_sessions
+from bridge.calendar.tokens import FeedKind, FeedOwner, issue_token
 from bridge.lessons import cancel_lesson, expand_lessons, move_lesson
 from bridge.models import FaceToFaceRule, HolidayPolicy, Lesson
-from tests.calendar.district import District, build_district, planted_district
+from tests.calendar.district import FULL_YEAR_TERMS, District, build_district, planted_district
 
 
 def lesson_on(session, course, day: dt.date) -> Lesson:
@@ -29,10 +34,9 @@ def planted(session) -> District:
     return d
 
 
-@pytest.fixture
-def year_district(session) -> District:
-    """A full academic year: students, lessons, monthly face-to-face sessions and the contest."""
-    d = build_district(session)
+def populated(session, terms=FULL_YEAR_TERMS) -> District:
+    """Students, lessons, monthly face-to-face sessions (third Saturday, 10:00-14:00) and the contest."""
+    d = build_district(session, terms=terms)
     d.student("s1", "p1", 9, "А", "PHYS-9", "INFO-9", last_name="Иванова")
     d.student("s2", "p2", 10, "Б", "MATH-10", last_name="Петрова")
     d.student("s3", "p1", 11, "А", "CHEM-11", "MATH-10", last_name="Сидорова")
@@ -47,3 +51,43 @@ def year_district(session) -> District:
                 start=dt.datetime(2027, 5, 22, 10), end=dt.datetime(2027, 5, 22, 15))
     session.commit()
     return d
+
+
+@pytest.fixture
+def year_district(session) -> District:
+    return populated(session)
+
+
+@pytest.fixture
+def term_district(session) -> District:
+    """Like ``year_district`` with its first term only: smaller feeds for the slower parser."""
+    return populated(session, terms=FULL_YEAR_TERMS[:1])
+
+
+@pytest.fixture
+def live_url(app) -> Iterator[str]:
+    """The app served by werkzeug on a free loopback port, for real HTTP through requests."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join()
+    server.server_close()
+
+
+@pytest.fixture
+def http() -> Iterator[requests.Session]:
+    with requests.Session() as s:
+        yield s
+
+
+def feed_links(session, d: District) -> dict[str, str]:
+    """Paths of every kind of feed of ``year_district`` (tokens issued here)."""
+    paths = {code: f"/calendar/course/{code}.ics" for code in d.courses}
+    for name, owner in (("student", FeedOwner(FeedKind.STUDENT, d.students["s1"].id)),
+                        ("teacher", FeedOwner(FeedKind.TEACHER, d.teachers["t1"].id)),
+                        ("school", FeedOwner(FeedKind.SCHOOL, d.schools["p1"].id))):
+        paths[name] = f"/calendar/feed/{issue_token(session, owner)}.ics"
+    session.commit()
+    return paths
