@@ -162,11 +162,14 @@ def feed_version(session: Session, scope: FeedScope, ctx: FeedContext) -> FeedVe
     parts: list[object] = [FORMAT_VERSION, scope, ctx]
     for model, query in ((Lesson, _lessons(scope, ctx)), (FaceToFaceSession, _sessions(scope, ctx))):
         rows = query.with_only_columns(
-            func.count(), func.max(model.updated_at), func.coalesce(func.sum(model.sequence), 0)
+            func.max(model.updated_at),
+            func.count(),
+            func.coalesce(func.sum(model.sequence), 0),
+            func.coalesce(func.sum(model.id), 0),
         ).order_by(None)
-        count, latest, sequences = session.execute(rows).one()
+        latest, *totals = session.execute(rows).one()
         stamps.append(_utc(latest))
-        parts += [count, sequences]
+        parts += totals
     # Course titles and school names appear in events; both tables are small.
     for model in (NetworkCourse, School):
         stamps.append(_utc(session.scalar(select(func.max(model.updated_at)))))

@@ -3,7 +3,7 @@
 
 Calendar apps poll feeds every few hours, mostly to hear "nothing changed": the ETag and
 Last-Modified come from :func:`feed_version`, and a matching conditional request gets 304 before
-any feed is built. Tokens are secrets: a bad one is a plain 404 that does not echo it, private
+any feed is built; a full request for a version built lately is served from :class:`BodyCache`. Tokens are secrets: a bad one is a plain 404 that does not echo it, private
 answers are ``Cache-Control: private`` with ``Referrer-Policy: no-referrer``, and the access logs
 of werkzeug, gunicorn and Flask see the path with the token replaced (:class:`RedactFeedTokens`).
 """
@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
+from collections import OrderedDict
 
 from flask import Blueprint, Response, abort, request
 
@@ -23,6 +25,46 @@ bp = Blueprint("calendar_feeds", __name__, url_prefix="/calendar")
 
 PUBLIC_MAX_AGE = 3600
 PRIVATE_MAX_AGE = 900
+
+
+class BodyCache:
+    """Feeds built lately, by ETag, up to ``max_bytes`` (least recently used go first).
+
+    A strong ETag names the exact bytes, so a body built once serves every later full request
+    for the same version: many calendar clients refetch in full instead of asking conditionally,
+    and building a year of lessons takes far longer than looking up the version.
+    """
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self._bodies: OrderedDict[str, bytes] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+
+    def get(self, etag: str) -> bytes | None:
+        with self._lock:
+            body = self._bodies.get(etag)
+            if body is not None:
+                self._bodies.move_to_end(etag)
+            return body
+
+    def clear(self) -> None:
+        with self._lock:
+            self._bodies.clear()
+            self._size = 0
+
+    def put(self, etag: str, body: bytes) -> None:
+        with self._lock:
+            if etag in self._bodies or len(body) > self.max_bytes:
+                return
+            self._bodies[etag] = body
+            self._size += len(body)
+            while self._size > self.max_bytes:
+                _, dropped = self._bodies.popitem(last=False)
+                self._size -= len(dropped)
+
+
+BODIES = BodyCache(max_bytes=32 * 1024 * 1024)
 
 
 class RedactFeedTokens(logging.Filter):
@@ -85,7 +127,11 @@ def _answer(scope: FeedScope) -> Response:
     if _not_modified(version.etag, version.last_modified):
         response.status_code = 304
         return response
-    response.set_data(build_feed(session, scope, ctx))
+    body = BODIES.get(version.etag)
+    if body is None:
+        body = build_feed(session, scope, ctx)
+        BODIES.put(version.etag, body)
+    response.set_data(body)
     response.headers["Content-Disposition"] = f'inline; filename="{scope.filename}"'
     return response
 

@@ -15,7 +15,17 @@ from bridge.calendar.face_to_face import add_session, expand_sessions
 from bridge.calendar.tokens import FeedKind, FeedOwner, issue_token
 from bridge.lessons import cancel_lesson, expand_lessons, move_lesson
 from bridge.models import FaceToFaceRule, HolidayPolicy, Lesson
+from bridge.web.calendar_feeds import BODIES
 from tests.calendar.district import FULL_YEAR_TERMS, District, build_district, planted_district
+
+
+@pytest.fixture(autouse=True)
+def _fresh_feed_bodies() -> Iterator[None]:
+    """Each test builds its own district (new random UIDs, possibly the same ids and timestamps as
+    the previous test's): feeds cached by the previous test must not be served."""
+    BODIES.clear()
+    yield
+    BODIES.clear()
 
 
 def lesson_on(session, course, day: dt.date) -> Lesson:

@@ -141,6 +141,30 @@ def test_conditional_requests_answer_304_without_building_the_feed(session, year
     assert changed.status_code == 200 and changed.headers["ETag"] != etag
 
 
+def test_full_requests_reuse_the_body_built_for_the_same_version(session, year_district, links, live_url, http,
+                                                                 monkeypatch):
+    first = get(http, live_url, links["teacher"])
+    monkeypatch.setattr("bridge.web.calendar_feeds.build_feed", lambda *a: b"must not be built again")
+    second = get(http, live_url, links["teacher"])
+    assert second.status_code == 200 and second.content == first.content
+    move_lesson(session, lesson_on(session, year_district.courses["MATH-10"], D(2026, 10, 6)), dt.datetime(2026, 10, 7, 9))
+    session.commit()
+    assert get(http, live_url, links["teacher"]).content == b"must not be built again"  # a new version is built
+
+
+def test_body_cache_keeps_the_most_recently_used_within_its_size():
+    from bridge.web.calendar_feeds import BodyCache
+
+    cache = BodyCache(max_bytes=10)
+    cache.put("a", b"1234")
+    cache.put("b", b"1234")
+    assert cache.get("a") == b"1234"  # now b is the least recently used
+    cache.put("c", b"1234")
+    assert (cache.get("a"), cache.get("b"), cache.get("c")) == (b"1234", None, b"1234")
+    cache.put("huge", b"x" * 11)
+    assert cache.get("huge") is None and cache.get("c") == b"1234"
+
+
 def test_new_enrolment_changes_the_student_feed(session, year_district, links, live_url, http):
     path = links["student"]
     etag = get(http, live_url, path).headers["ETag"]
