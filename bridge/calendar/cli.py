@@ -1,0 +1,181 @@
+"""Commands: ``netcourses lessons expand``, ``netcourses check conflicts|load``, ``netcourses calendar-link``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+
+import click
+from sqlalchemy import select
+
+from bridge import db
+from bridge.calendar.conflicts import KIND_TEXT, find_conflicts
+from bridge.calendar.face_to_face import expand_sessions
+from bridge.calendar.load import check_load
+from bridge.calendar.tokens import (
+    OWNER_MODELS,
+    FeedKind,
+    FeedOwner,
+    active_token,
+    issue_token,
+    private_feed_url,
+    revoke_tokens,
+    subscribe_links,
+)
+from bridge.cli import CliError, pass_runtime
+from bridge.lessons import expand_lessons
+from bridge.models import NetworkCourse
+from bridge.runtime import Runtime
+
+PROBLEMS_FOUND = 1
+
+
+@click.group()
+def lessons() -> None:
+    """Dated lessons of the network courses."""
+
+
+@lessons.command("expand")
+@click.option("--course", "code", help="Only this course (its code); default: every course and every face-to-face rule.")
+@pass_runtime
+def lessons_expand(rt: Runtime, code: str | None) -> None:
+    """Expand weekly slots into lessons (and face-to-face rules into sessions). Safe to run again."""
+    with db.session_scope(rt.sessions) as session:
+        course = None
+        if code is not None:
+            course = session.scalar(select(NetworkCourse).where(NetworkCourse.code == code))
+            if course is None:
+                raise CliError(f"no network course with code {code!r}")
+        click.echo(expand_lessons(session, course).describe("lessons"))
+        if course is None:
+            click.echo(expand_sessions(session).describe("face-to-face sessions"))
+
+
+@click.group()
+def check() -> None:
+    """Check the timetable against the schools' calendars and the SanPiN load (exit 1 on findings)."""
+
+
+def _dates(dates: Sequence[dt.date], shown: int = 4) -> str:
+    text = ", ".join(d.strftime("%d.%m.%Y") for d in dates[:shown])
+    return text + (f" … всего {len(dates)}" if len(dates) > shown else "")
+
+
+def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    widths = [max(len(str(r[i])) for r in (headers, *rows)) for i in range(len(headers))]
+    lines = ["  ".join(str(v).ljust(w) for v, w in zip(r, widths)).rstrip() for r in (headers, *rows)]
+    return "\n".join("  " + line for line in lines)
+
+
+def _by_school(items, heading, headers: Sequence[str], row) -> None:
+    """Print ``items`` (sorted by school) as one table per school."""
+    current = None
+    group: list = []
+    for item in [*items, None]:
+        key = None if item is None else (item.school, item.school_name)
+        if key != current and group:
+            click.echo(f"{heading(current)}\n{_table(headers, [row(i) for i in group])}\n")
+            group = []
+        current = key
+        if item is not None:
+            group.append(item)
+
+
+@check.command("conflicts")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_runtime
+@click.pass_context
+def check_conflicts(ctx: click.Context, rt: Runtime, as_json: bool) -> None:
+    """Network lessons against class timetables and holidays of home schools, and teachers' double lessons."""
+    with rt.sessions() as session:
+        found = find_conflicts(session)
+    if as_json:
+        click.echo(json.dumps({"conflicts": [c.as_dict() for c in found], "count": len(found)}, ensure_ascii=False, indent=2))
+    elif found:
+        _by_school(
+            found,
+            lambda s: f"{s[1]} ({s[0]})",
+            ("вид", "кто", "курс", "что", "даты"),
+            lambda c: (KIND_TEXT[c.kind], f"{c.person} {c.person_name}", c.course, c.detail, _dates(c.dates)),
+        )
+        click.echo(f"конфликтов: {len(found)}")
+    else:
+        click.echo("конфликтов нет")
+    if found:
+        ctx.exit(PROBLEMS_FOUND)
+
+
+@check.command("load")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_runtime
+@click.pass_context
+def check_load_command(ctx: click.Context, rt: Runtime, as_json: bool) -> None:
+    """Students whose home curriculum plus network courses exceed the SanPiN weekly maximum."""
+    with rt.sessions() as session:
+        report = check_load(session)
+    if as_json:
+        click.echo(json.dumps({
+            "overloads": [o.as_dict() for o in report.overloads],
+            "count": len(report.overloads),
+            "unchecked": [{"school": s, "grade": g} for s, g in report.unchecked],
+        }, ensure_ascii=False, indent=2))
+    else:
+        _by_school(
+            report.overloads,
+            lambda s: f"{s[1]} ({s[0]})",
+            ("ученик", "класс", "неделя", "школа", "сеть", "всего", "максимум", "курсы"),
+            lambda o: (f"{o.student} {o.student_name}", o.class_name, f"{o.week_days} дн.", o.home_hours,
+                       o.network_hours, o.total, o.limit, ", ".join(o.courses)),
+        )
+        click.echo(f"превышений нагрузки: {len(report.overloads)}" if report.overloads else "превышений нагрузки нет")
+        for school, grade in report.unchecked:
+            click.echo(f"не проверены: {school}, {grade} класс (нет учебного плана)")
+    if report.overloads:
+        ctx.exit(PROBLEMS_FOUND)
+
+
+@click.command("calendar-link")
+@click.option("--student", help="External id of a student (the link is for the student and the parents).")
+@click.option("--teacher", help="External id of a teacher.")
+@click.option("--school", help="External id of a school (the link is for its coordinator).")
+@click.option("--rotate", is_flag=True, help="Revoke the current link and issue a new one.")
+@click.option("--revoke", is_flag=True, help="Revoke the link; the calendar stops answering.")
+@pass_runtime
+def calendar_link(rt: Runtime, student: str | None, teacher: str | None, school: str | None,
+                  rotate: bool, revoke: bool) -> None:
+    """Issue (or rotate, or revoke) the secret calendar link of a student, teacher or school.
+
+    Only a hash of the link is stored, so a link is shown once, when it is issued.
+    """
+    chosen = [(kind, value) for kind, value in zip(FeedKind, (student, teacher, school)) if value is not None]
+    if len(chosen) != 1:
+        raise click.UsageError("give exactly one of --student, --teacher, --school")
+    if rotate and revoke:
+        raise click.UsageError("--rotate and --revoke exclude each other")
+    (kind, external_id), = chosen
+    model = OWNER_MODELS[kind]
+    with db.session_scope(rt.sessions) as session:
+        row = session.scalar(select(model).where(model.external_id == external_id))
+        if row is None:
+            raise CliError(f"no {kind.value} with id {external_id!r}")
+        owner = FeedOwner(kind, row.id)
+        if revoke:
+            revoked = revoke_tokens(session, owner)
+            message = f"revoked the calendar link of {kind.value} {external_id}" if revoked else (
+                f"{kind.value} {external_id} has no calendar link")
+            token = None
+        else:
+            current = active_token(session, owner)
+            if current is not None and not rotate:
+                raise CliError(
+                    f"{kind.value} {external_id} already has a calendar link (issued {current.created_at:%Y-%m-%d}); "
+                    "only its hash is kept, so it cannot be shown again: use --rotate to replace it"
+                )
+            revoke_tokens(session, owner)
+            token = issue_token(session, owner)
+    if token is None:
+        click.echo(message)
+        return
+    links = subscribe_links(private_feed_url(rt.settings.web.public_url, token))
+    click.echo(f"{links.url}\nwebcal: {links.webcal}\nGoogle Calendar: {links.google}")
