@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from bridge.calendar.days import SchoolDaysCache
-from bridge.calendar.schedule import ExpandSummary, Planned, reconcile
+from bridge.calendar.schedule import ExpandSummary, Planned, cancel_entry, reconcile
 from bridge.models import Lesson, NetworkCourse
 from bridge.progress import progress
 
@@ -78,8 +78,4 @@ def move_lesson(
     return lesson
 
 
-def cancel_lesson(session: Session, lesson: Lesson, note: str = "") -> Lesson:
-    """Cancel one lesson by hand; it stays (as cancelled) so calendars can show the cancellation."""
-    lesson.cancel(note)
-    session.flush()
-    return lesson
+cancel_lesson = cancel_entry  # cancel_lesson(session, lesson, note="")

@@ -532,7 +532,7 @@ class ScheduledMixin(TimestampMixin):
             new_start = new_start.astimezone(ZoneInfo(self.timezone))
         if duration_minutes is not None and not 1 <= duration_minutes <= 600:
             raise ValueError(f"duration must be 1 to 600 minutes, got {duration_minutes}")
-        self.date, self.starts_at = new_start.date(), new_start.time().replace(tzinfo=None)
+        self.date, self.starts_at = new_start.date(), new_start.time()
         if duration_minutes is not None:
             self.duration_minutes = duration_minutes
         self.mark_edited(ScheduleStatus.MOVED, note)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from itertools import groupby
 
 import click
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from bridge import db
 from bridge.calendar.conflicts import KIND_TEXT, find_conflicts
@@ -68,71 +70,65 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     return "\n".join("  " + line for line in lines)
 
 
-def _by_school(items, heading, headers: Sequence[str], row) -> None:
-    """Print ``items`` (sorted by school) as one table per school."""
-    current = None
-    group: list = []
-    for item in [*items, None]:
-        key = None if item is None else (item.school, item.school_name)
-        if key != current and group:
-            click.echo(f"{heading(current)}\n{_table(headers, [row(i) for i in group])}\n")
-            group = []
-        current = key
-        if item is not None:
-            group.append(item)
+def _by_school(items, headers: Sequence[str], row) -> list[str]:
+    """``items`` (sorted by school) as one table per school."""
+    blocks = []
+    for (school, name), group in groupby(items, key=lambda i: (i.school, i.school_name)):
+        blocks.append(f"{name} ({school})\n{_table(headers, [row(i) for i in group])}\n")
+    return blocks
 
 
-@check.command("conflicts")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@pass_runtime
-@click.pass_context
-def check_conflicts(ctx: click.Context, rt: Runtime, as_json: bool) -> None:
+def _check_command(name: str, run: Callable[[Session], tuple[dict, list[str], int]]) -> click.Command:
+    """``check <name> [--json]``: ``run`` gives the JSON payload, the human lines and the number of
+    problems; the exit code is 1 when there are problems."""
+
+    @check.command(name, help=run.__doc__)
+    @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+    @pass_runtime
+    @click.pass_context
+    def command(ctx: click.Context, rt: Runtime, as_json: bool) -> None:
+        with rt.sessions() as session:
+            payload, lines, problems = run(session)
+        click.echo(json.dumps(payload, ensure_ascii=False, indent=2) if as_json else "\n".join(lines))
+        if problems:
+            ctx.exit(PROBLEMS_FOUND)
+
+    return command
+
+
+def _conflicts(session: Session) -> tuple[dict, list[str], int]:
     """Network lessons against class timetables and holidays of home schools, and teachers' double lessons."""
-    with rt.sessions() as session:
-        found = find_conflicts(session)
-    if as_json:
-        click.echo(json.dumps({"conflicts": [c.as_dict() for c in found], "count": len(found)}, ensure_ascii=False, indent=2))
-    elif found:
-        _by_school(
-            found,
-            lambda s: f"{s[1]} ({s[0]})",
-            ("вид", "кто", "курс", "что", "даты"),
-            lambda c: (KIND_TEXT[c.kind], f"{c.person} {c.person_name}", c.course, c.detail, _dates(c.dates)),
-        )
-        click.echo(f"конфликтов: {len(found)}")
-    else:
-        click.echo("конфликтов нет")
-    if found:
-        ctx.exit(PROBLEMS_FOUND)
+    found = find_conflicts(session)
+    lines = _by_school(
+        found,
+        ("вид", "кто", "курс", "что", "даты"),
+        lambda c: (KIND_TEXT[c.kind], f"{c.person} {c.person_name}", c.course, c.detail, _dates(c.dates)),
+    )
+    lines.append(f"конфликтов: {len(found)}" if found else "конфликтов нет")
+    return {"conflicts": [c.as_dict() for c in found], "count": len(found)}, lines, len(found)
 
 
-@check.command("load")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@pass_runtime
-@click.pass_context
-def check_load_command(ctx: click.Context, rt: Runtime, as_json: bool) -> None:
+def _load(session: Session) -> tuple[dict, list[str], int]:
     """Students whose home curriculum plus network courses exceed the SanPiN weekly maximum."""
-    with rt.sessions() as session:
-        report = check_load(session)
-    if as_json:
-        click.echo(json.dumps({
-            "overloads": [o.as_dict() for o in report.overloads],
-            "count": len(report.overloads),
-            "unchecked": [{"school": s, "grade": g} for s, g in report.unchecked],
-        }, ensure_ascii=False, indent=2))
-    else:
-        _by_school(
-            report.overloads,
-            lambda s: f"{s[1]} ({s[0]})",
-            ("ученик", "класс", "неделя", "школа", "сеть", "всего", "максимум", "курсы"),
-            lambda o: (f"{o.student} {o.student_name}", o.class_name, f"{o.week_days} дн.", o.home_hours,
-                       o.network_hours, o.total, o.limit, ", ".join(o.courses)),
-        )
-        click.echo(f"превышений нагрузки: {len(report.overloads)}" if report.overloads else "превышений нагрузки нет")
-        for school, grade in report.unchecked:
-            click.echo(f"не проверены: {school}, {grade} класс (нет учебного плана)")
-    if report.overloads:
-        ctx.exit(PROBLEMS_FOUND)
+    report = check_load(session)
+    lines = _by_school(
+        report.overloads,
+        ("ученик", "класс", "неделя", "школа", "сеть", "всего", "максимум", "курсы"),
+        lambda o: (f"{o.student} {o.student_name}", o.class_name, f"{o.week_days} дн.", o.home_hours,
+                   o.network_hours, o.total, o.limit, ", ".join(o.courses)),
+    )
+    lines.append(f"превышений нагрузки: {len(report.overloads)}" if report.overloads else "превышений нагрузки нет")
+    lines += [f"не проверены: {school}, {grade} класс (нет учебного плана)" for school, grade in report.unchecked]
+    payload = {
+        "overloads": [o.as_dict() for o in report.overloads],
+        "count": len(report.overloads),
+        "unchecked": [{"school": s, "grade": g} for s, g in report.unchecked],
+    }
+    return payload, lines, len(report.overloads)
+
+
+_check_command("conflicts", _conflicts)
+_check_command("load", _load)
 
 
 @click.command("calendar-link")

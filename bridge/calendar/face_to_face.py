@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from bridge.calendar.days import SchoolDays, SchoolDaysCache
-from bridge.calendar.schedule import ExpandSummary, Planned, reconcile
+from bridge.calendar.schedule import ExpandSummary, Planned, cancel_entry, reconcile
 from bridge.models import (
     AcademicYear,
     FaceToFaceRule,
@@ -183,10 +183,7 @@ def edit_session(
     return fs
 
 
-def cancel_session(session: Session, fs: FaceToFaceSession, note: str = "") -> FaceToFaceSession:
-    fs.cancel(note)
-    session.flush()
-    return fs
+cancel_session = cancel_entry  # cancel_session(session, face_to_face_session, note="")
 
 
 def _set_time(fs: FaceToFaceSession, start: dt.datetime, end: dt.datetime) -> None:

@@ -29,7 +29,7 @@ from icalendar import Calendar, Event, Timezone, vDuration
 from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from bridge.calendar.tokens import FeedKind, FeedOwner
+from bridge.calendar.tokens import OWNER_MODELS, FeedKind, FeedOwner
 from bridge.models import (
     CourseTeacher,
     Enrolment,
@@ -98,9 +98,10 @@ def course_scope(session: Session, code: str) -> FeedScope | None:
 
 def owner_scope(session: Session, owner: FeedOwner) -> FeedScope | None:
     """The courses a private feed shows; None when its owner no longer exists."""
+    row = session.get(OWNER_MODELS[owner.kind], owner.id)
+    if row is None:
+        return None
     if owner.kind is FeedKind.STUDENT:
-        if session.get(Student, owner.id) is None:
-            return None
         ids = select(Enrolment.course_id).where(
             Enrolment.student_id == owner.id, Enrolment.status == EnrolmentStatus.ACTIVE
         )
@@ -109,15 +110,12 @@ def owner_scope(session: Session, owner: FeedOwner) -> FeedScope | None:
         ids = select(CourseTeacher.course_id).where(CourseTeacher.teacher_id == owner.id)
         name = "Сетевые курсы: мои занятия"
     else:
-        school = session.get(School, owner.id)
-        if school is None:
-            return None
         ids = (
             select(Enrolment.course_id)
             .join(Student, Student.id == Enrolment.student_id)
             .where(Student.school_id == owner.id, Enrolment.status == EnrolmentStatus.ACTIVE)
         )
-        name = f"Сетевые курсы: {school.short_name}"
+        name = f"Сетевые курсы: {row.short_name}"
     course_ids = tuple(sorted(set(session.scalars(ids))))
     return FeedScope(name, course_ids, private=True, filename="netcourses.ics")
 

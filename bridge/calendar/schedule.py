@@ -12,9 +12,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
+
+from sqlalchemy.orm import Session
 
 from bridge.models import ScheduledMixin, ScheduleStatus
+
+E = TypeVar("E", bound=ScheduledMixin)
 
 
 @dataclass(frozen=True)
@@ -104,3 +108,10 @@ def reconcile(
             create(key, plan)
             created += 1
     return ExpandSummary(created, updated, cancelled, unchanged, edited)
+
+
+def cancel_entry(session: Session, entry: E, note: str = "") -> E:
+    """Cancel one lesson or session by hand; it stays, as cancelled, so calendars show the cancellation."""
+    entry.cancel(note)
+    session.flush()
+    return entry

@@ -71,7 +71,7 @@ def test_a_year_without_terms_gives_no_lessons_and_says_so(session):
 
 
 def test_expanding_again_changes_nothing(session):
-    d = build_district(session, terms=SEPTEMBER, holidays=[])
+    build_district(session, terms=SEPTEMBER, holidays=[])
     expand_lessons(session)
     before = {(l.uid, l.sequence, l.date, l.starts_at) for l in session.scalars(select(Lesson))}
     again = expand_lessons(session)
