@@ -65,3 +65,9 @@ def serve(rt: Runtime, host: str | None, port: int | None) -> None:
 
     app = create_app(rt)
     app.run(host=host or rt.settings.web.host, port=port or rt.settings.web.port)
+
+
+from bridge.transfer.cli import export_command, import_command  # noqa: E402  (commands register after main)
+
+main.add_command(import_command)
+main.add_command(export_command)
