@@ -194,7 +194,7 @@ class Existing:
 def rows(session: Session, template: str) -> Iterator[tuple[Any, ...]]:
     """Every row of the template in the registry: primary key column(s), key columns, stored columns."""
     # Core execution on the session's connection: plain tuples, no ORM row processing.
-    result = session.connection().execution_options(yield_per=5000).execute(BINDINGS[template].query)
+    result = session.connection().execute(BINDINGS[template].query, execution_options={"yield_per": 5000})
     yield from result
 
 
