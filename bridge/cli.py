@@ -137,9 +137,10 @@ def _register() -> None:
     """Commands that live with their features; imported here, once CliError and pass_runtime exist."""
     from bridge.calendar.cli import calendar_link, check, lessons
     from bridge.sync.cli import scheduler, sync
+    from bridge.transfer.cli import export_command, import_command
     from moodle_client.cli import moodle
 
-    for command in (sync, scheduler, moodle, lessons, check, calendar_link):
+    for command in (import_command, export_command, sync, scheduler, moodle, lessons, check, calendar_link):
         main.add_command(command)
 
 

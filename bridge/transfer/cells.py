@@ -136,19 +136,37 @@ class Choice:
         return "|".join(self.values) + (f" (also {extra})" if extra else "")
 
 
+@lru_cache(maxsize=4096)  # big files repeat a few dates over and over
+def _date(text: str) -> dt.date | None:
+    try:
+        if _ISO_DATE.fullmatch(text):
+            return dt.date.fromisoformat(text)
+        if m := _RU_DATE.fullmatch(text):
+            return dt.date(int(m[3]), int(m[2]), int(m[1]))
+    except ValueError:
+        pass
+    return None
+
+
+@lru_cache(maxsize=4096)
+def _time(text: str) -> dt.time | None:
+    m = _TIME.fullmatch(text)
+    try:
+        if m and not int(m[3] or 0):
+            return dt.time(int(m[1]), int(m[2]))
+    except ValueError:
+        pass
+    return None
+
+
 @dataclass(frozen=True)
 class Date:
     doc_type: str = "date"
 
     def parse(self, text: str) -> dt.date:
-        try:
-            if _ISO_DATE.fullmatch(text):
-                return dt.date.fromisoformat(text)
-            if m := _RU_DATE.fullmatch(text):
-                return dt.date(int(m[3]), int(m[2]), int(m[1]))
-        except ValueError:
-            pass
-        raise CellProblem("bad_date", value=text)
+        if (value := _date(text)) is None:
+            raise CellProblem("bad_date", value=text)
+        return value
 
     def format(self, value: Any) -> str:
         return "" if value is None else value.isoformat()
@@ -162,13 +180,9 @@ class Time:
     doc_type: str = "time"
 
     def parse(self, text: str) -> dt.time:
-        m = _TIME.fullmatch(text)
-        try:
-            if m and not int(m[3] or 0):
-                return dt.time(int(m[1]), int(m[2]))
-        except ValueError:
-            pass
-        raise CellProblem("bad_time", value=text)
+        if (value := _time(text)) is None:
+            raise CellProblem("bad_time", value=text)
+        return value
 
     def format(self, value: Any) -> str:
         return value.strftime("%H:%M")

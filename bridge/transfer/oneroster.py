@@ -59,12 +59,12 @@ class RegistryFacts:
     def school_roles(self) -> dict[str, str]:
         if self.session is None:
             return {}
-        return {k: str(v) for k, v in self.session.execute(select(School.external_id, School.role)).tuples()}
+        return {k: str(v) for k, v in self.session.execute(select(School.external_id, School.role))}
 
     def course_hours(self) -> dict[str, int]:
         if self.session is None:
             return {}
-        return dict(self.session.execute(select(NetworkCourse.code, NetworkCourse.hours_per_week)).tuples())
+        return dict(self.session.execute(select(NetworkCourse.code, NetworkCourse.hours_per_week)))
 
 
 @dataclass

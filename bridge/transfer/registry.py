@@ -193,8 +193,9 @@ class Existing:
 
 def rows(session: Session, template: str) -> Iterator[tuple[Any, ...]]:
     """Every row of the template in the registry: primary key column(s), key columns, stored columns."""
-    query = BINDINGS[template].query.execution_options(yield_per=5000)
-    yield from session.execute(query).tuples()
+    # Core execution on the session's connection: plain tuples, no ORM row processing.
+    result = session.connection().execute(BINDINGS[template].query, execution_options={"yield_per": 5000})
+    yield from result
 
 
 def snapshot(session: Session, template: str) -> dict[Key, Existing]:
@@ -211,4 +212,4 @@ def id_map(session: Session, template: str) -> dict[Key, int]:
     """External key -> database id, for the templates others refer to."""
     column = _KEY_COLUMNS[template]
     model = BINDINGS[template].model
-    return {(key,): ident for key, ident in session.execute(select(column, model.id)).tuples()}
+    return {(key,): ident for key, ident in session.execute(select(column, model.id))}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from bridge.transfer.cells import (
@@ -60,16 +61,16 @@ class Template:
     # Internal templates are derived from another template's column and never read or written as files.
     internal: bool = False
 
-    @property
+    @cached_property
     def column_names(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns)
 
-    @property
+    @cached_property
     def stored(self) -> tuple[str, ...]:
         """Columns kept on the entity's own row besides the key: what "unchanged" compares."""
         return tuple(c.name for c in self.columns if c.name not in self.key and c.name not in self.derived)
 
-    @property
+    @cached_property
     def required(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns if c.required)
 

@@ -32,6 +32,7 @@ class Record:
     row: int
     origin: Origin | None
     values: dict[str, Any]
+    faulty: bool = False  # a problem was reported on this row: cross-row checks leave it alone
 
     def where(self, column: str) -> tuple[str, int, str]:
         if self.origin and column in self.origin:
@@ -132,6 +133,7 @@ class Validator:
     ) -> None:
         rec = Record(file, number, origin, dict(fixed))
         values = rec.values
+        found = len(self.problems)
         late: list[Column] = []
         for i, column in columns:
             text = cells[i].strip() if i < len(cells) else ""
@@ -155,6 +157,7 @@ class Validator:
         for check in t.checks:
             for column_name, code, params in check(values):
                 self.problem(rec.where(column_name), code, params)
+        rec.faulty = len(self.problems) > found
         key = tuple(values.get(k) for k in t.key)
         if None in key:
             return
@@ -257,6 +260,9 @@ class Validator:
 
     def _fits(self, key: Key, where: tuple[str, int, str]) -> None:
         student, course = key
+        rows = self.records.get("students", {}).get((student,)), self.records.get("courses", {}).get((course,))
+        if any(r is not None and r.faulty for r in rows):
+            return
         grade = self._final("students", (student,), "grade")
         lo = self._final("courses", (course,), "grade_from")
         hi = self._final("courses", (course,), "grade_to")
