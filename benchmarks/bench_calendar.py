@@ -41,7 +41,7 @@ from bridge.calendar.tokens import FeedKind, FeedOwner, issue_token  # noqa: E40
 from bridge.lessons import expand_lessons  # noqa: E402
 from bridge.models import FaceToFaceRule, HolidayPolicy  # noqa: E402
 from config import load_settings  # noqa: E402
-from tests.calendar.district import build_district  # noqa: E402
+from tests.calendars.district import build_district  # noqa: E402
 
 COURSES = 14
 

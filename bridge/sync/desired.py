@@ -63,7 +63,8 @@ class Item:
 
 def fingerprint(fields: Mapping[str, object]) -> str:
     """A short stable hash of the fields (refs by registry key, never by Moodle id)."""
-    text = "\x1f".join(f"{k}={v!r}" for k, v in sorted(fields.items()))
+    text = "\x1f".join(f"{k}={v.kind}:{v.key}" if isinstance(v, Ref) else f"{k}={v!r}"
+                        for k, v in sorted(fields.items()))
     return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 

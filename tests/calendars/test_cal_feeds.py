@@ -15,7 +15,7 @@ from bridge.calendar.feeds import FeedContext, build_feed, course_scope, owner_s
 from bridge.calendar.tokens import FeedKind, FeedOwner, revoke_tokens
 from bridge.lessons import cancel_lesson, move_lesson
 from bridge.models import FaceToFaceSession, Lesson, SessionKind
-from tests.calendar.conftest import feed_links, lesson_on
+from tests.calendars.conftest import feed_links, lesson_on
 
 D = dt.date
 PERSON_NAMES = ["Иванова", "Петрова", "Сидорова", "Мария", "Громова", "Физикова", "Химичева", "Анна", "Петровна"]

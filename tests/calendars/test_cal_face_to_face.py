@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from bridge.calendar.face_to_face import add_session, cancel_session, edit_session, expand_sessions, nth_weekday
 from bridge.models import FaceToFaceRule, FaceToFaceSession, Holiday, HolidayPolicy, ScheduleStatus, SessionKind
-from tests.calendar.district import build_district
+from tests.calendars.district import build_district
 
 D = dt.date
 

@@ -16,7 +16,7 @@ from bridge.calendar.tokens import FeedKind, FeedOwner, issue_token
 from bridge.lessons import cancel_lesson, expand_lessons, move_lesson
 from bridge.models import FaceToFaceRule, HolidayPolicy, Lesson
 from bridge.web.calendar_feeds import BODIES
-from tests.calendar.district import FULL_YEAR_TERMS, District, build_district, planted_district
+from tests.calendars.district import FULL_YEAR_TERMS, District, build_district, planted_district
 
 
 @pytest.fixture(autouse=True)

@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 
 from bridge.lessons import cancel_lesson, expand_lessons, move_lesson
 from bridge.models import Holiday, Lesson, LessonSlot, ScheduleStatus, Term
-from tests.calendar.conftest import lesson_on
-from tests.calendar.district import SEPTEMBER, build_district
+from tests.calendars.conftest import lesson_on
+from tests.calendars.district import SEPTEMBER, build_district
 
 D = dt.date
 
