@@ -19,9 +19,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -34,6 +32,7 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.serving import gunicorn  # noqa: E402
 from bridge import db  # noqa: E402
 from bridge.calendar.face_to_face import add_session, expand_sessions  # noqa: E402
 from bridge.calendar.feeds import FeedContext, build_feed, course_scope, feed_version, owner_scope  # noqa: E402
@@ -76,12 +75,6 @@ def median_ms(fn, repeat: int) -> float:
         fn()
         times.append(time.perf_counter() - start)
     return statistics.median(times) * 1000
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def hammer(url: str, total: int, concurrency: int, headers: dict[str, str], expect: int) -> tuple[float, float, float]:
@@ -133,24 +126,9 @@ def main() -> None:
             print(f"{name}: {body.count(b'BEGIN:VEVENT')} events, {len(body) / 1024:.0f} KiB; "
                   f"build {build:.1f} ms (median of 20); version/ETag {version:.2f} ms (median of 50)")
 
-    port = free_port()
     env = {**os.environ, "NETCOURSES_DATABASE_URL": url}
     env.pop("NETCOURSES_CONFIG", None)
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", str(args.workers),
-         "--threads", "4", "--worker-class", "gthread", "--log-level", "warning", "bridge.app:create_app()"],
-        cwd=ROOT, env=env)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                requests.get(f"{base}/health", timeout=1).raise_for_status()
-                break
-            except requests.RequestException:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise SystemExit("gunicorn did not start") from None
-                time.sleep(0.1)
+    with gunicorn(env, workers=args.workers, threads=4) as base:
         print(f"gunicorn: {args.workers} workers x 4 threads; {args.requests} requests per line, "
               f"{args.concurrency} client threads")
         for name, path in (("student feed", f"/calendar/feed/{token}.ics"), ("course feed", f"/calendar/course/{code}.ics")):
@@ -160,9 +138,6 @@ def main() -> None:
                 hammer(base + path, min(50, args.requests), args.concurrency, headers, expect)  # warm-up
                 rps, p50, p99 = hammer(base + path, args.requests, args.concurrency, headers, expect)
                 print(f"{name} {label}: {rps:.0f} req/s, p50 {p50:.1f} ms, p99 {p99:.1f} ms")
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ Prints accepted events per second, p50/p99 time to answer, and checks that every
 stored exactly once (each distinct event once, and replays of some of them not again).
 Only loopback traffic; the request loop is bounded and the server is stopped at the end.
 
-    .venv/bin/python benchmarks/bench_webhooks.py [--events 10000] [--concurrency 20]
+    .venv/bin/python -m benchmarks.bench_webhooks [--events 10000] [--concurrency 20]
 """
 
 from __future__ import annotations
@@ -12,9 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -28,16 +26,11 @@ from sqlalchemy import func, select
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.serving import gunicorn  # noqa: E402
 from bridge import db  # noqa: E402
 from bridge.models import WebhookEvent  # noqa: E402
 
 TOKEN = "bench-token-not-a-secret"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def event(n: int) -> bytes:
@@ -64,24 +57,9 @@ def main() -> None:
     engine = db.make_engine(url)
     db.upgrade(engine)
 
-    port = free_port()
     env = {**os.environ, "NETCOURSES_DATABASE_URL": url, "NETCOURSES_CONFIG": str(config)}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2",
-         "--threads", "8", "--worker-class", "gthread", "--log-level", "warning", "bridge.wsgi:app"],
-        cwd=ROOT, env=env)
-    endpoint = f"http://127.0.0.1:{port}/webhooks/moodle"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                requests.get(f"http://127.0.0.1:{port}/health", timeout=1)
-                break
-            except requests.ConnectionError:
-                if time.monotonic() > deadline:
-                    raise SystemExit("gunicorn did not start") from None
-                time.sleep(0.1)
-
+    with gunicorn(env, workers=2, threads=8) as base:
+        endpoint = f"{base}/webhooks/moodle"
         local = threading.local()
 
         def send(n: int) -> tuple[int, float]:
@@ -97,9 +75,6 @@ def main() -> None:
         with ThreadPoolExecutor(max_workers=args.concurrency) as pool:
             results = list(pool.map(send, numbers))
         elapsed = time.perf_counter() - started
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
     codes = [c for c, _ in results]
     times = sorted(t for _, t in results)
