@@ -19,6 +19,9 @@ from bridge.runtime import Runtime
 from tests.builders import build_district
 from config import Settings
 
+# The fake Moodle's fixtures (``fake_moodle``, ``moodle``) for every test folder.
+pytest_plugins = ["fake_moodle.fixtures"]
+
 PASSWORD = "correct horse battery"
 
 

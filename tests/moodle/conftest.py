@@ -1,1 +1,0 @@
-from fake_moodle.fixtures import fake_moodle, moodle  # noqa: F401

@@ -13,7 +13,6 @@ from sqlalchemy import select
 from bridge.models import MoodleLink, SyncChange, SyncRun, Teacher
 from bridge.runtime import Runtime
 from bridge.sync.run import run_sync
-from fake_moodle.fixtures import fake_moodle, moodle  # noqa: F401
 from sync_jobs.lock import LockBusy
 from tests.builders import withdraw
 
