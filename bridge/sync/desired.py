@@ -13,6 +13,7 @@ category → course → user → cohort → cohort_member → group → enrolmen
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import re
 from collections.abc import Iterator, Mapping
@@ -48,6 +49,9 @@ class Ref:
     kind: str
     key: str
 
+    def __repr__(self) -> str:  # short and cheap: fingerprints of half a million items use it
+        return f"<{self.kind}:{self.key}>"
+
 
 @dataclass(frozen=True, slots=True)
 class Item:
@@ -58,14 +62,19 @@ class Item:
 
     @classmethod
     def make(cls, kind: str, key: str, fields: Mapping[str, object]) -> Item:
-        return cls(kind, key, fields, fingerprint(fields))
+        # A membership is nothing but its two ends, and both are in its key: nothing to hash.
+        return cls(kind, key, fields, MEMBERSHIP_FINGERPRINT if kind in PURE_MEMBERSHIPS else fingerprint(fields))
+
+
+# Memberships whose fields are only the references named by their key.
+PURE_MEMBERSHIPS = frozenset({"cohort_member", "group_member"})
+MEMBERSHIP_FINGERPRINT = "member"
 
 
 def fingerprint(fields: Mapping[str, object]) -> str:
-    """A short stable hash of the fields (refs by registry key, never by Moodle id)."""
-    text = "\x1f".join(f"{k}={v.kind}:{v.key}" if isinstance(v, Ref) else f"{k}={v!r}"
-                        for k, v in sorted(fields.items()))
-    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+    """A short stable hash of the fields (refs by registry key, never by Moodle id). Each kind
+    builds its fields in one fixed order, so the dict's own repr is a stable text."""
+    return hashlib.blake2b(repr(fields).encode(), digest_size=16).hexdigest()
 
 
 # ICAO Doc 9303 transliteration, the one Russian passports use since 2014.
@@ -105,6 +114,7 @@ class DesiredState:
         return sum(len(v) for v in self.items.values())
 
 
+@functools.lru_cache(maxsize=4096)  # a district has few distinct enrolment dates
 def _epoch(day: dt.date | None, tz: ZoneInfo, end_of_day: bool = False) -> int:
     if day is None:
         return 0
