@@ -309,6 +309,7 @@ class Validator:
 def validate(session: Session, source: Source) -> Plan:
     """Check everything; raise :class:`ImportRejected` with every problem, else return the plan."""
     validator = Validator(Registry(session))
+    validator.broken |= source.broken
     for table in source.tables:
         validator.add(table)
     found = [*source.problems, *(p for table in source.tables for p in table.problems)]
