@@ -69,6 +69,10 @@ class Registry:
             self._snapshots[template] = snapshot(self.session, template)
         return self._snapshots[template]
 
+    def forget(self, template: str) -> None:
+        """Drop a snapshot no longer needed, so the peak holds one big snapshot, not all of them."""
+        self._snapshots.pop(template, None)
+
     def value(self, template: str, key: Key, column: str) -> Any:
         existing = self.snapshot(template).get(key)
         return None if existing is None else existing.values[TEMPLATES[template].stored.index(column)]
@@ -303,6 +307,7 @@ class Validator:
                         change.deleted.append(before.ident)
                         touched.add(key[at])
                 change.replaced = len(touched)
+            self.registry.forget(name)
         return plan
 
 

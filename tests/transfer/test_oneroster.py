@@ -36,8 +36,20 @@ def _zipped(folder: Path, tmp_path: Path) -> Path:
     return archive
 
 
-def _copy(folder: Path, tmp_path: Path) -> Path:
-    return Path(shutil.copytree(folder, tmp_path / folder.name))
+def _copy(folder: Path, tmp_path: Path, *edits: tuple[str, str, str]) -> Path:
+    """A copy of a sample package with text replaced in its files: (file, old, new)."""
+    copy = Path(shutil.copytree(folder, tmp_path / folder.name))
+    for name, old, new in edits:
+        text = (copy / name).read_text(encoding="utf-8")
+        assert old in text
+        (copy / name).write_text(text.replace(old, new), encoding="utf-8")
+    return copy
+
+
+def _problems(session, path: Path) -> list[str]:
+    with pytest.raises(ImportRejected) as exc:
+        import_path(session, path)
+    return [str(p) for p in exc.value.problems]
 
 
 def _courses(session) -> set[tuple]:
@@ -131,17 +143,13 @@ def test_oneroster_reimport_changes_nothing_and_keeps_roles_and_hours(session):
 
 
 def test_oneroster_problems_point_at_the_oneroster_cells(session, tmp_path):
-    folder = _copy(ONE_ONE, tmp_path)
-    users = (folder / "users.csv").read_text(encoding="utf-8").replace(",10,\n", ",13,\n")
-    (folder / "users.csv").write_text(users, encoding="utf-8")
-    classes = (folder / "classes.csv").read_text(encoding="utf-8").replace(",crs-chem,", ",crs-bio,")
-    (folder / "classes.csv").write_text(classes, encoding="utf-8")
-    enrollments = (folder / "enrollments.csv").read_text(encoding="utf-8").replace(
-        "cls-robot-1,org-sch01,usr-s1", "cls-robot-1,org-sch01,usr-s9")
-    (folder / "enrollments.csv").write_text(enrollments, encoding="utf-8")
-    with pytest.raises(ImportRejected) as exc:
-        import_path(session, folder)
-    assert [str(p) for p in exc.value.problems] == [
+    folder = _copy(
+        ONE_ONE, tmp_path,
+        ("users.csv", ",10,\n", ",13,\n"),
+        ("classes.csv", ",crs-chem,", ",crs-bio,"),
+        ("enrollments.csv", "cls-robot-1,org-sch01,usr-s1", "cls-robot-1,org-sch01,usr-s9"),
+    )
+    assert _problems(session, folder) == [
         "classes.csv:3:courseSourcedId: unknown course crs-bio",
         "enrollments.csv:3:userSourcedId: unknown student usr-s9",
         "users.csv:5:grades: 13 is not between 1 and 11",
@@ -150,13 +158,8 @@ def test_oneroster_problems_point_at_the_oneroster_cells(session, tmp_path):
 
 
 def test_oneroster_student_enrolled_in_another_grade_class(session, tmp_path):
-    folder = _copy(ONE_TWO, tmp_path)
-    enrollments = (folder / "enrollments.csv").read_text(encoding="utf-8").replace(
-        "e-2,active,2026-08-25T10:00:00Z,phys-9,luza-papa,u-s-1", "e-2,active,2026-08-25T10:00:00Z,phys-9,luza-papa,u-s-2")
-    (folder / "enrollments.csv").write_text(enrollments, encoding="utf-8")
-    with pytest.raises(ImportRejected) as exc:
-        import_path(session, folder)
-    assert [str(p) for p in exc.value.problems] == [
+    folder = _copy(ONE_TWO, tmp_path, ("enrollments.csv", "phys-9,luza-papa,u-s-1", "phys-9,luza-papa,u-s-2"))
+    assert _problems(session, folder) == [
         "enrollments.csv:3:classSourcedId: student u-s-2 is in grade 11 but course phys-9 is for grades 9-9"]
 
 
@@ -170,31 +173,21 @@ def test_oneroster_student_enrolled_in_another_grade_class(session, tmp_path):
     ids=["version", "mode"],
 )
 def test_oneroster_manifest_defects(session, tmp_path, edit, expected):
-    folder = _copy(ONE_ONE, tmp_path)
-    manifest = folder / "manifest.csv"
-    manifest.write_text(manifest.read_text(encoding="utf-8").replace(*edit), encoding="utf-8")
-    with pytest.raises(ImportRejected) as exc:
-        import_path(session, folder)
-    assert str(exc.value.problems[0]) == expected
+    assert _problems(session, _copy(ONE_ONE, tmp_path, ("manifest.csv", *edit))) == [expected]
 
 
 def test_oneroster_declared_file_missing(session, tmp_path):
     folder = _copy(ONE_TWO, tmp_path)
     (folder / "roles.csv").unlink()
-    with pytest.raises(ImportRejected) as exc:
-        import_path(session, folder)
-    assert [str(p) for p in exc.value.problems] == [
+    assert _problems(session, folder) == [
         "manifest.csv:20:value: the manifest declares roles.csv as bulk but the file is missing"]
 
 
 def test_oneroster_class_of_a_school_already_in_the_registry(session, tmp_path):
     """References may point at the registry: a delta package without orgs.csv."""
     import_tables(session, {"schools": [{"school_id": "org-sch08", "name": "МОУ СОШ № 8", "role": "base"}]})
-    folder = _copy(ONE_ONE, tmp_path)
+    folder = _copy(ONE_ONE, tmp_path, ("manifest.csv", "file.orgs,bulk", "file.orgs,absent"))
     (folder / "orgs.csv").unlink()
-    manifest = folder / "manifest.csv"
-    manifest.write_text(manifest.read_text(encoding="utf-8").replace("file.orgs,bulk", "file.orgs,absent"),
-                        encoding="utf-8")
     with pytest.raises(ImportRejected) as exc:
         import_path(session, folder)
     # The students' schools are unknown; the classes' provider is the registry's school.
