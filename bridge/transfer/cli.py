@@ -4,6 +4,7 @@ from the shared reason table (the web UI shows the Russian column of the same ta
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -18,7 +19,7 @@ TERMINAL_LIMIT = 200
 
 
 def _on_terminal() -> bool:
-    return click.get_text_stream("stdout").isatty()
+    return sys.stdout.isatty()
 
 
 def problem_lines(problems: Sequence, limit: int | None) -> Iterator[str]:

@@ -46,6 +46,16 @@ REQUIRED = {
     "enrollments.csv": ("classSourcedId", "userSourcedId", "role"),
 }
 REQUIRED_11 = {"users.csv": ("role", "orgSourcedIds")}
+# The templates a file feeds: when the file cannot be read, references to them are not checked.
+FEEDS = {
+    "orgs.csv": ("schools",),
+    "academicSessions.csv": ("academic_years", "terms"),
+    "courses.csv": ("courses",),
+    "classes.csv": ("courses",),
+    "users.csv": ("teachers", "students"),
+    "roles.csv": ("teachers", "students"),
+    "enrollments.csv": ("enrolments", "courses"),
+}
 
 Loader = Callable[[str], bytes | None]
 
@@ -64,7 +74,7 @@ class RegistryFacts:
     def course_hours(self) -> dict[str, int]:
         if self.session is None:
             return {}
-        return dict(self.session.execute(select(NetworkCourse.code, NetworkCourse.hours_per_week)))
+        return {k: v for k, v in self.session.execute(select(NetworkCourse.code, NetworkCourse.hours_per_week))}
 
 
 @dataclass
@@ -112,6 +122,8 @@ class _Package:
         self.ignored: Counter[str] = Counter()
         self.out = _Out()
         self.version = ""
+        self.homerooms: set[str] = set()
+        self.rejected: set[str] = set()  # classes with a problem: their enrollments are not checked again
 
     def problem(self, where: tuple[str, int, str], code: str, **params: Any) -> None:
         self.source.problems.append(Problem(*where, code, params))
@@ -132,17 +144,21 @@ class _Package:
         mode = entry["value"].lower() if entry else "absent"
         if mode not in MODES:
             self.problem(entry.at("value"), "or_mode", value=entry["value"])  # type: ignore[union-attr]
+            self.source.broken.update(FEEDS[name])
             return []
         data = self.load(name) if mode != "absent" else None
         if data is None:
             if mode != "absent":
                 self.problem(entry.at("value"), "or_file_missing", name=name, mode=mode)  # type: ignore[union-attr]
+                self.source.broken.update(FEEDS[name])
             return []
         header, rows, problems = parse_csv(name, data)
         required = REQUIRED[name] + (REQUIRED_11.get(name, ()) if self.version == "1.1" else ())
         missing = [c for c in required if c not in header]
         for column in missing:
             self.problem((name, 1, column), "missing_column")
+        if missing or problems:
+            self.source.broken.update(FEEDS[name])
         out = []
         if not missing:
             for number, cells, _ in rows:
@@ -171,10 +187,11 @@ class _Package:
         users = self.read("users.csv", props)
         roles = self.read("roles.csv", props) if self.version == "1.2" else []
         enrollments = self.read("enrollments.csv", props)
-        if self.version == "1.2" and users and not roles:
+        if self.version == "1.2" and users and not roles and "teachers" not in self.source.broken:
             entry = props.get("file.roles")
             self.problem(entry.at("value") if entry else ("manifest.csv", 0, ""), "or_file_missing",
                          name="roles.csv", mode="bulk")
+            self.source.broken.update(FEEDS["roles.csv"])
         years = self.sessions(sessions)
         kept = self.classes(classes, courses, sessions, orgs, years, enrollments)
         self.schools(orgs, {c["schoolSourcedId"] for c in kept.values()})
@@ -267,14 +284,17 @@ class _Package:
         for c in classes:
             if c["classType"] == "homeroom":
                 self.ignored["homeroom classes"] += 1
+                self.homerooms.add(c["sourcedId"])
                 continue
             course = courses.get(c["courseSourcedId"])
             if course is None:
                 self.problem(c.at("courseSourcedId"), "or_unknown_course", value=c["courseSourcedId"])
+                self.rejected.add(c["sourcedId"])
                 continue
             school = self._school(c, "schoolSourcedId", orgs)
             year = self._year(c, course, sessions, years)
             if school is None or year is None:
+                self.rejected.add(c["sourcedId"])
                 continue
             kept[c["sourcedId"]] = c
             grades_at = c.at("grades") if c["grades"] else course.at("grades")
@@ -358,6 +378,11 @@ class _Package:
                     years: dict[str, str]) -> None:
         for e in enrollments:
             cls = kept.get(e["classSourcedId"])
+            if e["classSourcedId"] in self.homerooms:
+                self.ignored["enrollments in homeroom classes"] += 1
+                continue
+            if e["classSourcedId"] in self.rejected:
+                continue
             if e["role"] == "teacher":
                 if cls is None:
                     self.problem(e.at("classSourcedId"), "or_unknown_class", value=e["classSourcedId"])

@@ -47,11 +47,14 @@ class Source:
     tables: list[Table] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # Templates whose file could not be read: references to them are not checked (no cascades).
+    broken: set[str] = field(default_factory=set)
 
     def extend(self, other: Source) -> None:
         self.tables += other.tables
         self.problems += other.problems
         self.notes += other.notes
+        self.broken |= other.broken
 
 
 # ---- encodings -------------------------------------------------------------------------------

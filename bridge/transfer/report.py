@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from bridge.transfer.problems import Problem
@@ -66,7 +66,7 @@ class ImportReport:
             "source": self.source,
             "dry_run": self.dry_run,
             "changed": self.changed,
-            "counts": {n: vars(c) | {} for n, c in self.counts.items()},
+            "counts": {n: asdict(c) for n, c in self.counts.items()},
             "problems": [p.to_dict() for p in self.problems],
             "notes": list(self.notes),
         }

@@ -69,6 +69,10 @@ class Registry:
             self._snapshots[template] = snapshot(self.session, template)
         return self._snapshots[template]
 
+    def forget(self, template: str) -> None:
+        """Drop a snapshot no longer needed, so the peak holds one big snapshot, not all of them."""
+        self._snapshots.pop(template, None)
+
     def value(self, template: str, key: Key, column: str) -> Any:
         existing = self.snapshot(template).get(key)
         return None if existing is None else existing.values[TEMPLATES[template].stored.index(column)]
@@ -303,12 +307,14 @@ class Validator:
                         change.deleted.append(before.ident)
                         touched.add(key[at])
                 change.replaced = len(touched)
+            self.registry.forget(name)
         return plan
 
 
 def validate(session: Session, source: Source) -> Plan:
     """Check everything; raise :class:`ImportRejected` with every problem, else return the plan."""
     validator = Validator(Registry(session))
+    validator.broken |= source.broken
     for table in source.tables:
         validator.add(table)
     found = [*source.problems, *(p for table in source.tables for p in table.problems)]

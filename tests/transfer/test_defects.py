@@ -136,3 +136,17 @@ def test_problem_reasons_exist_in_both_languages(session):
     assert problem.reason_in("ru") == "неизвестная школа sch-99"
     assert problem.to_dict("ru") == {"file": "students", "row": 2, "column": "school_id", "code": "unknown_school",
                                      "reason": "неизвестная школа sch-99"}
+
+
+def test_unknown_template_in_memory_tables(session):
+    with pytest.raises(ImportRejected) as exc:
+        import_tables(session, {"pupils": [{"id": "1"}], "students": district()["students"]}, source="demo")
+    assert [(p.file, p.row, p.column, p.code) for p in exc.value.problems] == [
+        ("demo[pupils]", 0, "", "unknown_template"),
+        ("demo[students]", 2, "school_id", "unknown_school"),
+        ("demo[students]", 3, "school_id", "unknown_school"),
+        ("demo[students]", 4, "school_id", "unknown_school"),
+        ("demo[students]", 5, "school_id", "unknown_school"),
+        ("demo[students]", 6, "school_id", "unknown_school"),
+        ("demo[students]", 7, "school_id", "unknown_school"),
+    ]

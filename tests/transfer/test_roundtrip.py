@@ -9,7 +9,16 @@ import datetime as dt
 import pytest
 from sqlalchemy import select, update
 
-from bridge.models import CourseTeacher, Enrolment, LessonSlot, NetworkCourse, School, Student, Teacher
+from bridge.models import (
+    CourseTeacher,
+    Enrolment,
+    LessonSlot,
+    NetworkCourse,
+    School,
+    SchoolRole,
+    Student,
+    Teacher,
+)
 from bridge.transfer import export_registry, import_path, import_tables
 from transfer.helpers import district, registry_state, write_folder
 
@@ -45,15 +54,17 @@ def test_corrected_file_updates_by_external_id(session, loaded):
     tables["students"][2]["grade"] = "11"  # s-0003: robot 9-11 and inf 10-11 still fit
     tables["students"][2]["middle_name"] = "Андреевич-Оглы"
     tables["schools"][1]["name"] = "МОУ Лицей № 14"
+    tables["schools"][3]["role"] = "Ресурсный центр"
     report = import_tables(session, tables)
     assert (report.counts["students"].updated, report.counts["students"].unchanged) == (1, 5)
-    assert (report.counts["schools"].updated, report.counts["schools"].unchanged) == (1, 3)
+    assert (report.counts["schools"].updated, report.counts["schools"].unchanged) == (2, 2)
+    assert session.scalar(select(School.role).where(School.external_id == "sch-06")) == SchoolRole.RESOURCE_CENTRE
     assert report.total("created") == 0
     assert session.execute(select(Student.grade, Student.middle_name).where(Student.external_id == "s-0003")).one() \
         == (11, "Андреевич-Оглы")
     written = _stamps(session, Student)
     assert written == {f"s-000{n}": n == 3 for n in range(1, 7)}
-    assert _stamps(session, School) == {"sch-08": False, "sch-14": True, "sch-01": False, "sch-06": False}
+    assert _stamps(session, School) == {"sch-08": False, "sch-14": True, "sch-01": False, "sch-06": True}
 
 
 def test_absent_optional_column_keeps_what_the_registry_has(session, loaded):
