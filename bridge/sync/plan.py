@@ -11,8 +11,9 @@ import enum
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
-from bridge.sync.desired import KINDS, Item
+from bridge.sync.desired import Item
 
 
 class Action(enum.StrEnum):
@@ -27,11 +28,11 @@ class Action(enum.StrEnum):
 DESTRUCTIVE = frozenset({Action.SUSPEND, Action.REMOVE})
 
 
-@dataclass(frozen=True, slots=True)
-class Change:
-    """One change. ``item`` is the desired item (for REMOVE, the last applied one is unknown: None);
+class Change(NamedTuple):
+    """One change. ``item`` is the desired item (for a removal, rebuilt from what was applied);
     ``moodle_id`` is known for things that exist in Moodle; ``drift`` marks a change that puts back
-    a manual edit made in Moodle to something the sync had applied."""
+    a manual edit made in Moodle to something the sync had applied. (A named tuple: cheap to make
+    by the hundred thousand.)"""
 
     action: Action
     kind: str
@@ -55,10 +56,6 @@ class Plan:
     mode: str
     changes: list[Change] = field(default_factory=list)
     managed: int = 0  # things the sync manages (links) when the plan was made
-
-    def sort(self) -> None:
-        order = {k: i for i, k in enumerate(KINDS)}
-        self.changes.sort(key=lambda c: (order[c.kind], c.action != Action.CREATE, c.key))
 
     def by_kind(self) -> dict[str, dict[str, int]]:
         counts: dict[str, Counter[str]] = {}

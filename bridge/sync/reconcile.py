@@ -129,11 +129,10 @@ def plan_delta(session: Session, desired: DesiredState, rules: Mapping = REMOVAL
         changed = [key for key, item in want.items() if key in have and have[key].fingerprint != item.fingerprint]
         gone = [key for key in have if key not in want]
         before = load_applied(session, kind, changed + gone) if kind in REMOVAL and (changed or gone) else {}
+        plan.changes += [Change(Action.CREATE, kind, key, item) for key, item in want.items() if key not in have]
         for key, item in want.items():
             link = have.get(key)
-            if link is None:
-                plan.changes.append(Change(Action.CREATE, kind, key, item=item))
-            elif link.fingerprint != item.fingerprint:
+            if link is not None and link.fingerprint != item.fingerprint:
                 prior = before.get(key)
                 names = tuple(n for n in item.fields if prior is None or encode({n: item.fields[n]})[n] != prior.get(n))
                 plan.changes.append(Change(_state_action(kind, item.fields, prior), kind, key, item=item,
@@ -142,7 +141,6 @@ def plan_delta(session: Session, desired: DesiredState, rules: Mapping = REMOVAL
             change = _removal(kind, key, have[key], before.get(key), rules)
             if change is not None:
                 plan.changes.append(change)
-    plan.sort()
     return plan
 
 
@@ -174,5 +172,4 @@ def plan_full(session: Session, desired: DesiredState, actual: Actual, rules: Ma
             change = _removal(kind, key, have[key], prior, rules)
             if change is not None:
                 plan.changes.append(change)
-    plan.sort()
     return plan
