@@ -22,6 +22,7 @@ from bridge.calendar.tokens import (
     active_token,
     issue_token,
     private_feed_url,
+    subscribe_page_url,
     revoke_tokens,
     subscribe_links,
 )
@@ -174,4 +175,5 @@ def calendar_link(rt: Runtime, student: str | None, teacher: str | None, school:
         click.echo(message)
         return
     links = subscribe_links(private_feed_url(rt.settings.web.public_url, token))
-    click.echo(f"{links.url}\nwebcal: {links.webcal}\nGoogle Calendar: {links.google}")
+    click.echo(f"{links.url}\nwebcal: {links.webcal}\nGoogle Calendar: {links.google}\n"
+               f"page: {subscribe_page_url(rt.settings.web.public_url, token)}")

@@ -187,17 +187,44 @@ def moodle_course_link(moodle_url: str, course: NetworkCourse) -> str | None:
     return f"{moodle_url}/course/view.php?idnumber={quote(course.code, safe='')}"
 
 
+def _load(session: Session, scope: FeedScope, ctx: FeedContext, *, since: dt.date | None = None,
+          until: dt.date | None = None) -> tuple[list[Lesson], list[FaceToFaceSession]]:
+    lessons, sessions = _lessons(scope, ctx), _sessions(scope, ctx)
+    if since is not None and until is not None:
+        lessons = lessons.where(Lesson.date.between(since, until))
+        sessions = sessions.where(FaceToFaceSession.date.between(since, until))
+    return (
+        list(session.scalars(lessons.options(joinedload(Lesson.course).joinedload(NetworkCourse.provider_school))
+                             .order_by(Lesson.date, Lesson.starts_at, Lesson.id))),
+        list(session.scalars(sessions.options(joinedload(FaceToFaceSession.school),
+                                              selectinload(FaceToFaceSession.courses))
+                             .order_by(FaceToFaceSession.date, FaceToFaceSession.starts_at, FaceToFaceSession.id))),
+    )
+
+
+@dataclass(frozen=True)
+class Upcoming:
+    """One line of the subscribe page."""
+
+    start: dt.datetime  # local time of the place it happens
+    end: dt.datetime
+    title: str
+    place: str
+    status: str  # "" or "Перенесено" / "Отменено"
+
+
+def upcoming(session: Session, scope: FeedScope, ctx: FeedContext, *, days: int) -> list[Upcoming]:
+    """What is coming in the next ``days`` days, lessons and sessions together, in time order."""
+    lessons, sessions = _load(session, scope, ctx, since=ctx.today, until=ctx.today + dt.timedelta(days=days))
+    rows = [Upcoming(x.start, x.end, x.course.title, "Дистанционно", _STATUS_TEXT.get(x.status, ""))
+            for x in lessons]
+    rows += [Upcoming(x.start, x.end, x.title, ", ".join(p for p in (x.school.short_name, x.room) if p),
+                      _STATUS_TEXT.get(x.status, "")) for x in sessions]
+    return sorted(rows, key=lambda r: r.start)
+
+
 def build_feed(session: Session, scope: FeedScope, ctx: FeedContext) -> bytes:
-    lessons = session.scalars(
-        _lessons(scope, ctx)
-        .options(joinedload(Lesson.course).joinedload(NetworkCourse.provider_school))
-        .order_by(Lesson.date, Lesson.starts_at, Lesson.id)
-    ).all()
-    sessions = session.scalars(
-        _sessions(scope, ctx)
-        .options(joinedload(FaceToFaceSession.school), selectinload(FaceToFaceSession.courses))
-        .order_by(FaceToFaceSession.date, FaceToFaceSession.starts_at, FaceToFaceSession.id)
-    ).all()
+    lessons, sessions = _load(session, scope, ctx)
     events = [_lesson_event(lesson, scope, ctx) for lesson in lessons]
     events += [_session_event(fs, scope, ctx) for fs in sessions]
 

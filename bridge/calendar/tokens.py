@@ -99,6 +99,11 @@ def private_feed_url(public_url: str, token: str) -> str:
     return f"{public_url.rstrip('/')}{FEED_PATH}{token}.ics"
 
 
+def subscribe_page_url(public_url: str, token: str) -> str:
+    """The page a student or parent opens from the private link: upcoming lessons, subscribe buttons."""
+    return f"{public_url.rstrip('/')}{FEED_PATH}{token}"
+
+
 def course_feed_url(public_url: str, code: str) -> str:
     return f"{public_url.rstrip('/')}/calendar/course/{quote(code, safe='')}.ics"
 

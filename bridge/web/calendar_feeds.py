@@ -70,11 +70,12 @@ BODIES = BodyCache(max_bytes=32 * 1024 * 1024)
 class RedactFeedTokens(logging.Filter):
     """Rewrites a log record whose text holds a feed path, so that the token never reaches a log."""
 
-    PATTERN = re.compile(re.escape(FEED_PATH) + r"[^\s/?\"]+")
+    # The token and nothing else: ".ics" (the feed) or nothing (the subscribe page) stays.
+    PATTERN = re.compile(re.escape(FEED_PATH) + r"[A-Za-z0-9_-]+")
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        redacted = self.PATTERN.sub(FEED_PATH + "<token>.ics", message)
+        redacted = self.PATTERN.sub(FEED_PATH + "<token>", message)
         if redacted != message:
             record.msg, record.args = redacted, ()
         return True

@@ -38,3 +38,33 @@ def test_dry_run_sync_from_the_console(browser, live_server, accounts, screensho
     report = browser.find_element(By.ID, "report").text
     assert "План (ничего не изменено)" in report and "create: 8" in report
     screenshot("sync-plan")
+
+
+def test_upload_an_import_with_an_error_and_see_it_reported(browser, live_server, accounts, screenshot, tmp_path):
+    from tests.web.test_pages import BAD_STUDENTS
+
+    path = tmp_path / "students.csv"
+    path.write_bytes(BAD_STUDENTS)
+    sign_in(browser, live_server, "admin")
+    browser.find_element(By.LINK_TEXT, "Загрузка списков").click()
+    browser.find_element(By.ID, "file").send_keys(str(path))
+    browser.find_element(By.ID, "check").click()
+    problems = browser.find_element(By.ID, "problems").text
+    assert "Файл не принят: ошибок 2. Ничего не изменено." in problems
+    assert "school_id" in problems and "grade" in problems
+    assert not browser.find_elements(By.ID, "confirm")
+    screenshot("import-problems")
+
+
+def test_open_a_students_subscribe_page(browser, live_server, session, accounts, screenshot):
+    from tests.web.test_pages import _student_link
+
+    token = _student_link(session)
+    browser.get(f"{live_server}/calendar/feed/{token}")
+    subscribe = browser.find_element(By.ID, "subscribe")
+    assert browser.find_element(By.ID, "webcal").get_attribute("href").startswith("webcal://")
+    assert "calendar.google.com" in browser.find_element(By.ID, "google").get_attribute("href")
+    assert browser.find_element(By.ID, "feed-url").get_attribute("value").endswith(f"/calendar/feed/{token}.ics")
+    assert subscribe.find_elements(By.CSS_SELECTOR, ".qr svg")
+    assert "Химия" in browser.find_element(By.ID, "upcoming").text
+    screenshot("subscribe-page")

@@ -107,7 +107,7 @@ def test_user_add_cli(runner, session):
     assert coordinator.exit_code == 1 and "needs --school" in coordinator.output
 
 
-PAGES = {"/": ROLES, "/sync": ("admin",)}
+PAGES = {"/": ROLES, "/sync": ("admin",), "/imports": ("admin",)}
 
 
 def _login(client, role):

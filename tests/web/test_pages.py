@@ -1,0 +1,93 @@
+"""The import page (problems before anything is saved, then confirm), the subscribe page behind a
+private link, and the public catalogue."""
+
+import datetime as dt
+import re
+
+from sqlalchemy import func, select
+
+from bridge.calendar.tokens import FeedKind, FeedOwner, issue_token
+from bridge.lessons import expand_lessons
+from bridge.models import AcademicYear, School, Student, Term
+from tests.web.test_access import _csrf, _login
+
+BAD_STUDENTS = ("student_id,last_name,first_name,middle_name,email,school_id,grade,class_letter\n"
+                "SCH01-S9,Петрова,Анна,,,SCH01,11,Б\n"
+                "SCH01-S10,Сидоров,Илья,,,NO-SUCH-SCHOOL,14,А\n").encode()
+GOOD_STUDENTS = ("student_id,last_name,first_name,middle_name,email,school_id,grade,class_letter\n"
+                 "SCH01-S9,Петрова,Анна,,,SCH01,11,Б\n").encode()
+
+
+def _upload(client, body: bytes, name: str = "students.csv"):
+    page = client.get("/imports")
+    return client.post("/imports", data={"csrf_token": _csrf(page.text), "action": "check",
+                                         "file": (__import__("io").BytesIO(body), name)},
+                       content_type="multipart/form-data")
+
+
+def _students(session) -> int:
+    session.expire_all()
+    return session.scalar(select(func.count()).select_from(Student))
+
+
+def test_import_with_errors_lists_every_problem_and_saves_nothing(client, session, accounts):
+    _login(client, "admin")
+    before = _students(session)
+    html = _upload(client, BAD_STUDENTS).text
+    assert "Файл не принят: ошибок 2. Ничего не изменено." in html
+    rows = re.findall(r"<tr><td>students.csv</td><td>(\d+)</td><td>(\w+)</td>", html)
+    assert sorted(rows) == [("3", "grade"), ("3", "school_id")]
+    assert _students(session) == before
+
+
+def test_import_shows_changes_then_saves_on_confirm(client, session, accounts):
+    _login(client, "admin")
+    before = _students(session)
+    html = _upload(client, GOOD_STUDENTS).text
+    assert "Будет изменено (ещё ничего не сохранено)" in html
+    assert re.search(r"<td>Обучающиеся</td><td>1</td>", html)
+    assert _students(session) == before  # nothing yet
+    page = client.get("/imports")
+    done = client.post("/imports", data={"csrf_token": _csrf(page.text), "action": "confirm"}).text
+    assert "Загружено" in done
+    assert _students(session) == before + 1
+
+
+def test_import_refuses_other_files(client, accounts):
+    _login(client, "admin")
+    assert "Выберите файл CSV, XLSX или ZIP" in _upload(client, b"x", name="notes.txt").text
+
+
+def _student_link(session) -> str:
+    year = session.scalar(select(AcademicYear))
+    session.add(Term(academic_year_id=year.id, number=2, name="2 четверть",
+                     starts_on=dt.date(2026, 11, 3), ends_on=dt.date(2026, 12, 27)))
+    session.flush()
+    expand_lessons(session)
+    student = session.scalar(select(Student).where(Student.external_id == "SCH29-S1"))
+    token = issue_token(session, FeedOwner(FeedKind.STUDENT, student.id))
+    session.commit()
+    return token
+
+
+def test_subscribe_page_shows_the_schedule_and_ways_to_subscribe(client, session, accounts):
+    token = _student_link(session)
+    response = client.get(f"/calendar/feed/{token}")
+    html = response.text
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "private, no-store"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert f'href="webcal://localhost/calendar/feed/{token}.ics"' in html or "webcal://" in html
+    assert "calendar.google.com/calendar/render?cid=webcal" in html
+    assert f"/calendar/feed/{token}.ics" in html and "<svg" in html  # the link, and its QR code
+    assert "Химия" in html and re.search(r"\d\d\.\d\d, (пн|вт|ср|чт|пт)", html)
+    assert "Иванов" not in html  # no one's name on the page
+    assert client.get("/calendar/feed/" + "x" * 43).status_code == 404
+
+
+def test_catalogue_is_public_and_names_no_one(client, session, accounts):
+    html = client.get("/catalogue").text
+    assert "Химия" in html and "Программирование" in html and "/calendar/course/NC-CHEM-11.ics" in html
+    assert "Кузнецова" not in html and "Иванов" not in html
+    school = session.scalar(select(School).where(School.external_id == "SCH14"))
+    assert school.short_name in html
