@@ -107,7 +107,11 @@ def test_user_add_cli(runner, session):
     assert coordinator.exit_code == 1 and "needs --school" in coordinator.output
 
 
-PAGES = {"/": ROLES, "/sync": ("admin",), "/imports": ("admin",)}
+PAGES = {
+    "/": ROLES, "/sync": ("admin",), "/imports": ("admin",), "/schools": ROLES, "/courses": ROLES,
+    "/courses/NC-CHEM-11": ROLES, "/students": ("admin", "coordinator", "teacher"),
+    "/teachers": ("admin", "coordinator", "teacher"),
+}
 
 
 def _login(client, role):

@@ -91,3 +91,34 @@ def test_catalogue_is_public_and_names_no_one(client, session, accounts):
     assert "Кузнецова" not in html and "Иванов" not in html
     school = session.scalar(select(School).where(School.external_id == "SCH14"))
     assert school.short_name in html
+
+
+def test_coordinator_never_sees_another_schools_student_on_pages(client, accounts):
+    _login(client, "coordinator")  # of SCH29
+    assert client.get("/students/SCH01-S1").status_code == 404
+    assert client.get("/students/SCH29-S1").status_code == 200
+    listing = client.get("/students").text
+    assert "SCH29-S1" in listing and "SCH01-S1" not in listing
+    course = client.get("/courses/NC-CHEM-11").text
+    assert course.count("Иванов Пётр") == 3  # the three of SCH29, not the three of SCH01
+    assert "СОШ № 1 — 3" in course  # the other school only as a count
+
+
+def test_viewer_sees_counts_not_names(client, accounts):
+    _login(client, "viewer")
+    course = client.get("/courses/NC-CHEM-11").text
+    assert "СОШ № 29 — 3" in course and "Иванов" not in course and "Кузнецова" not in course
+
+
+def test_student_page_shows_the_individual_study_plan(client, session, accounts):
+    from bridge.models import CurriculumLoad
+
+    school = session.scalar(select(School).where(School.external_id == "SCH01"))
+    session.add(CurriculumLoad(school_id=school.id, grade=11, hours_per_week=32))
+    session.commit()
+    _login(client, "admin")
+    html = client.get("/students/SCH01-S1").text  # chemistry 2 h + programming 1 h
+    assert re.search(r'id="load" class="error">35 / 34<', html)
+    assert "Нагрузка превышает допустимую." in html
+    html = client.get("/students/SCH01-S2").text  # chemistry only
+    assert re.search(r'id="load" class="">34 / 34<', html)

@@ -1,0 +1,140 @@
+"""Console pages of the registry: schools, courses (students grouped by home school), students
+(their individual study plan) and teachers. Each narrows student data to what the role may see
+(a coordinator: their school; a teacher: their courses; a viewer: counts only) and audits reads."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from flask import Blueprint, abort, render_template
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from bridge.accounts import audit
+from bridge.calendar.conflicts import find_conflicts
+from bridge.calendar.load import max_weekly_hours
+from bridge.models import (
+    AccountRole,
+    CourseTeacher,
+    CurriculumLoad,
+    Enrolment,
+    EnrolmentStatus,
+    NetworkCourse,
+    School,
+    Student,
+    Teacher,
+)
+from bridge.web import db_session
+from bridge.web.auth import current_account, require
+
+bp = Blueprint("registry_pages", __name__)
+
+ADMIN, COORDINATOR, TEACHER = AccountRole.ADMIN, AccountRole.COORDINATOR, AccountRole.TEACHER
+STATUS = {"active": "обучается", "withdrawn": "отчислен", "completed": "завершил"}
+ROLE_NAMES = {"base": "базовая школа", "resource_centre": "ресурсный центр", "participant": "школа-участник"}
+
+
+def may_see_student(student: Student) -> bool:
+    account = current_account()
+    if account.role == ADMIN:
+        return True
+    if account.role == COORDINATOR:
+        return student.school_id == account.school_id
+    if account.role == TEACHER:
+        own = select(CourseTeacher.course_id).where(CourseTeacher.teacher_id == account.teacher_id)
+        return db_session().scalar(select(func.count()).select_from(Enrolment).where(
+            Enrolment.student_id == student.id, Enrolment.course_id.in_(own))) > 0
+    return False
+
+
+@bp.get("/schools")
+@require()
+def schools():
+    session = db_session()
+    in_network = dict(session.execute(
+        select(Student.school_id, func.count(func.distinct(Student.id))).join(Enrolment, Enrolment.student_id == Student.id)
+        .where(Enrolment.status == EnrolmentStatus.ACTIVE).group_by(Student.school_id)).all())
+    rows = session.scalars(select(School).order_by(School.role, School.short_name)).all()
+    return render_template("console/schools.html", schools=rows, in_network=in_network, roles=ROLE_NAMES)
+
+
+@bp.get("/courses")
+@require()
+def courses():
+    rows = db_session().scalars(select(NetworkCourse).options(
+        selectinload(NetworkCourse.provider_school), selectinload(NetworkCourse.slots))
+        .order_by(NetworkCourse.subject_area, NetworkCourse.title)).all()
+    return render_template("console/courses.html", courses=rows)
+
+
+@bp.get("/courses/<code>")
+@require()
+def course(code: str):
+    session = db_session()
+    c = session.scalar(select(NetworkCourse).where(NetworkCourse.code == code).options(
+        selectinload(NetworkCourse.teachers), selectinload(NetworkCourse.slots)))
+    if c is None:
+        abort(404, "no such course")
+    account = current_account()
+    enrolments = session.scalars(select(Enrolment).where(Enrolment.course_id == c.id).options(
+        selectinload(Enrolment.student).selectinload(Student.school))).all()
+    by_school: dict[str, list[Enrolment]] = defaultdict(list)
+    for e in sorted(enrolments, key=lambda e: (e.student.school.short_name, e.student.last_name)):
+        by_school[e.student.school.short_name].append(e)
+    named = account.role == ADMIN or (account.role == TEACHER and account.teacher_id in {t.id for t in c.teachers})
+    own_school = account.school_id if account.role == COORDINATOR else None
+    if named or own_school is not None:
+        audit(session, account, "read course students", code)
+        session.commit()
+    return render_template("console/course.html", course=c, by_school=by_school, named=named,
+                           own_school=own_school, status=STATUS, show_teachers=account.role != AccountRole.VIEWER)
+
+
+@bp.get("/students")
+@require(ADMIN, COORDINATOR, TEACHER)
+def students():
+    session = db_session()
+    account = current_account()
+    q = select(Student).options(selectinload(Student.school)).order_by(Student.last_name, Student.first_name)
+    if account.role == COORDINATOR:
+        q = q.where(Student.school_id == account.school_id)
+    elif account.role == TEACHER:
+        own = select(Enrolment.student_id).join(CourseTeacher, CourseTeacher.course_id == Enrolment.course_id).where(
+            CourseTeacher.teacher_id == account.teacher_id)
+        q = q.where(Student.id.in_(own))
+    rows = session.scalars(q.limit(1000)).all()
+    audit(session, account, "read students", "/students")
+    session.commit()
+    return render_template("console/students.html", students=rows)
+
+
+@bp.get("/students/<external_id>")
+@require(ADMIN, COORDINATOR, TEACHER)
+def student(external_id: str):
+    session = db_session()
+    s = session.scalar(select(Student).where(Student.external_id == external_id).options(selectinload(Student.school)))
+    if s is None or not may_see_student(s):
+        abort(404, "no such student")
+    enrolments = session.scalars(select(Enrolment).where(Enrolment.student_id == s.id).options(
+        selectinload(Enrolment.course).selectinload(NetworkCourse.slots))).all()
+    home = session.scalar(select(CurriculumLoad.hours_per_week).where(
+        CurriculumLoad.school_id == s.school_id, CurriculumLoad.grade == s.grade))
+    network = sum(e.course.hours_per_week for e in enrolments if e.status == EnrolmentStatus.ACTIVE)
+    limit = max_weekly_hours(s.grade, s.school.week_days)
+    conflicts = [c for c in find_conflicts(session) if c.person == s.external_id]
+    audit(session, current_account(), "read student", external_id)
+    session.commit()
+    return render_template("console/student.html", student=s, enrolments=enrolments, home=home, network=network,
+                           limit=limit, conflicts=conflicts, status=STATUS)
+
+
+@bp.get("/teachers")
+@require(ADMIN, COORDINATOR, TEACHER)
+def teachers():
+    rows = db_session().scalars(select(Teacher).options(selectinload(Teacher.school))
+                                .order_by(Teacher.last_name, Teacher.first_name)).all()
+    taught = defaultdict(list)
+    for teacher_id, title in db_session().execute(select(CourseTeacher.teacher_id, NetworkCourse.title).join(
+            NetworkCourse, NetworkCourse.id == CourseTeacher.course_id)):
+        taught[teacher_id].append(title)
+    return render_template("console/teachers.html", teachers=rows, taught=taught)
