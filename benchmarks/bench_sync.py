@@ -111,6 +111,8 @@ def main() -> None:
           f"peak {peak / 2**20:.0f} MiB traced")
     del desired, plan
     if args.plan_only:
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"process peak RSS after import and planning: {rss:.0f} MiB")
         return
 
     fake = TimedMoodle()
