@@ -210,3 +210,23 @@ def test_two_syncs_never_interleave(runtime, district, fake_moodle, moodle, monk
     release.set()
     first.join(10)
     assert results["first"].status == "ok"
+
+
+def test_adoption_by_shortname_and_username_when_configured(runtime, district, fake_moodle, moodle):
+    cfg = replace(runtime.settings.sync, adopt_by_shortname=True, adopt_by_username=True)
+    rt = Runtime(replace(runtime.settings, sync=cfg), engine=runtime.engine)
+    course_id = fake_moodle.add_course("NC-PY-11", "Программирование (вручную)")  # no idnumber
+    user_id = fake_moodle.add_user("orlov.d.t-2", "Дмитрий", "Орлов", email="orlov@school14.example")
+    report = sync(rt, moodle)
+    assert report.status == "ok", report.errors
+    assert fake_moodle.course_by_idnumber("NC-PY-11").id == course_id  # linked, and given its idnumber
+    assert fake_moodle.user_by_idnumber("T-2").id == user_id
+    assert len(fake_moodle.site.courses.by("shortname", "NC-PY-11")) == 1
+
+
+def test_without_username_adoption_a_taken_username_is_one_bad_record(runtime, district, fake_moodle, moodle):
+    fake_moodle.add_user("orlov.d.t-2", "Дмитрий", "Орлов", email="someone@school14.example")
+    report = sync(runtime, moodle)
+    assert report.status == "failed"
+    assert [e["key"] for e in report.errors if e["kind"] == "user"] == ["T-2"]
+    assert fake_moodle.user_by_idnumber("T-1") is not None
