@@ -5,7 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 from sqlalchemy import select
 
-from bridge.models import AccountRole, SyncChange, SyncRun
+from bridge.calendar.conflicts import find_conflicts
+from bridge.calendar.load import check_load
+from bridge.models import AccountRole, AuditEntry, School, SyncChange, SyncRun
 from bridge.stats import network_stats
 from bridge.web import db_session, runtime
 from bridge.web.auth import current_account, require
@@ -29,13 +31,28 @@ def dashboard():
             problems = session.scalars(select(SyncChange).where(
                 SyncChange.run_id == runs[0].id, SyncChange.outcome.in_(("failed", "skipped")))
                 .order_by(SyncChange.id).limit(50)).all()
+    warnings = None
+    account = current_account()
+    if account.role in (AccountRole.ADMIN, AccountRole.COORDINATOR):
+        school = session.get(School, account.school_id).external_id if account.school_id else None
+        conflicts = [c for c in find_conflicts(session) if school is None or c.school == school]
+        overloads = [o for o in check_load(session).overloads if school is None or o.school == school]
+        warnings = {"conflicts": len(conflicts), "overloads": len(overloads)}
     charts = {
         "roles": bar_chart({ROLE_NAMES.get(k, k): v for k, v in stats.schools_by_role.items()}),
         "areas": bar_chart(stats.courses_by_subject_area),
         "grades": bar_chart({f"{g} класс": n for g, n in stats.students_by_grade.items()}),
     }
     return render_template("console/dashboard.html", stats=stats, charts=charts, runs=runs, problems=problems,
-                           run_status=RUN_STATUS)
+                           run_status=RUN_STATUS, warnings=warnings)
+
+
+@bp.get("/audit")
+@require(AccountRole.ADMIN)
+def audit_log():
+    """Who read or exported student-level data, and when (the last 500 entries)."""
+    entries = db_session().scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(500)).all()
+    return render_template("console/audit.html", entries=entries)
 
 
 @bp.route("/sync", methods=["GET", "POST"])

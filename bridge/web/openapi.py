@@ -33,6 +33,12 @@ _COURSE = {"type": "object", "required": ["code", "title"], "properties": {
     "academic_year": {"type": "string"}, "teachers": {"type": "array", "items": {"type": "string"}},
     "slots": {"type": "array", "items": {"type": "object"}},
     "enrolments_by_home_school": {"type": "array", "items": {"type": "object"}}}}
+_RUN = {"type": "object", "required": ["id", "status"], "properties": {
+    "id": {"type": "integer"}, "mode": {"enum": ["delta", "full"]}, "dry_run": {"type": "boolean"},
+    "status": {"type": "string"}, "started_at": {"type": "string"}, "finished_at": {"type": ["string", "null"]},
+    "planned": {"type": "integer"}, "applied": {"type": "integer"}, "failed": {"type": "integer"},
+    "drift": {"type": "integer"}, "read_calls": {"type": "integer"}, "write_calls": {"type": "integer"},
+    "message": {"type": "string"}, "changes": {"type": "array", "items": {"type": "object"}}}}
 _STATS = {"type": "object", "properties": {
     "schools_by_role": {"type": "object"}, "courses": {"type": "integer"},
     "courses_by_subject_area": {"type": "object"}, "teachers": {"type": "integer"},
@@ -71,7 +77,7 @@ def document() -> dict[str, Any]:
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
             "schemas": {"School": _SCHOOL, "Teacher": _TEACHER, "Student": _STUDENT, "Course": _COURSE,
-                        "Stats": _STATS, "Error": _ERROR},
+                        "Stats": _STATS, "SyncRun": _RUN, "Error": _ERROR},
         },
         "security": [{"bearer": []}],
         "paths": {
@@ -87,6 +93,12 @@ def document() -> dict[str, Any]:
                                                             "schema": {"type": "string"}}],
                                     roles="admin, coordinator (own school), teacher (own courses)"),
             "/api/v1/courses": _op("Network courses", _page_of("Course"), params=_PAGE_PARAMS),
+            "/api/v1/sync/runs": _op("Sync runs, newest first", _page_of("SyncRun"), params=_PAGE_PARAMS,
+                                     roles="admin"),
+            "/api/v1/sync/runs/{key}": _op("One sync run with its changes", {"$ref": "#/components/schemas/SyncRun"},
+                                           params=[{"name": "key", "in": "path", "required": True,
+                                                    "schema": {"type": "integer"}}],
+                                           not_found=True, roles="admin"),
             "/api/v1/courses/{key}": _op("One network course with enrolments by home school",
                                          {"$ref": "#/components/schemas/Course"}, params=path_param,
                                          not_found=True),

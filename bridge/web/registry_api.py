@@ -14,7 +14,17 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
 from bridge.accounts import audit
-from bridge.models import AccountRole, CourseTeacher, Enrolment, NetworkCourse, School, Student, Teacher
+from bridge.models import (
+    AccountRole,
+    CourseTeacher,
+    Enrolment,
+    NetworkCourse,
+    School,
+    Student,
+    SyncChange,
+    SyncRun,
+    Teacher,
+)
 from bridge.web import db_session
 from bridge.web.auth import current_account, require
 
@@ -164,4 +174,31 @@ def course(key: str):
     body["enrolments_by_home_school"] = [
         {"school": school_id, "status": status.value, "count": n} for school_id, status, n in by_school
     ]
+    return jsonify(body)
+
+
+def dump_run(r: SyncRun) -> dict[str, Any]:
+    return {"id": r.id, "mode": r.mode, "dry_run": r.dry_run, "status": r.status,
+            "started_at": r.started_at.isoformat(), "finished_at": r.finished_at.isoformat() if r.finished_at else None,
+            "planned": r.planned, "applied": r.applied, "failed": r.failed, "drift": r.drift,
+            "read_calls": r.read_calls, "write_calls": r.write_calls, "message": r.message}
+
+
+@bp.get("/sync/runs")
+@require(ADMIN)
+def sync_runs():
+    return _page(select(SyncRun).order_by(SyncRun.id.desc()), dump_run)
+
+
+@bp.get("/sync/runs/<int:key>")
+@require(ADMIN)
+def sync_run(key: int):
+    run = db_session().get(SyncRun, key)
+    if run is None:
+        abort(404, f"no sync run {key}")
+    changes = db_session().scalars(select(SyncChange).where(SyncChange.run_id == key)
+                                   .order_by(SyncChange.id).limit(5000)).all()
+    body = dump_run(run)
+    body["changes"] = [{"kind": c.kind, "key": c.key, "action": c.action, "drift": c.drift,
+                        "outcome": c.outcome, "detail": c.detail} for c in changes]
     return jsonify(body)

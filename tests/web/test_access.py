@@ -22,6 +22,7 @@ ACCESS = {
     "/api/v1/courses/NC-CHEM-11": ROLES,
     "/api/v1/teachers": ("admin", "coordinator", "teacher"),
     "/api/v1/students": ("admin", "coordinator", "teacher"),
+    "/api/v1/sync/runs": ("admin",),
 }
 
 
@@ -110,7 +111,7 @@ def test_user_add_cli(runner, session):
 PAGES = {
     "/": ROLES, "/sync": ("admin",), "/imports": ("admin",), "/schools": ROLES, "/courses": ROLES,
     "/courses/NC-CHEM-11": ROLES, "/students": ("admin", "coordinator", "teacher"),
-    "/teachers": ("admin", "coordinator", "teacher"),
+    "/teachers": ("admin", "coordinator", "teacher"), "/audit": ("admin",),
 }
 
 

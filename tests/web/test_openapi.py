@@ -12,7 +12,7 @@ from tests.web.conftest import bearer
 
 def test_every_api_route_is_documented(app):
     documented = set(document()["paths"])
-    routes = {re.sub(r"<(\w+)>", r"{\1}", r.rule) for r in app.url_map.iter_rules() if r.rule.startswith("/api/v1")}
+    routes = {re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", r.rule) for r in app.url_map.iter_rules() if r.rule.startswith("/api/v1")}
     assert routes == documented
 
 

@@ -122,3 +122,29 @@ def test_student_page_shows_the_individual_study_plan(client, session, accounts)
     assert "Нагрузка превышает допустимую." in html
     html = client.get("/students/SCH01-S2").text  # chemistry only
     assert re.search(r'id="load" class="">34 / 34<', html)
+
+
+def test_sync_runs_api_and_audit_page(client, accounts, runner):
+    from tests.web.conftest import bearer
+
+    assert runner.invoke(["sync", "--dry-run"]).exit_code == 0
+    runs = client.get("/api/v1/sync/runs", headers=bearer(accounts, "admin")).json
+    assert runs["total"] == 1 and runs["items"][0]["dry_run"] is True
+    run = client.get(f"/api/v1/sync/runs/{runs['items'][0]['id']}", headers=bearer(accounts, "admin")).json
+    assert {"kind": "course", "key": "NC-CHEM-11", "action": "create", "drift": False, "outcome": "planned",
+            "detail": ""} in run["changes"]
+    client.get("/api/v1/students", headers=bearer(accounts, "coordinator"))
+    _login(client, "admin")
+    assert re.search(r"<td>coordinator</td><td>read students</td>", client.get("/audit").text)
+
+
+def test_dashboard_warns_of_clashes_and_overloads(client, session, accounts):
+    from bridge.models import CurriculumLoad
+
+    school = session.scalar(select(School).where(School.external_id == "SCH29"))
+    session.add(CurriculumLoad(school_id=school.id, grade=11, hours_per_week=33))
+    session.commit()
+    _login(client, "coordinator")
+    html = client.get("/").text
+    # All three of SCH29 go over 34 h (33 at school + 2 or 3 in the network); SCH01 has no curriculum.
+    assert re.search(r"превышением недельной нагрузки по СанПиН: <strong>3</strong>", html)
