@@ -193,7 +193,7 @@ def sync_runs():
 @bp.get("/sync/runs/<int:key>")
 @require(ADMIN)
 def sync_run(key: int):
-    run = db_session().get(SyncRun, key)
+    run = db_session().get(SyncRun, key) if key < 2**31 else None  # beyond any id, and any SQL integer
     if run is None:
         abort(404, f"no sync run {key}")
     changes = db_session().scalars(select(SyncChange).where(SyncChange.run_id == key)
