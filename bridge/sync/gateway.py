@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from bridge.models import MoodleLink
 from bridge.sync.apply import Resolved
 from bridge.sync.desired import DesiredState, Item, Ref
+from bridge.sync.gateway_schedule import SCHEDULE_KINDS, ScheduleGateway
 from bridge.sync.reconcile import Actual, Found
 from config import Settings
 from moodle_client import MoodleClient
@@ -53,7 +54,7 @@ def new_password() -> str:
     return secrets.token_urlsafe(12) + "Aa1!"
 
 
-class Gateway:
+class Gateway(ScheduleGateway):
     def __init__(self, client: MoodleClient, settings: Settings) -> None:
         self.client = client
         self.cfg = settings.sync
@@ -67,6 +68,8 @@ class Gateway:
     # -- writes -----------------------------------------------------------------------------
 
     def create(self, kind: str, items: Sequence[Resolved]) -> Result:
+        if kind in SCHEDULE_KINDS:
+            return self.schedule_create(kind, items)
         build, call, new_id = {
             "category": (self._new_category, self.client.create_categories, lambda r: r.id),
             "course": (self._new_course, self.client.create_courses, lambda r: r.id),
@@ -80,6 +83,8 @@ class Gateway:
         return self._send(items, build, call, new_id)
 
     def update(self, kind: str, items: Sequence[Resolved]) -> Result:
+        if kind in SCHEDULE_KINDS:
+            return self.schedule_update(kind, items)
         if kind == "course":
             return self._send(items, self._course_update, self.client.update_courses, None)
         if kind == "user":
@@ -91,6 +96,8 @@ class Gateway:
         return {r.change.key: None for r in items}
 
     def remove(self, kind: str, items: Sequence[Resolved]) -> Result:
+        if kind in SCHEDULE_KINDS:
+            return self.schedule_remove(kind, items)
         if kind == "cohort_member":
             return self._send(items, lambda r: CohortMemberRemoval(r.ids["cohort"], r.ids["user"]),
                               self.client.delete_cohort_members, None)
@@ -221,6 +228,8 @@ class Gateway:
                       fresh: set[tuple[str, str]]) -> dict[str, Found]:
         """Things about to be created that Moodle already has (by idnumber; by shortname or
         username too when configured), so they are adopted instead of duplicated."""
+        if kind in SCHEDULE_KINDS:
+            return self.schedule_find_existing(kind, items, ids, fresh)
         by_idnumber = {str(i.fields["idnumber"]): i.key for i in items if "idnumber" in i.fields}
         found: dict[str, Found] = {}
         if kind == "category":
@@ -330,4 +339,5 @@ class Gateway:
                         group = group_by_id[g.id]
                         actual.things["group_member"][f"{group}/{user}"] = Found(
                             None, {"group": Ref("group", group), "user": Ref("user", user)})
+        self.read_schedule(actual, links, desired)
         return actual
