@@ -136,10 +136,11 @@ def user_token(rt: Runtime, login: str, name: str) -> None:
 def _register() -> None:
     """Commands that live with their features; imported here, once CliError and pass_runtime exist."""
     from bridge.calendar.cli import calendar_link, check, lessons
+    from bridge.pull.cli import pull
     from bridge.sync.cli import scheduler, sync
     from moodle_client.cli import moodle
 
-    for command in (sync, scheduler, moodle, lessons, check, calendar_link):
+    for command in (sync, scheduler, moodle, lessons, check, calendar_link, pull):
         main.add_command(command)
 
 
