@@ -52,6 +52,7 @@ def create_app(runtime: Runtime | None = None) -> Flask:
 
     from bridge.web.health import bp as health_bp
     from bridge.web.registry_api import bp as registry_bp
+    from bridge.web.reports_api import bp as reports_bp
     from bridge.web.calendar_feeds import bp as calendar_feeds_bp
 
     from bridge.web.auth import bp as auth_bp
@@ -64,6 +65,7 @@ def create_app(runtime: Runtime | None = None) -> Flask:
     app.register_blueprint(openapi_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(registry_bp)
+    app.register_blueprint(reports_bp)
     app.register_blueprint(webhooks_bp)
     app.register_blueprint(calendar_feeds_bp)
     return app

@@ -140,8 +140,13 @@ def _register() -> None:
     from bridge.sync.cli import scheduler, sync
     from moodle_client.cli import moodle
 
-    for command in (sync, scheduler, moodle, lessons, check, calendar_link, pull):
+    from bridge.reports.cli import REPORT_COMMANDS
+    from webhooks.cli import webhooks
+
+    for command in (sync, scheduler, moodle, lessons, check, calendar_link, pull, webhooks):
         main.add_command(command)
+    for command in REPORT_COMMANDS:
+        report.add_command(command)
 
 
 _register()

@@ -277,19 +277,31 @@ class Gateway(ScheduleGateway):
                             g.id, {"course": Ref("course", code), "name": g.name, "idnumber": g.idnumber})
         return found
 
-    def read_actual(self, session: Session, desired: DesiredState) -> Actual:
-        """Moodle's side of everything the sync manages (a full run)."""
-        actual = Actual()
+    @staticmethod
+    def _links(session: Session) -> dict[str, dict[int, str]]:
+        """Moodle id → registry key of every linked thing, by kind."""
         links: dict[str, dict[int, str]] = {}
         for kind, key, mid in session.execute(select(MoodleLink.kind, MoodleLink.key, MoodleLink.moodle_id)
                                               .where(MoodleLink.moodle_id.is_not(None))):
             links.setdefault(kind, {})[mid] = key
+        return links
 
+    @staticmethod
+    def _matcher(links: Mapping[str, Mapping[int, str]], desired: DesiredState) -> Callable[[str, int, str | None], str | None]:
+        """A thing found in Moodle is ours if its idnumber is wanted or its id is linked."""
         wanted_by = {kind: {str(i.fields.get("idnumber")): i.key for i in desired.items[kind].values()}
                      for kind in ("category", "course", "cohort", "group")}
 
         def match(kind: str, moodle_id: int, idnumber: str | None) -> str | None:
             return wanted_by[kind].get(idnumber or "") or links.get(kind, {}).get(moodle_id)
+
+        return match
+
+    def read_actual(self, session: Session, desired: DesiredState) -> Actual:
+        """Moodle's side of everything the sync manages (a full run)."""
+        actual = Actual()
+        links = self._links(session)
+        match = self._matcher(links, desired)
 
         for c in self.client.get_categories():
             if key := match("category", c.id, c.idnumber):
@@ -317,27 +329,39 @@ class Gateway(ScheduleGateway):
                         actual.things["cohort_member"][f"{school}/{user}"] = Found(
                             None, {"cohort": Ref("cohort", school), "user": Ref("user", user)})
 
-        roles = {self.cfg.teacher_role_id, self.cfg.student_role_id}
         for code, course in sorted(actual.things["course"].items()):
-            group_by_id: dict[int, str] = {}
-            for g in self.client.get_course_groups(course.moodle_id):
-                if key := match("group", g.id, g.idnumber):
-                    group_by_id[g.id] = key
-                    actual.things["group"][key] = Found(
-                        g.id, {"course": Ref("course", code), "name": g.name, "idnumber": g.idnumber})
-            active = {u.id for u in self.client.get_enrolled_users(course.moodle_id, onlyactive=True)}
-            for u in self.client.get_enrolled_users(course.moodle_id):
-                user = user_by_id.get(u.id)
-                if user is None:
-                    continue  # not someone the sync manages
-                mine = sorted(u.roleids & roles) or sorted(u.roleids)
-                actual.things["enrolment"][f"{code}/{user}"] = Found(None, {
-                    "course": Ref("course", code), "user": Ref("user", user),
-                    "role": mine[0] if mine else None, "suspended": u.id not in active})
-                for g in u.groups:
-                    if g.id in group_by_id:
-                        group = group_by_id[g.id]
-                        actual.things["group_member"][f"{group}/{user}"] = Found(
-                            None, {"group": Ref("group", group), "user": Ref("user", user)})
+            self._read_members(actual, code, course.moodle_id, match, user_by_id)
         self.read_schedule(actual, links, desired)
         return actual
+
+    def read_course(self, session: Session, desired: DesiredState, code: str, course_id: int) -> Actual:
+        """One course's groups, enrolments and group members as Moodle has them (a drift check of
+        that course after a Moodle event); users are known by their links."""
+        actual = Actual()
+        links = self._links(session)
+        self._read_members(actual, code, course_id, self._matcher(links, desired), dict(links.get("user", {})))
+        return actual
+
+    def _read_members(self, actual: Actual, code: str, course_id: int,
+                      match: Callable[[str, int, str | None], str | None], user_by_id: Mapping[int, str]) -> None:
+        roles = {self.cfg.teacher_role_id, self.cfg.student_role_id}
+        group_by_id: dict[int, str] = {}
+        for g in self.client.get_course_groups(course_id):
+            if key := match("group", g.id, g.idnumber):
+                group_by_id[g.id] = key
+                actual.things["group"][key] = Found(
+                    g.id, {"course": Ref("course", code), "name": g.name, "idnumber": g.idnumber})
+        active = {u.id for u in self.client.get_enrolled_users(course_id, onlyactive=True)}
+        for u in self.client.get_enrolled_users(course_id):
+            user = user_by_id.get(u.id)
+            if user is None:
+                continue  # not someone the sync manages
+            mine = sorted(u.roleids & roles) or sorted(u.roleids)
+            actual.things["enrolment"][f"{code}/{user}"] = Found(None, {
+                "course": Ref("course", code), "user": Ref("user", user),
+                "role": mine[0] if mine else None, "suspended": u.id not in active})
+            for g in u.groups:
+                if g.id in group_by_id:
+                    group = group_by_id[g.id]
+                    actual.things["group_member"][f"{group}/{user}"] = Found(
+                        None, {"group": Ref("group", group), "user": Ref("user", user)})
