@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from bridge.calendar.face_to_face import add_session
 from bridge.lessons import expand_lessons
-from bridge.models import Lesson, NetworkCourse, SessionKind, Term
+from bridge.models import AcademicYear, FaceToFaceSession, Lesson, NetworkCourse, School, SessionKind, Term
 from tests.builders import build_district
 
 D = dt.date
@@ -21,16 +21,23 @@ TWO_TERMS = ONE_TERM + [(D(2026, 9, 15), D(2026, 9, 28))]
 
 def build_timetable(session, *, terms=ONE_TERM, students_per_school: int = 3) -> dict:
     d = build_district(session, students_per_school=students_per_school)
+    d["face_to_face"] = add_timetable(session, terms)
+    return d
+
+
+def add_timetable(session, terms=ONE_TERM) -> FaceToFaceSession:
+    """Terms, lessons and the face-to-face session, added to a district of ``build_district``."""
+    year = session.scalar(select(AcademicYear))
     for n, (a, b) in enumerate(terms, 1):
-        session.add(Term(academic_year_id=d["year"].id, number=n, name=f"{n} четверть", starts_on=a, ends_on=b))
+        session.add(Term(academic_year_id=year.id, number=n, name=f"{n} четверть", starts_on=a, ends_on=b))
     session.flush()
     expand_lessons(session)
-    d["face_to_face"] = add_session(
-        session, academic_year=d["year"], school=d["schools"][0], start=dt.datetime(2026, 9, 19, 10),
-        end=dt.datetime(2026, 9, 19, 14), kind=SessionKind.SESSION, title="Очная сессия", room="актовый зал",
-        courses=d["courses"])
+    fs = add_session(
+        session, academic_year=year, school=session.scalar(select(School).where(School.external_id == "SCH01")),
+        start=dt.datetime(2026, 9, 19, 10), end=dt.datetime(2026, 9, 19, 14), kind=SessionKind.SESSION,
+        title="Очная сессия", room="актовый зал", courses=session.scalars(select(NetworkCourse)).all())
     session.commit()
-    return d
+    return fs
 
 
 def lesson(session, code: str, day: dt.date) -> Lesson:

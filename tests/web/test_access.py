@@ -22,6 +22,10 @@ ACCESS = {
     "/api/v1/courses/NC-CHEM-11": ROLES,
     "/api/v1/teachers": ("admin", "coordinator", "teacher"),
     "/api/v1/students": ("admin", "coordinator", "teacher"),
+    "/api/v1/reports/attendance": ("admin", "coordinator", "teacher"),
+    "/api/v1/reports/marks": ("admin", "coordinator", "teacher"),
+    "/api/v1/reports/at-risk": ("admin", "coordinator", "teacher"),
+    "/api/v1/reports/summary": ROLES,
 }
 
 
