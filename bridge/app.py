@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import secrets
 
-from flask import Flask, g, jsonify
+from flask import Flask, abort, g, jsonify, request
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
 
@@ -37,6 +37,12 @@ def create_app(runtime: Runtime | None = None) -> Flask:
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("Content-Security-Policy", "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:")
         return response
+
+    @app.before_request
+    def _no_nul_in_query():
+        # PostgreSQL text cannot hold NUL: refuse it here rather than fail in a query (found by the fuzz test).
+        if any("\x00" in v for v in request.args.values()):
+            abort(400, "query parameters may not contain NUL characters")
 
     @app.teardown_appcontext
     def _close_session(exc: BaseException | None) -> None:

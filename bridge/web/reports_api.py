@@ -106,11 +106,11 @@ def _entries(body: Any, session, fs: FaceToFaceSession) -> list[tuple[Student, s
         if not isinstance(entry, dict):
             abort(400, f"{where}: expected an object with student and status")
         key, status, remarks = entry.get("student"), entry.get("status"), entry.get("remarks", "")
-        if not isinstance(key, str) or not key:
+        if not isinstance(key, str) or not key or "\x00" in key:
             abort(400, f"{where}: student: the student's external id is required")
         if status not in STATUSES:
             abort(400, f"{where}: status: must be one of {', '.join(STATUSES)}")
-        if not isinstance(remarks, str) or len(remarks) > 500:
+        if not isinstance(remarks, str) or len(remarks) > 500 or "\x00" in remarks:
             abort(400, f"{where}: remarks: text of at most 500 characters")
         if key in seen:
             abort(400, f"{where}: student: {key!r} is listed twice")

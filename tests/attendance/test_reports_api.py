@@ -53,7 +53,7 @@ def test_student_level_reads_are_audited_aggregates_are_not(client, session, res
 
 
 @pytest.mark.parametrize(("query", "status"), [("term=9", 400), ("term=x", 400), ("school=NOPE", 404),
-                                               ("page=0", 400)])
+                                               ("page=0", 400), ("school=%00", 400)])
 def test_bad_report_parameters(client, results, query, status):
     assert client.get(f"/api/v1/reports/marks?{query}", headers=bearer(results, "admin")).status_code == status
 
@@ -93,6 +93,8 @@ def test_face_to_face_attendance_is_entered_once_and_corrected_with_history(clie
     ([{"student": "NOPE", "status": "P"}], "item 1: student: no student 'NOPE'"),
     ([{"student": "SCH01-S1", "status": "P"}, {"student": "SCH01-S1", "status": "A"}], "item 2: student: 'SCH01-S1' is listed twice"),
     ([{"student": "SCH01-S1", "status": "P", "remarks": 5}], "item 1: remarks"),
+    ([{"student": "SCH01-S1", "status": "P", "remarks": "a\x00b"}], "item 1: remarks"),
+    ([{"student": "\x00", "status": "P"}], "item 1: student"),
 ])
 def test_bad_entries_are_named_and_nothing_is_stored(client, session, results, body, message):
     fs = session.scalar(select(FaceToFaceSession))
