@@ -64,8 +64,6 @@ def post(client, accounts, session_id, body, role="admin"):
 
 def marks(session) -> dict[str, tuple[str, str]]:
     session.expire_all()
-
-
     rows = session.execute(select(Student.external_id, AttendanceMark.status, AttendanceMark.kind)
                            .join(Student, Student.id == AttendanceMark.student_id)
                            .where(AttendanceMark.face_to_face_session_id.is_not(None)))
@@ -105,8 +103,6 @@ def test_bad_entries_are_named_and_nothing_is_stored(client, session, results, b
 
 def test_a_student_of_no_course_of_the_session_is_refused(client, session, results):
     fs = session.scalar(select(FaceToFaceSession))
-
-
     fs.courses = [session.scalar(select(NetworkCourse).where(NetworkCourse.code == "NC-PY-11"))]
     session.commit()
     response = post(client, results, fs.id, [{"student": "SCH01-S2", "status": "P"}])  # chemistry only
