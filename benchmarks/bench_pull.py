@@ -55,7 +55,8 @@ def populate(session, students: int, weeks: int) -> None:
         d.course(f"NC-{i:02d}", f"Сетевой курс №{i}", schools[i % 2], f"bt{i}", slots, grades=(9, 11), hours=3)
     codes = [f"NC-{i:02d}" for i in range(COURSES)]
     for n in range(students):
-        d.student(f"bs{n}", schools[2 + n % 2], 9 + n % 3, "АБВ"[n % 3], *[codes[(n + k * 5) % COURSES] for k in range(3)])
+        taken = [codes[(n + k * 5) % COURSES] for k in range(3)]
+        d.student(f"bs{n}", schools[2 + n % 2], 9 + n % 3, "АБВ"[n % 3], *taken)
     session.flush()
     expand_lessons(session)
     session.commit()

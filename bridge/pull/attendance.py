@@ -71,7 +71,8 @@ def pull_attendance(session: Session, client: MoodleClient, course: NetworkCours
         return tally
     lessons = dict(session.execute(select(Lesson.uid, Lesson.id).where(Lesson.course_id == course.id)).all())
     marks = {(m.lesson_id, m.student_id): m for m in session.scalars(
-        select(AttendanceMark).join(Lesson, Lesson.id == AttendanceMark.lesson_id).where(Lesson.course_id == course.id))}
+        select(AttendanceMark).join(Lesson, Lesson.id == AttendanceMark.lesson_id)
+        .where(Lesson.course_id == course.id))}
     unlinked = unknown = 0
     for s in client.get_sessions(attendance_id):
         lesson_id = lessons.get(ids.session_uid.get(s.id, ""))

@@ -62,7 +62,8 @@ def pull_grades(session: Session, client: MoodleClient, course: NetworkCourse, m
             else:
                 if current.raw != g.graderaw:
                     record_change(session, what="grade", student_id=student_id, grade_id=current.id, by="",
-                                  old=grade_value(current.raw, current.grade_max), new=grade_value(g.graderaw, g.grademax))
+                                  old=grade_value(current.raw, current.grade_max),
+                                  new=grade_value(g.graderaw, g.grademax))
                 current.raw, current.grade_min, current.grade_max, current.graded_at = new
                 current.percentage = percentage(*new[:3])
                 tally.changed += 1

@@ -40,8 +40,8 @@ def _report_command(name: str, help_text: str) -> click.Command:
                 write_report(table, out, fmt)
             except OSError as exc:
                 raise CliError(f"--out: cannot write {out}: {exc.strerror}") from None
-            audit(session, None, f"export {name} report",
-                  f"{out} ({fmt}, school={school_key or 'all'}, term={term or 'year'}) by {getpass.getuser()} (command line)")
+            what = f"{out} ({fmt}, school={school_key or 'all'}, term={term or 'year'})"
+            audit(session, None, f"export {name} report", f"{what} by {getpass.getuser()} (command line)")
         click.echo(f"{table.title}: {len(table.rows)} rows written to {out}")
 
     return command

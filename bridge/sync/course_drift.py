@@ -41,7 +41,8 @@ def check_course(rt: Runtime, code: str, client) -> list[str]:
         plan = plan_full(session, mine, gateway.read_course(session, mine, code, course_id),
                          removal_rules(rt.settings.sync.withdrawn))
         run = SyncRun(mode="course", dry_run=True, started_at=started, finished_at=dt.datetime.now(dt.UTC),
-                      status="ok", planned=len(plan), drift=len(plan.drift), read_calls=gateway.calls()[0] - reads_before,
+                      status="ok", planned=len(plan), drift=len(plan.drift),
+                      read_calls=gateway.calls()[0] - reads_before,
                       message=f"{code}: drift check after a Moodle enrolment event (repaired by the next full sync)")
         session.add(run)
         session.commit()

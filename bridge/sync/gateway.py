@@ -287,7 +287,8 @@ class Gateway(ScheduleGateway):
         return links
 
     @staticmethod
-    def _matcher(links: Mapping[str, Mapping[int, str]], desired: DesiredState) -> Callable[[str, int, str | None], str | None]:
+    def _matcher(links: Mapping[str, Mapping[int, str]],
+                 desired: DesiredState) -> Callable[[str, int, str | None], str | None]:
         """A thing found in Moodle is ours if its idnumber is wanted or its id is linked."""
         wanted_by = {kind: {str(i.fields.get("idnumber")): i.key for i in desired.items[kind].values()}
                      for kind in ("category", "course", "cohort", "group")}

@@ -53,6 +53,10 @@ def _session_sign(fields: Mapping[str, object]) -> tuple:
     return fields["sessiontime"], fields["duration"], fields.get("description")
 
 
+def _sign_of(s: AttendanceSession) -> tuple:
+    return int(s.sessdate.timestamp()), int(s.duration.total_seconds()), s.description
+
+
 def _event_sign(fields: Mapping[str, object]) -> tuple:
     return fields["name"], fields["timestart"], fields["timeduration"]
 
@@ -78,7 +82,8 @@ class ScheduleGateway:
 
     def schedule_create(self, kind: str, items: Sequence[Resolved]) -> Result:
         if kind == "attendance":
-            return self._each(items, lambda r: self.client.add_attendance(r.ids["course"], r.change.item.fields["name"]))
+            return self._each(items, lambda r: self.client.add_attendance(r.ids["course"],
+                                                                          r.change.item.fields["name"]))
         if kind == "attendance_session":
             return self._each(items, self._add_session)
         return self._create_events(items)
@@ -145,8 +150,7 @@ class ScheduleGateway:
             if not add:
                 return None
             sign = _session_sign(r.change.item.fields)
-            there = next((s for s in sessions.values()
-                          if (int(s.sessdate.timestamp()), int(s.duration.total_seconds()), s.description) == sign), None)
+            there = next((s for s in sessions.values() if _sign_of(s) == sign), None)
             new_id = there.id if there is not None else self._add_session(r)
             sessions.pop(new_id, None)  # claimed: no other item adopts it
             return new_id
@@ -206,8 +210,7 @@ class ScheduleGateway:
                 attendance = ids.get(("attendance", code))
                 if attendance is None or ("attendance", code) in fresh:
                     continue
-                free = {_session_sign({**session_fields(s, code), "description": s.description}): s
-                        for s in self.client.get_sessions(attendance) if s.id not in linked}
+                free = {_sign_of(s): s for s in self.client.get_sessions(attendance) if s.id not in linked}
                 for item in group:
                     s = free.pop(_session_sign(item.fields), None)
                     if s is not None:
@@ -258,7 +261,7 @@ class ScheduleGateway:
                     for i in desired.items["attendance_session"].values() if i.key not in session_keys.values()}
         for code, attendance in sorted(actual.things["attendance"].items()):
             for s in self.client.get_sessions(attendance.moodle_id):
-                sign = _session_sign({**session_fields(s, code), "description": s.description})
+                sign = _sign_of(s)
                 key = session_keys.get(s.id) or unlinked.pop((code, sign), None)
                 if key is not None:
                     actual.things["attendance_session"][key] = Found(s.id, session_fields(s, code))
