@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import secrets
 
-from flask import Flask, g, jsonify
+from flask import Flask, abort, g, jsonify, request
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
 
@@ -38,6 +38,12 @@ def create_app(runtime: Runtime | None = None) -> Flask:
         response.headers.setdefault("Content-Security-Policy", "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:")
         return response
 
+    @app.before_request
+    def _no_nul_in_query():
+        # PostgreSQL text cannot hold NUL: refuse it here rather than fail in a query (found by the fuzz test).
+        if any("\x00" in v for v in request.args.values()):
+            abort(400, "query parameters may not contain NUL characters")
+
     @app.teardown_appcontext
     def _close_session(exc: BaseException | None) -> None:
         session: Session | None = g.pop("db_session", None)
@@ -52,6 +58,7 @@ def create_app(runtime: Runtime | None = None) -> Flask:
 
     from bridge.web.health import bp as health_bp
     from bridge.web.registry_api import bp as registry_bp
+    from bridge.web.reports_api import bp as reports_bp
     from bridge.web.calendar_feeds import bp as calendar_feeds_bp
 
     from bridge.web.auth import bp as auth_bp
@@ -70,6 +77,7 @@ def create_app(runtime: Runtime | None = None) -> Flask:
     app.register_blueprint(subscribe_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(registry_bp)
+    app.register_blueprint(reports_bp)
     app.register_blueprint(webhooks_bp)
     app.register_blueprint(calendar_feeds_bp)
     return app

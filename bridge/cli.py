@@ -136,12 +136,18 @@ def user_token(rt: Runtime, login: str, name: str) -> None:
 def _register() -> None:
     """Commands that live with their features; imported here, once CliError and pass_runtime exist."""
     from bridge.calendar.cli import calendar_link, check, lessons
+    from bridge.pull.cli import pull
+    from bridge.reports.cli import REPORT_COMMANDS
     from bridge.sync.cli import scheduler, sync
     from bridge.transfer.cli import export_command, import_command
     from moodle_client.cli import moodle
+    from webhooks.cli import webhooks
 
-    for command in (import_command, export_command, sync, scheduler, moodle, lessons, check, calendar_link):
+    for command in (import_command, export_command, sync, scheduler, moodle, lessons, check, calendar_link, pull,
+                    webhooks):
         main.add_command(command)
+    for command in REPORT_COMMANDS:
+        report.add_command(command)
 
 
 _register()

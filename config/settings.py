@@ -192,6 +192,46 @@ class WebhookSettings:
 
 
 @dataclass(frozen=True)
+class MarksSettings:
+    """How Moodle results become the marks a home school writes in its journal (bridge.marks), and
+    when a student is at risk."""
+
+    # five_point, pass_fail or points; a course's own assessment_form overrides it.
+    default_form: str = "five_point"
+    # Percentages from which a result is 5, 4, 3 (below the last: 2).
+    five_point_thresholds: tuple[float, ...] = (85.0, 65.0, 45.0)
+    # Percentage from which a pass_fail result is "зачёт" and a points result is not failing.
+    pass_threshold: float = 50.0
+    # A share of attended lessons below this puts a student at risk.
+    at_risk_attendance: float = 0.75
+
+    def __post_init__(self) -> None:
+        if self.default_form not in ("five_point", "pass_fail", "points"):
+            raise SettingsError(f"marks.default_form: must be five_point, pass_fail or points, got {self.default_form!r}")
+        t = self.five_point_thresholds
+        if len(t) != 3 or not all(0 <= x <= 100 for x in t) or not t[0] > t[1] > t[2]:
+            raise SettingsError("marks.five_point_thresholds: three percentages for 5, 4 and 3, falling (e.g. [85, 65, 45])")
+        if not 0 <= self.pass_threshold <= 100:
+            raise SettingsError("marks.pass_threshold: must be a percentage (0 to 100)")
+        if not 0 <= self.at_risk_attendance <= 1:
+            raise SettingsError("marks.at_risk_attendance: must be a share between 0 and 1 (e.g. 0.75)")
+
+
+@dataclass(frozen=True)
+class PullSettings:
+    """Reading attendance and grades back from Moodle, and working off the webhook inbox."""
+
+    every_minutes: int = 60
+    webhooks_every_seconds: int = 60
+    # A webhook event that failed this many times is set aside as failed.
+    webhook_max_attempts: int = 5
+
+    def __post_init__(self) -> None:
+        if self.every_minutes < 1 or self.webhooks_every_seconds < 1 or self.webhook_max_attempts < 1:
+            raise SettingsError("pull: every_minutes, webhooks_every_seconds and webhook_max_attempts must be 1 or more")
+
+
+@dataclass(frozen=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     moodle: MoodleSettings = field(default_factory=MoodleSettings)
@@ -199,6 +239,8 @@ class Settings:
     web: WebSettings = field(default_factory=WebSettings)
     sync: SyncSettings = field(default_factory=SyncSettings)
     webhooks: WebhookSettings = field(default_factory=WebhookSettings)
+    marks: MarksSettings = field(default_factory=MarksSettings)
+    pull: PullSettings = field(default_factory=PullSettings)
 
     def __post_init__(self) -> None:
         if "://" not in self.database_url:

@@ -6,8 +6,9 @@ when applying), so an item's fingerprint depends on registry facts alone and sta
 Moodle sites and runs.
 
 Kinds, in the order they must be applied (each depends only on kinds before it):
-category → course → user → cohort → cohort_member → group → enrolment → group_member
-(Moodle admits only enrolled users to a group).
+category → course → attendance → user → cohort → cohort_member → group → enrolment → group_member
+→ attendance_session → event (Moodle admits only enrolled users to a group). The timetable's kinds
+(attendance, attendance_session, event) are built in :mod:`bridge.sync.desired_schedule`.
 """
 
 from __future__ import annotations
@@ -37,7 +38,8 @@ from bridge.models import (
 )
 from config.settings import Settings, SyncSettings
 
-KINDS = ("category", "course", "user", "cohort", "cohort_member", "group", "enrolment", "group_member")
+KINDS = ("category", "course", "attendance", "user", "cohort", "cohort_member", "group", "enrolment", "group_member",
+         "attendance_session", "event")
 MEMBERSHIPS = frozenset({"cohort_member", "group_member", "enrolment"})
 
 WEEKDAYS_RU = {1: "Пн", 2: "Вт", 3: "Ср", 4: "Чт", 5: "Пт", 6: "Сб", 7: "Вс"}
@@ -224,6 +226,10 @@ def compute_desired(session: Session, settings: Settings) -> DesiredState:
             state.add("group", group_key, {"course": Ref("course", code), "name": school[1],
                                            "idnumber": f"{code}:{school[0]}"})
         state.add("group_member", f"{group_key}/{ext}", {"group": Ref("group", group_key), "user": Ref("user", ext)})
+
+    from bridge.sync.desired_schedule import add_schedule_items
+
+    add_schedule_items(session, state, course_code)
     return state
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from bridge.models import MoodleLink
 from bridge.sync.apply import Resolved
 from bridge.sync.desired import DesiredState, Item, Ref
+from bridge.sync.gateway_schedule import SCHEDULE_KINDS, ScheduleGateway
 from bridge.sync.reconcile import Actual, Found
 from config import Settings
 from moodle_client import MoodleClient
@@ -53,7 +54,7 @@ def new_password() -> str:
     return secrets.token_urlsafe(12) + "Aa1!"
 
 
-class Gateway:
+class Gateway(ScheduleGateway):
     def __init__(self, client: MoodleClient, settings: Settings) -> None:
         self.client = client
         self.cfg = settings.sync
@@ -67,6 +68,8 @@ class Gateway:
     # -- writes -----------------------------------------------------------------------------
 
     def create(self, kind: str, items: Sequence[Resolved]) -> Result:
+        if kind in SCHEDULE_KINDS:
+            return self.schedule_create(kind, items)
         build, call, new_id = {
             "category": (self._new_category, self.client.create_categories, lambda r: r.id),
             "course": (self._new_course, self.client.create_courses, lambda r: r.id),
@@ -80,6 +83,8 @@ class Gateway:
         return self._send(items, build, call, new_id)
 
     def update(self, kind: str, items: Sequence[Resolved]) -> Result:
+        if kind in SCHEDULE_KINDS:
+            return self.schedule_update(kind, items)
         if kind == "course":
             return self._send(items, self._course_update, self.client.update_courses, None)
         if kind == "user":
@@ -91,6 +96,8 @@ class Gateway:
         return {r.change.key: None for r in items}
 
     def remove(self, kind: str, items: Sequence[Resolved]) -> Result:
+        if kind in SCHEDULE_KINDS:
+            return self.schedule_remove(kind, items)
         if kind == "cohort_member":
             return self._send(items, lambda r: CohortMemberRemoval(r.ids["cohort"], r.ids["user"]),
                               self.client.delete_cohort_members, None)
@@ -221,6 +228,8 @@ class Gateway:
                       fresh: set[tuple[str, str]]) -> dict[str, Found]:
         """Things about to be created that Moodle already has (by idnumber; by shortname or
         username too when configured), so they are adopted instead of duplicated."""
+        if kind in SCHEDULE_KINDS:
+            return self.schedule_find_existing(kind, items, ids, fresh)
         by_idnumber = {str(i.fields["idnumber"]): i.key for i in items if "idnumber" in i.fields}
         found: dict[str, Found] = {}
         if kind == "category":
@@ -268,19 +277,32 @@ class Gateway:
                             g.id, {"course": Ref("course", code), "name": g.name, "idnumber": g.idnumber})
         return found
 
-    def read_actual(self, session: Session, desired: DesiredState) -> Actual:
-        """Moodle's side of everything the sync manages (a full run)."""
-        actual = Actual()
+    @staticmethod
+    def _links(session: Session) -> dict[str, dict[int, str]]:
+        """Moodle id → registry key of every linked thing, by kind."""
         links: dict[str, dict[int, str]] = {}
         for kind, key, mid in session.execute(select(MoodleLink.kind, MoodleLink.key, MoodleLink.moodle_id)
                                               .where(MoodleLink.moodle_id.is_not(None))):
             links.setdefault(kind, {})[mid] = key
+        return links
 
+    @staticmethod
+    def _matcher(links: Mapping[str, Mapping[int, str]],
+                 desired: DesiredState) -> Callable[[str, int, str | None], str | None]:
+        """A thing found in Moodle is ours if its idnumber is wanted or its id is linked."""
         wanted_by = {kind: {str(i.fields.get("idnumber")): i.key for i in desired.items[kind].values()}
                      for kind in ("category", "course", "cohort", "group")}
 
         def match(kind: str, moodle_id: int, idnumber: str | None) -> str | None:
             return wanted_by[kind].get(idnumber or "") or links.get(kind, {}).get(moodle_id)
+
+        return match
+
+    def read_actual(self, session: Session, desired: DesiredState) -> Actual:
+        """Moodle's side of everything the sync manages (a full run)."""
+        actual = Actual()
+        links = self._links(session)
+        match = self._matcher(links, desired)
 
         for c in self.client.get_categories():
             if key := match("category", c.id, c.idnumber):
@@ -308,26 +330,39 @@ class Gateway:
                         actual.things["cohort_member"][f"{school}/{user}"] = Found(
                             None, {"cohort": Ref("cohort", school), "user": Ref("user", user)})
 
-        roles = {self.cfg.teacher_role_id, self.cfg.student_role_id}
         for code, course in sorted(actual.things["course"].items()):
-            group_by_id: dict[int, str] = {}
-            for g in self.client.get_course_groups(course.moodle_id):
-                if key := match("group", g.id, g.idnumber):
-                    group_by_id[g.id] = key
-                    actual.things["group"][key] = Found(
-                        g.id, {"course": Ref("course", code), "name": g.name, "idnumber": g.idnumber})
-            active = {u.id for u in self.client.get_enrolled_users(course.moodle_id, onlyactive=True)}
-            for u in self.client.get_enrolled_users(course.moodle_id):
-                user = user_by_id.get(u.id)
-                if user is None:
-                    continue  # not someone the sync manages
-                mine = sorted(u.roleids & roles) or sorted(u.roleids)
-                actual.things["enrolment"][f"{code}/{user}"] = Found(None, {
-                    "course": Ref("course", code), "user": Ref("user", user),
-                    "role": mine[0] if mine else None, "suspended": u.id not in active})
-                for g in u.groups:
-                    if g.id in group_by_id:
-                        group = group_by_id[g.id]
-                        actual.things["group_member"][f"{group}/{user}"] = Found(
-                            None, {"group": Ref("group", group), "user": Ref("user", user)})
+            self._read_members(actual, code, course.moodle_id, match, user_by_id)
+        self.read_schedule(actual, links, desired)
         return actual
+
+    def read_course(self, session: Session, desired: DesiredState, code: str, course_id: int) -> Actual:
+        """One course's groups, enrolments and group members as Moodle has them (a drift check of
+        that course after a Moodle event); users are known by their links."""
+        actual = Actual()
+        links = self._links(session)
+        self._read_members(actual, code, course_id, self._matcher(links, desired), dict(links.get("user", {})))
+        return actual
+
+    def _read_members(self, actual: Actual, code: str, course_id: int,
+                      match: Callable[[str, int, str | None], str | None], user_by_id: Mapping[int, str]) -> None:
+        roles = {self.cfg.teacher_role_id, self.cfg.student_role_id}
+        group_by_id: dict[int, str] = {}
+        for g in self.client.get_course_groups(course_id):
+            if key := match("group", g.id, g.idnumber):
+                group_by_id[g.id] = key
+                actual.things["group"][key] = Found(
+                    g.id, {"course": Ref("course", code), "name": g.name, "idnumber": g.idnumber})
+        active = {u.id for u in self.client.get_enrolled_users(course_id, onlyactive=True)}
+        for u in self.client.get_enrolled_users(course_id):
+            user = user_by_id.get(u.id)
+            if user is None:
+                continue  # not someone the sync manages
+            mine = sorted(u.roleids & roles) or sorted(u.roleids)
+            actual.things["enrolment"][f"{code}/{user}"] = Found(None, {
+                "course": Ref("course", code), "user": Ref("user", user),
+                "role": mine[0] if mine else None, "suspended": u.id not in active})
+            for g in u.groups:
+                if g.id in group_by_id:
+                    group = group_by_id[g.id]
+                    actual.things["group_member"][f"{group}/{user}"] = Found(
+                        None, {"group": Ref("group", group), "user": Ref("user", user)})

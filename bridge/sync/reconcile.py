@@ -26,6 +26,10 @@ REMOVAL: dict[str, tuple[str, object] | None] = {
     "enrolment": ("suspended", True),
     "group_member": None,
     "cohort_member": None,
+    # A cancelled lesson's session and a cancelled face-to-face event go; the attendance activity
+    # stays (it holds the marks).
+    "attendance_session": None,
+    "event": None,
 }
 
 
@@ -111,7 +115,9 @@ def _removal(kind: str, key: str, link: LinkInfo, before: Mapping[str, object] |
 def decode_refs(kind: str, key: str, fields: Mapping[str, object]) -> dict[str, object]:
     """Rebuild refs of a removed item from its stored fields ("kind:key" strings)."""
     ref_fields = {"course": ("category",), "enrolment": ("course", "user"), "group": ("course",),
-                  "group_member": ("group", "user"), "cohort_member": ("cohort", "user")}.get(kind, ())
+                  "group_member": ("group", "user"), "cohort_member": ("cohort", "user"),
+                  "attendance": ("course",), "attendance_session": ("attendance",),
+                  "event": ("course",)}.get(kind, ())
     out = dict(fields)
     for name in ref_fields:
         value = out.get(name)

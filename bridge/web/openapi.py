@@ -68,6 +68,8 @@ def _op(summary: str, schema: dict[str, Any], *, params: list | None = None, not
 
 
 def document() -> dict[str, Any]:
+    from bridge.web.reports_api import REPORT_SCHEMA, openapi_paths
+
     path_param = [{"name": "key", "in": "path", "required": True, "schema": {"type": "string"}}]
     return {
         "openapi": "3.1.0",
@@ -77,7 +79,7 @@ def document() -> dict[str, Any]:
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
             "schemas": {"School": _SCHOOL, "Teacher": _TEACHER, "Student": _STUDENT, "Course": _COURSE,
-                        "Stats": _STATS, "SyncRun": _RUN, "Error": _ERROR},
+                        "Stats": _STATS, "SyncRun": _RUN, "Error": _ERROR, "Report": REPORT_SCHEMA},
         },
         "security": [{"bearer": []}],
         "paths": {
@@ -102,6 +104,7 @@ def document() -> dict[str, Any]:
             "/api/v1/courses/{key}": _op("One network course with enrolments by home school",
                                          {"$ref": "#/components/schemas/Course"}, params=path_param,
                                          not_found=True),
+            **openapi_paths(_op, _PAGE_PARAMS, _ERROR),
         },
     }
 

@@ -34,8 +34,8 @@ MAX_PER_PAGE = 500
 MAX_PAGE = 100_000  # beyond any registry; keeps the offset inside a database integer
 
 
-def _page(query: Select, dump) -> Any:
-    """Run ``query`` one page at a time: ``?page=1&per_page=100``."""
+def page_args() -> tuple[int, int]:
+    """``?page=1&per_page=100``, checked (400 otherwise)."""
     try:
         page = int(request.args.get("page", 1))
         per_page = int(request.args.get("per_page", 100))
@@ -43,6 +43,12 @@ def _page(query: Select, dump) -> Any:
         abort(400, "page and per_page must be whole numbers")
     if not 1 <= page <= MAX_PAGE or not 1 <= per_page <= MAX_PER_PAGE:
         abort(400, f"page must be between 1 and {MAX_PAGE} and per_page between 1 and {MAX_PER_PAGE}")
+    return page, per_page
+
+
+def _page(query: Select, dump) -> Any:
+    """Run ``query`` one page at a time: ``?page=1&per_page=100``."""
+    page, per_page = page_args()
     session = db_session()
     total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     rows = session.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()

@@ -14,7 +14,7 @@ import json
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import requests
@@ -102,6 +102,7 @@ class CallRecord:
     reached: bool = True
     outcome: str = ""  # "ok", "error:<errorcode>" or the fault kind
     committed: bool = False
+    params: dict[str, Any] = field(default_factory=dict)  # the call's parameters (without the token)
 
 
 class FakeMoodle:
@@ -154,7 +155,11 @@ class FakeMoodle:
         self._numbers[function] += 1
         definition = REGISTRY.get(function)
         record = CallRecord(
-            function, definition.kind if definition else "unknown", len(fields), self._numbers[function]
+            function,
+            definition.kind if definition else "unknown",
+            len(fields),
+            self._numbers[function],
+            params={k: v for k, v in tree.items() if k not in ("wstoken", "wsfunction", "moodlewsrestformat")},
         )
         self.calls.append(record)
         fault = self._take_fault(function, record.number)
@@ -275,6 +280,10 @@ class FakeMoodle:
     def writes(self) -> int:
         return self.count(kind="write")
 
+    def read_courses(self, function: str) -> list[int]:
+        """The ``courseid`` of every call of ``function`` that reached the site, in order."""
+        return [int(c.params["courseid"]) for c in self.calls if c.reached and c.function == function]
+
     def reset_counts(self) -> None:
         self.calls.clear()
         self._numbers.clear()
@@ -377,11 +386,12 @@ class FakeMoodle:
             self.site, attendanceid, sessdate, duration, groupid, description, calendar_event
         ).id
 
-    def mark(self, sessionid: int, studentid: int, acronym: str, *, takenby: int = 2) -> None:
-        """Take attendance as a teacher would in Moodle's UI."""
+    def mark(self, sessionid: int, studentid: int, acronym: str, *, takenby: int = 2, remarks: str | None = None) -> None:
+        """Take attendance as a teacher would in Moodle's UI (where a remark can be added too)."""
         session = self.site.sessions.rows[sessionid]
         status = next(s for s in self.site.statuses.by("attendance", session.attendanceid) if s.acronym == acronym)
         attendance.mark(self.site, session, studentid, status.id, takenby)
+        self.site.logs.update(self.site.logs.first("pair", (sessionid, studentid)), remarks=remarks)
 
     def add_assignment(self, courseid: int, name: str, *, grademax: float = 100.0, cmid: int | None = None) -> int:
         """An assignment with its grade item (created with Moodle's PHP API in the recording); returns the cmid."""

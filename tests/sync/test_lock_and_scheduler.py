@@ -53,7 +53,7 @@ def test_scheduled_sync_skips_and_says_so_while_another_runs(runtime):
 def test_scheduler_jobs_have_ids_single_instance_coalesce_and_grace(runtime):
     sched = configure(BackgroundScheduler(timezone="Europe/Moscow"), runtime, job=lambda rt, mode: mode)
     jobs = {j.id: j for j in sched.get_jobs()}
-    assert set(jobs) == {"sync-delta", "sync-full"}
+    assert set(jobs) == {"sync-delta", "sync-full", "pull", "webhooks"}
     for job in jobs.values():
         assert job.max_instances == 1
         assert job.coalesce is True

@@ -38,7 +38,8 @@ def test_first_delta_creates_everything_in_dependency_order(session, district, r
     plan = plan_delta(session, compute_desired(session, runtime.settings))
     assert {c.action for c in plan.changes} == {Action.CREATE}
     kinds = [c.kind for c in plan.changes]
-    order = ["category", "course", "user", "cohort", "cohort_member", "group", "enrolment", "group_member"]
+    order = ["category", "course", "attendance", "user", "cohort", "cohort_member", "group", "enrolment",
+             "group_member", "attendance_session", "event"]
     assert kinds == sorted(kinds, key=order.index)
 
 

@@ -30,11 +30,12 @@ class KillingMoodle(FakeMoodle):
         return answer
 
 
-def fresh_run(runtime, session, fault: str | None = None, step: tuple[str, int] | None = None):
-    """A new district and a new Moodle; the first sync meets ``fault`` at ``step``, then two more runs."""
+def fresh_run(runtime, session, fault: str | None = None, step: tuple[str, int] | None = None, build=build_district):
+    """A new district (made by ``build``) and a new Moodle; the first sync meets ``fault`` at ``step``,
+    then two more runs."""
     _empty(runtime.engine)
     session.expire_all()
-    build_district(session)
+    build(session)
     fake = KillingMoodle()
     with fake.running():
         client = MoodleClient(fake.url, fake.token, sleep=lambda s: None, clock=fake.clock)

@@ -23,6 +23,10 @@ ACCESS = {
     "/api/v1/teachers": ("admin", "coordinator", "teacher"),
     "/api/v1/students": ("admin", "coordinator", "teacher"),
     "/api/v1/sync/runs": ("admin",),
+    "/api/v1/reports/attendance": ("admin", "coordinator", "teacher"),
+    "/api/v1/reports/marks": ("admin", "coordinator", "teacher"),
+    "/api/v1/reports/at-risk": ("admin", "coordinator", "teacher"),
+    "/api/v1/reports/summary": ROLES,
 }
 
 

@@ -1,0 +1,54 @@
+"""``netcourses report attendance|marks|at-risk``: a report to a CSV or XLSX file (audited)."""
+
+from __future__ import annotations
+
+import getpass
+from pathlib import Path
+
+import click
+
+from bridge.cli import CliError, pass_runtime
+from bridge.runtime import Runtime
+
+
+def _report_command(name: str, help_text: str) -> click.Command:
+    @click.command(name, help=help_text)
+    @click.option("--school", "school_key", metavar="ID", help="Students of this home school only (external id).")
+    @click.option("--term", type=click.IntRange(1, 6), help="Term number of the home school (default: the year).")
+    @click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), required=True, help="File format.")
+    @click.option("--out", type=click.Path(dir_okay=False, writable=True, path_type=Path), required=True,
+                  help="File to write.")
+    @pass_runtime
+    def command(rt: Runtime, school_key: str | None, term: int | None, fmt: str, out: Path) -> None:
+        from sqlalchemy import select
+
+        from bridge import db
+        from bridge.accounts import audit
+        from bridge.models import School
+        from bridge.reports.data import Scope
+        from bridge.reports.export import write_report
+        from bridge.reports.tables import build_report
+
+        with db.session_scope(rt.sessions) as session:
+            school_id = None
+            if school_key is not None:
+                school_id = session.scalar(select(School.id).where(School.external_id == school_key))
+                if school_id is None:
+                    raise CliError(f"--school: no school {school_key!r}")
+            table = build_report(name, session, rt.settings, Scope(school_id=school_id, term=term))
+            try:
+                write_report(table, out, fmt)
+            except OSError as exc:
+                raise CliError(f"--out: cannot write {out}: {exc.strerror}") from None
+            what = f"{out} ({fmt}, school={school_key or 'all'}, term={term or 'year'})"
+            audit(session, None, f"export {name} report", f"{what} by {getpass.getuser()} (command line)")
+        click.echo(f"{table.title}: {len(table.rows)} rows written to {out}")
+
+    return command
+
+
+REPORT_COMMANDS = (
+    _report_command("attendance", "Attendance per home school, course and student (share attended, dates missed)."),
+    _report_command("marks", "Marks for the home schools' journals, for a term or the year."),
+    _report_command("at-risk", "Students at risk: low attendance or a failing mark."),
+)

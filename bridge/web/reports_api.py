@@ -1,0 +1,190 @@
+"""Reports (``/api/v1/reports/...``) and face-to-face attendance entry (``/api/v1/face-to-face/...``).
+
+Student-level reports admit the administrator, a coordinator (narrowed to their own school) and a
+teacher (narrowed to their own courses), and every read is audited; the summary holds aggregates
+only and admits every role. Attendance at face-to-face sessions is not in Moodle: the administrator
+enters it here, all or nothing, and corrections go to the same history as Moodle's.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, jsonify, request
+from sqlalchemy import select
+
+from bridge.accounts import audit
+from bridge.models import (
+    AccountRole,
+    AttendanceMark,
+    Enrolment,
+    EnrolmentStatus,
+    FaceToFaceSession,
+    FaceToFaceSessionCourse,
+    NetworkCourse,
+    School,
+    Student,
+)
+from bridge.pull.attendance import KNOWN_ACRONYMS, put_mark
+from bridge.pull.history import Tally
+from bridge.reports.data import Scope
+from bridge.reports.tables import build_report
+from bridge.web import db_session, runtime
+from bridge.web.auth import current_account, require
+from bridge.web.registry_api import page_args
+
+bp = Blueprint("reports_api", __name__, url_prefix="/api/v1")
+
+ADMIN, COORDINATOR, TEACHER = AccountRole.ADMIN, AccountRole.COORDINATOR, AccountRole.TEACHER
+STATUSES = ("P", "L", "E", "A")
+MAX_TERM = 6
+
+
+def _scope() -> Scope:
+    """The query's filters (``school``, ``term``) within what the caller's role may see."""
+    account = current_account()
+    school_id = None
+    if key := request.args.get("school"):
+        school_id = db_session().scalar(select(School.id).where(School.external_id == key))
+        if school_id is None:
+            abort(404, f"no school {key!r}")
+    term = request.args.get("term")
+    if term is not None and not (term.isdigit() and 1 <= int(term) <= MAX_TERM):
+        abort(400, f"term must be a whole number from 1 to {MAX_TERM}")
+    return Scope(school_id=school_id, term=int(term) if term else None,
+                 own_school_id=account.school_id if account.role == COORDINATOR else None,
+                 teacher_id=account.teacher_id if account.role == TEACHER else None)
+
+
+def _report(name: str):
+    page, per_page = page_args()
+    table = build_report(name, db_session(), runtime().settings, _scope())
+    if table.student_level:
+        audit(db_session(), current_account(), f"read {name} report", request.full_path)
+        db_session().commit()
+    items = table.as_dicts()
+    return jsonify(title=table.title, columns=[{"key": k, "header": h} for k, h in table.columns],
+                   items=items[(page - 1) * per_page:page * per_page], page=page, per_page=per_page, total=len(items))
+
+
+@bp.get("/reports/attendance")
+@require(ADMIN, COORDINATOR, TEACHER)
+def attendance_report():
+    return _report("attendance")
+
+
+@bp.get("/reports/marks")
+@require(ADMIN, COORDINATOR, TEACHER)
+def marks_report():
+    return _report("marks")
+
+
+@bp.get("/reports/at-risk")
+@require(ADMIN, COORDINATOR, TEACHER)
+def at_risk_report():
+    return _report("at-risk")
+
+
+@bp.get("/reports/summary")
+@require()
+def summary_report():
+    return _report("summary")
+
+
+def _entries(body: Any, session, fs: FaceToFaceSession) -> list[tuple[Student, str, str]]:
+    """Check every entry before anything is stored; the first problem is named by position and field."""
+    if not isinstance(body, list):
+        abort(400, "the body must be a JSON list of {student, status[, remarks]}")
+    courses = [c for (c,) in session.execute(select(FaceToFaceSessionCourse.course_id)
+                                             .where(FaceToFaceSessionCourse.session_id == fs.id))]
+    if not courses:  # a session for no course in particular is for every course of its year
+        courses = list(session.scalars(select(NetworkCourse.id)
+                                       .where(NetworkCourse.academic_year_id == fs.academic_year_id)))
+    entries, seen = [], set()
+    for i, entry in enumerate(body):
+        where = f"item {i + 1}"
+        if not isinstance(entry, dict):
+            abort(400, f"{where}: expected an object with student and status")
+        key, status, remarks = entry.get("student"), entry.get("status"), entry.get("remarks", "")
+        if not isinstance(key, str) or not key or "\x00" in key:
+            abort(400, f"{where}: student: the student's external id is required")
+        if status not in STATUSES:
+            abort(400, f"{where}: status: must be one of {', '.join(STATUSES)}")
+        if not isinstance(remarks, str) or len(remarks) > 500 or "\x00" in remarks:
+            abort(400, f"{where}: remarks: text of at most 500 characters")
+        if key in seen:
+            abort(400, f"{where}: student: {key!r} is listed twice")
+        seen.add(key)
+        student = session.scalar(select(Student).where(Student.external_id == key))
+        if student is None:
+            abort(400, f"{where}: student: no student {key!r}")
+        enrolled = session.scalar(select(Enrolment.id).where(
+            Enrolment.student_id == student.id, Enrolment.course_id.in_(courses),
+            Enrolment.status != EnrolmentStatus.WITHDRAWN))
+        if enrolled is None:
+            abort(400, f"{where}: student: {key!r} takes no course of this session")
+        entries.append((student, status, remarks))
+    return entries
+
+
+@bp.post("/face-to-face/<session_id>/attendance")
+@require(ADMIN)
+def face_to_face_attendance(session_id: str):
+    session = db_session()
+    fs = session.get(FaceToFaceSession, int(session_id)) if session_id.isdigit() and len(session_id) < 10 else None
+    if fs is None:
+        abort(404, f"no face-to-face session {session_id}")
+    entries = _entries(request.get_json(silent=True), session, fs)
+    account = current_account()
+    marks = {m.student_id: m for m in session.scalars(
+        select(AttendanceMark).where(AttendanceMark.face_to_face_session_id == fs.id))}
+    tally = Tally()
+    for student, status, remarks in entries:
+        put_mark(session, marks.get(student.id), tally, student_id=student.id, face_to_face_session_id=fs.id,
+                 status=status, kind=KNOWN_ACRONYMS[status], remarks=remarks, by=account.login, at=fs.start)
+    audit(session, account, "enter face-to-face attendance", f"session {fs.id}: {len(entries)} students")
+    session.commit()
+    return jsonify(created=tally.created, changed=tally.changed, unchanged=tally.unchanged)
+
+
+REPORT_SCHEMA = {"type": "object", "required": ["title", "columns", "items", "page", "per_page", "total"], "properties": {
+    "title": {"type": "string"},
+    "columns": {"type": "array", "items": {"type": "object", "properties": {"key": {"type": "string"},
+                                                                            "header": {"type": "string"}}}},
+    "items": {"type": "array", "items": {"type": "object"}},
+    "page": {"type": "integer"}, "per_page": {"type": "integer"}, "total": {"type": "integer"}}}
+_ENTRY = {"type": "object", "required": ["student", "status"], "properties": {
+    "student": {"type": "string"}, "status": {"enum": list(STATUSES)}, "remarks": {"type": "string", "maxLength": 500}}}
+_SAVED = {"type": "object", "properties": {"created": {"type": "integer"}, "changed": {"type": "integer"},
+                                           "unchanged": {"type": "integer"}}}
+
+
+def openapi_paths(op, page_params: list, error: dict) -> dict[str, Any]:
+    """This blueprint's part of the OpenAPI document (``op`` builds a GET operation)."""
+    filters = page_params + [{"name": "school", "in": "query", "schema": {"type": "string"}},
+                             {"name": "term", "in": "query", "schema": {"type": "integer", "minimum": 1,
+                                                                        "maximum": MAX_TERM}}]
+    student_level = "admin, coordinator (own school), teacher (own courses); audited"
+    paths = {f"/api/v1/reports/{name}": op(summary, {"$ref": "#/components/schemas/Report"}, params=filters,
+                                           not_found=True, roles=roles)
+             for name, summary, roles in (
+                 ("attendance", "Attendance per home school, course and student", student_level),
+                 ("marks", "Marks for the home school's journal (a term, or the year)", student_level),
+                 ("at-risk", "Students at risk (low attendance or a failing mark)", student_level),
+                 ("summary", "Aggregates per home school and course (no names)", "every role"))}
+
+    def answer(description: str) -> dict[str, Any]:
+        return {"description": description, "content": {"application/json": {"schema": error}}}
+
+    paths["/api/v1/face-to-face/{session_id}/attendance"] = {"post": {
+        "summary": "Enter attendance at a face-to-face session (all or nothing; corrections kept in history)",
+        "description": "Allowed: admin.",
+        "parameters": [{"name": "session_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+        "requestBody": {"required": True, "content": {"application/json": {
+            "schema": {"type": "array", "items": _ENTRY}}}},
+        "responses": {"200": {"description": "Saved", "content": {"application/json": {"schema": _SAVED}}},
+                      "400": answer("Bad entry (named by position and field); nothing saved"),
+                      "401": answer("Not signed in"), "403": answer("Role may not do this"),
+                      "404": answer("No such session")}}}
+    return paths
+

@@ -1,0 +1,1 @@
+from fake_moodle.fixtures import fake_moodle, moodle  # noqa: F401

@@ -1,0 +1,34 @@
+"""``netcourses webhooks work``."""
+
+from __future__ import annotations
+
+import click
+
+from bridge.cli import CliError, pass_runtime
+from bridge.runtime import Runtime
+
+
+@click.group()
+def webhooks() -> None:
+    """Moodle events received at POST /webhooks/moodle."""
+
+
+@webhooks.command("work")
+@click.option("--once", is_flag=True, help="Process what is pending, then exit (default: keep polling).")
+@pass_runtime
+def work_command(rt: Runtime, once: bool) -> None:
+    """Process pending events: targeted pulls and drift checks of the courses they name."""
+    import logging
+
+    from sync_jobs.lock import LockBusy
+    from webhooks.worker import work
+
+    if not (rt.settings.moodle.url and rt.settings.moodle.token):
+        raise CliError("Moodle is not configured: set NETCOURSES_MOODLE_URL and NETCOURSES_MOODLE_TOKEN")
+    if not once:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        report = work(rt, once=once)
+    except LockBusy as exc:
+        raise CliError(str(exc)) from None
+    click.echo(report.describe())
