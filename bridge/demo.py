@@ -220,7 +220,26 @@ def demo_tables(today: dt.date | None = None) -> Tables:
 
 
 def load_demo(session: Session, today: dt.date | None = None):
-    """Load (or re-load, changing nothing) the demo district through the importer."""
+    """Load (or re-load, changing nothing) the demo district through the importer, and its rule of
+    face-to-face sessions: the third Saturday of every month at the base school, and the contest."""
+    from sqlalchemy import select
+
+    from bridge.calendar.face_to_face import add_session
+    from bridge.models import AcademicYear, FaceToFaceRule, FaceToFaceSession, HolidayPolicy, School, SessionKind
     from bridge.transfer import import_tables
 
-    return import_tables(session, demo_tables(today), source="demo")
+    report = import_tables(session, demo_tables(today), source="demo")
+    session.flush()
+    y = academic_year_of(today or dt.date.today())
+    year = session.scalar(select(AcademicYear).where(AcademicYear.code == f"{y}-{y + 1}"))
+    base = session.scalar(select(School).where(School.external_id == SCHOOLS[0][0]))
+    if session.scalar(select(FaceToFaceRule.id).where(FaceToFaceRule.academic_year_id == year.id)) is None:
+        session.add(FaceToFaceRule(academic_year_id=year.id, school_id=base.id, room="актовый зал", nth=3, weekday=6,
+                                   starts_at=dt.time(10, 0), ends_at=dt.time(14, 0),
+                                   holiday_policy=HolidayPolicy.NEXT_WEEK))
+    contest = select(FaceToFaceSession.id).where(FaceToFaceSession.academic_year_id == year.id,
+                                                 FaceToFaceSession.kind == SessionKind.CONTEST)
+    if session.scalar(contest) is None:
+        add_session(session, academic_year=year, school=base, start=dt.datetime(y + 1, 5, 22, 10, 0),
+                    end=dt.datetime(y + 1, 5, 22, 15, 0), room="актовый зал")
+    return report
