@@ -66,6 +66,7 @@ def create_app(runtime: Runtime | None = None) -> Flask:
     from bridge.web.imports_page import bp as imports_bp
     from bridge.web.openapi import bp as openapi_bp
     from bridge.web.registry_pages import bp as registry_pages_bp
+    from bridge.web.reports_page import bp as reports_page_bp
     from bridge.web.subscribe import bp as subscribe_bp
     from webhooks.receiver import bp as webhooks_bp
 
@@ -74,6 +75,7 @@ def create_app(runtime: Runtime | None = None) -> Flask:
     app.register_blueprint(imports_bp)
     app.register_blueprint(openapi_bp)
     app.register_blueprint(registry_pages_bp)
+    app.register_blueprint(reports_page_bp)
     app.register_blueprint(subscribe_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(registry_bp)

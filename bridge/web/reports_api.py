@@ -40,7 +40,7 @@ STATUSES = ("P", "L", "E", "A")
 MAX_TERM = 6
 
 
-def _scope() -> Scope:
+def scope_from_request() -> Scope:
     """The query's filters (``school``, ``term``) within what the caller's role may see."""
     account = current_account()
     school_id = None
@@ -58,7 +58,7 @@ def _scope() -> Scope:
 
 def _report(name: str):
     page, per_page = page_args()
-    table = build_report(name, db_session(), runtime().settings, _scope())
+    table = build_report(name, db_session(), runtime().settings, scope_from_request())
     if table.student_level:
         audit(db_session(), current_account(), f"read {name} report", request.full_path)
         db_session().commit()

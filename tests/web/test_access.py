@@ -116,6 +116,7 @@ PAGES = {
     "/": ROLES, "/sync": ("admin",), "/imports": ("admin",), "/schools": ROLES, "/courses": ROLES,
     "/courses/NC-CHEM-11": ROLES, "/students": ("admin", "coordinator", "teacher"),
     "/teachers": ("admin", "coordinator", "teacher"), "/audit": ("admin",),
+    "/reports": ("admin", "coordinator", "teacher"),
 }
 
 

@@ -148,3 +148,22 @@ def test_dashboard_warns_of_clashes_and_overloads(client, session, accounts):
     html = client.get("/").text
     # All three of SCH29 go over 34 h (33 at school + 2 or 3 in the network); SCH01 has no curriculum.
     assert re.search(r"превышением недельной нагрузки по СанПиН: <strong>3</strong>", html)
+
+
+def test_reports_page_shows_and_downloads_within_the_role(client, accounts):
+    import csv
+    import io
+
+    import openpyxl
+
+    _login(client, "coordinator")  # of SCH29
+    html = client.get("/reports?report=attendance").text
+    assert "SCH29-S1" in html and "SCH01-S1" not in html
+    download = client.get("/reports?report=attendance&download=csv")
+    assert download.status_code == 200 and "attachment" in download.headers["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(download.data.decode("utf-8-sig"))))
+    students = {cell for row in rows for cell in row if cell.startswith("SCH")}
+    assert students and all(s.startswith("SCH29") for s in students)
+    xlsx = client.get("/reports?report=marks&download=xlsx")
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx.data)).active
+    assert sheet.max_row >= 1
