@@ -9,6 +9,8 @@ from bridge.calendar.conflicts import find_conflicts
 from bridge.calendar.load import check_load
 from bridge.models import AccountRole, AuditEntry, School, SyncChange, SyncRun
 from bridge.stats import network_stats
+from bridge.sync.desired import compute_desired
+from bridge.sync.reconcile import plan_delta
 from bridge.web import db_session, runtime
 from bridge.web.auth import current_account, require
 from bridge.web.charts import bar_chart
@@ -24,8 +26,10 @@ RUN_STATUS = {"ok": "успешно", "failed": "с ошибками", "refused"
 def dashboard():
     session = db_session()
     stats = network_stats(session, runtime().settings)
-    runs, problems = [], []
+    runs, problems, pending = [], [], None
     if current_account().role == AccountRole.ADMIN:
+        # What the next sync would do: a delta plan needs the registry and the links only.
+        pending = plan_delta(session, compute_desired(session, runtime().settings)).by_kind()
         runs = session.scalars(select(SyncRun).order_by(SyncRun.id.desc()).limit(10)).all()
         if runs:
             problems = session.scalars(select(SyncChange).where(
@@ -44,7 +48,7 @@ def dashboard():
         "grades": bar_chart({f"{g} класс": n for g, n in stats.students_by_grade.items()}),
     }
     return render_template("console/dashboard.html", stats=stats, charts=charts, runs=runs, problems=problems,
-                           run_status=RUN_STATUS, warnings=warnings)
+                           run_status=RUN_STATUS, warnings=warnings, pending=pending)
 
 
 @bp.get("/audit")

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, render_template, request
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from bridge.accounts import audit
 from bridge.calendar.conflicts import find_conflicts
+from bridge.calendar.tokens import FeedKind, FeedOwner, active_token, issue_token, revoke_tokens, subscribe_page_url
 from bridge.calendar.load import max_weekly_hours
 from bridge.models import (
     AccountRole,
@@ -24,7 +25,7 @@ from bridge.models import (
     Student,
     Teacher,
 )
-from bridge.web import db_session
+from bridge.web import db_session, runtime
 from bridge.web.auth import current_account, require
 
 bp = Blueprint("registry_pages", __name__)
@@ -108,7 +109,7 @@ def students():
     return render_template("console/students.html", students=rows)
 
 
-@bp.get("/students/<external_id>")
+@bp.route("/students/<external_id>", methods=["GET", "POST"])
 @require(ADMIN, COORDINATOR, TEACHER)
 def student(external_id: str):
     session = db_session()
@@ -122,10 +123,19 @@ def student(external_id: str):
     network = sum(e.course.hours_per_week for e in enrolments if e.status == EnrolmentStatus.ACTIVE)
     limit = max_weekly_hours(s.grade, s.school.week_days)
     conflicts = [c for c in find_conflicts(session) if c.person == s.external_id]
+    owner = FeedOwner(FeedKind.STUDENT, s.id)
+    link = None
+    if request.method == "POST" and current_account().role in (ADMIN, COORDINATOR):
+        # A new link replaces the old one: only the hash is kept, so a link is shown once.
+        revoke_tokens(session, owner)
+        link = subscribe_page_url(runtime().settings.web.public_url, issue_token(session, owner))
+        audit(session, current_account(), "issue calendar link", external_id)
     audit(session, current_account(), "read student", external_id)
     session.commit()
     return render_template("console/student.html", student=s, enrolments=enrolments, home=home, network=network,
-                           limit=limit, conflicts=conflicts, status=STATUS)
+                           limit=limit, conflicts=conflicts, status=STATUS, link=link,
+                           has_link=active_token(session, owner) is not None,
+                           may_issue=current_account().role in (ADMIN, COORDINATOR))
 
 
 @bp.get("/teachers")

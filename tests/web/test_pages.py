@@ -167,3 +167,23 @@ def test_reports_page_shows_and_downloads_within_the_role(client, accounts):
     xlsx = client.get("/reports?report=marks&download=xlsx")
     sheet = openpyxl.load_workbook(io.BytesIO(xlsx.data)).active
     assert sheet.max_row >= 1
+
+
+def test_student_calendar_link_is_issued_once_and_replaces_the_old(client, session, accounts):
+    _login(client, "coordinator")
+    page = client.get("/students/SCH29-S1")
+    assert "Ссылка ещё не выдана." in page.text
+    first = client.post("/students/SCH29-S1", data={"csrf_token": _csrf(page.text)}).text
+    link = re.search(r'id="link" value="([^"]+)"', first).group(1)
+    token = link.rsplit("/", 1)[1]
+    assert client.get(f"/calendar/feed/{token}").status_code == 200
+    again = client.get("/students/SCH29-S1").text
+    assert "Ссылка выдана." in again and token not in again  # shown once only
+    client.post("/students/SCH29-S1", data={"csrf_token": _csrf(again)})
+    assert client.get(f"/calendar/feed/{token}").status_code == 404  # the old one no longer opens
+
+
+def test_dashboard_shows_what_the_next_sync_would_do(client, accounts):
+    _login(client, "admin")
+    html = client.get("/").text
+    assert re.search(r"<li>course: create 2</li>", html)
