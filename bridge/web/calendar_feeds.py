@@ -100,14 +100,19 @@ def course_feed(code: str):
     return _answer(scope)
 
 
-@bp.get("/feed/<token>.ics")
-def private_feed(token: str):
+def private_scope_or_404(token: str) -> FeedScope:
+    """What a private link opens; an unknown, revoked or malformed token, or a vanished owner, is 404."""
     session = db_session()
     owner = resolve_token(session, token)
     scope = owner_scope(session, owner) if owner is not None else None
     if scope is None:
         abort(404, "no such calendar")
-    return _answer(scope)
+    return scope
+
+
+@bp.get("/feed/<token>.ics")
+def private_feed(token: str):
+    return _answer(private_scope_or_404(token))
 
 
 def _answer(scope: FeedScope) -> Response:

@@ -8,22 +8,22 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import segno
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, render_template
 from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from bridge.calendar.feeds import FeedContext, owner_scope, upcoming
+from bridge.calendar.feeds import FeedContext, upcoming
 from bridge.calendar.tokens import (
     FEED_PATH,
     course_feed_url,
     private_feed_url,
-    resolve_token,
     subscribe_links,
     subscribe_page_url,
 )
 from bridge.models import NetworkCourse
 from bridge.web import db_session, runtime
+from bridge.web.calendar_feeds import private_scope_or_404
 
 bp = Blueprint("subscribe", __name__)
 
@@ -39,10 +39,7 @@ def qr_svg(text: str) -> Markup:
 @bp.get(FEED_PATH + "<token>")
 def page(token: str):
     session = db_session()
-    owner = resolve_token(session, token)
-    scope = owner_scope(session, owner) if owner is not None else None
-    if scope is None:
-        abort(404, "no such calendar")
+    scope = private_scope_or_404(token)
     settings = runtime().settings
     ctx = FeedContext.from_settings(settings)
     page_url = subscribe_page_url(settings.web.public_url, token)

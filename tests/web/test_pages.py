@@ -174,6 +174,7 @@ def test_student_calendar_link_is_issued_once_and_replaces_the_old(client, sessi
     page = client.get("/students/SCH29-S1")
     assert "Ссылка ещё не выдана." in page.text
     first = client.post("/students/SCH29-S1", data={"csrf_token": _csrf(page.text)}).text
+    assert first.count('id="link"') == 1 and "<title>" in first and "feed/" not in first.split("</title>")[0]
     link = re.search(r'id="link" value="([^"]+)"', first).group(1)
     token = link.rsplit("/", 1)[1]
     assert client.get(f"/calendar/feed/{token}").status_code == 200
