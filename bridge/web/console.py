@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, abort, render_template, request
 from sqlalchemy import select
 
 from bridge.calendar.conflicts import find_conflicts
@@ -49,6 +49,18 @@ def dashboard():
     }
     return render_template("console/dashboard.html", stats=stats, charts=charts, runs=runs, problems=problems,
                            run_status=RUN_STATUS, warnings=warnings, pending=pending)
+
+
+@bp.get("/sync/runs/<int:run_id>")
+@require(AccountRole.ADMIN)
+def sync_run_page(run_id: int):
+    """One run with every change and what became of it (failures and skips first)."""
+    run = db_session().get(SyncRun, run_id) if run_id < 2**31 else None
+    if run is None:
+        abort(404, "no such sync run")
+    changes = db_session().scalars(select(SyncChange).where(SyncChange.run_id == run_id).order_by(
+        SyncChange.outcome.in_(("failed", "skipped")).desc(), SyncChange.id).limit(5000)).all()
+    return render_template("console/sync_run.html", run=run, changes=changes, run_status=RUN_STATUS)
 
 
 @bp.get("/audit")

@@ -14,8 +14,13 @@ from bridge.accounts import audit
 from bridge.calendar.conflicts import find_conflicts
 from bridge.calendar.tokens import FeedKind, FeedOwner, active_token, issue_token, revoke_tokens, subscribe_page_url
 from bridge.calendar.load import max_weekly_hours
+from bridge.marks import form_of, home_mark
 from bridge.models import (
     AccountRole,
+    AttendanceMark,
+    Grade,
+    GradeItem,
+    Lesson,
     CourseTeacher,
     CurriculumLoad,
     Enrolment,
@@ -32,6 +37,8 @@ bp = Blueprint("registry_pages", __name__)
 
 ADMIN, COORDINATOR, TEACHER = AccountRole.ADMIN, AccountRole.COORDINATOR, AccountRole.TEACHER
 STATUS = {"active": "обучается", "withdrawn": "отчислен", "completed": "завершил"}
+LESSON_STATUS = {"scheduled": "", "moved": "перенесено", "cancelled": "отменено"}
+GRID_LESSONS = 12  # the attendance grid shows the last lessons where attendance was taken
 ROLE_NAMES = {"base": "базовая школа", "resource_centre": "ресурсный центр", "participant": "школа-участник"}
 
 
@@ -84,11 +91,31 @@ def course(code: str):
         by_school[e.student.school.short_name].append(e)
     named = account.role == ADMIN or (account.role == TEACHER and account.teacher_id in {t.id for t in c.teachers})
     own_school = account.school_id if account.role == COORDINATOR else None
-    if named or own_school is not None:
+    lessons = session.scalars(select(Lesson).where(Lesson.course_id == c.id).order_by(Lesson.date, Lesson.starts_at)).all()
+    visible = [e.student for e in enrolments if named or (own_school is not None and e.student.school_id == own_school)]
+    grid, marks = {}, {}
+    if visible:
+        ids = [x.id for x in visible]
+        marked = set(session.scalars(select(AttendanceMark.lesson_id).where(
+            AttendanceMark.lesson_id.in_([x.id for x in lessons])).distinct()))
+        taken = [x for x in lessons if x.id in marked]
+        grid_lessons = taken[-GRID_LESSONS:]
+        for mark in session.scalars(select(AttendanceMark).where(
+                AttendanceMark.lesson_id.in_([x.id for x in grid_lessons]), AttendanceMark.student_id.in_(ids))):
+            grid[(mark.student_id, mark.lesson_id)] = mark.status
+        cfg = runtime().settings.marks
+        form = form_of(c.assessment_form, cfg)
+        for grade in session.scalars(select(Grade).join(GradeItem).where(
+                GradeItem.course_id == c.id, GradeItem.item_type == "course", Grade.student_id.in_(ids))):
+            marks[grade.student_id] = (grade.percentage, home_mark(grade.percentage, form, cfg))
         audit(session, account, "read course students", code)
         session.commit()
+    else:
+        grid_lessons = []
     return render_template("console/course.html", course=c, by_school=by_school, named=named,
-                           own_school=own_school, status=STATUS, show_teachers=account.role != AccountRole.VIEWER)
+                           own_school=own_school, status=STATUS, show_teachers=account.role != AccountRole.VIEWER,
+                           lessons=lessons, visible=visible, grid_lessons=grid_lessons, grid=grid, marks=marks,
+                           lesson_status=LESSON_STATUS)
 
 
 @bp.get("/students")

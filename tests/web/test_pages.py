@@ -135,7 +135,12 @@ def test_sync_runs_api_and_audit_page(client, accounts, runner):
             "detail": ""} in run["changes"]
     client.get("/api/v1/students", headers=bearer(accounts, "coordinator"))
     _login(client, "admin")
+    page = client.get(f"/sync/runs/{runs['items'][0]['id']}").text
+    assert re.search(r"<td>course</td><td>NC-CHEM-11</td>\s*<td>create</td><td>planned</td>", page)
+    assert client.get("/sync/runs/99999999999").status_code == 404
     assert re.search(r"<td>coordinator</td><td>read students</td>", client.get("/audit").text)
+    _login(client, "coordinator")
+    assert client.get(f"/sync/runs/{runs['items'][0]['id']}").status_code == 403
 
 
 def test_dashboard_warns_of_clashes_and_overloads(client, session, accounts):
@@ -188,3 +193,32 @@ def test_dashboard_shows_what_the_next_sync_would_do(client, accounts):
     _login(client, "admin")
     html = client.get("/").text
     assert re.search(r"<li>course: create 2</li>", html)
+
+
+def test_course_page_shows_lessons_attendance_grid_and_marks(client, session, accounts):
+    from bridge.models import AttendanceKind, AttendanceMark, Grade, GradeItem, Lesson, NetworkCourse
+
+    _student_link(session)  # a term and the lessons of the small district
+    chem = session.scalar(select(NetworkCourse).where(NetworkCourse.code == "NC-CHEM-11"))
+    first = session.scalars(select(Lesson).where(Lesson.course_id == chem.id).order_by(Lesson.date)).first()
+    pupils = {s.external_id: s for s in session.scalars(select(Student))}
+    session.add_all([
+        AttendanceMark(lesson_id=first.id, student_id=pupils["SCH29-S1"].id, status="P", kind=AttendanceKind.PRESENT),
+        AttendanceMark(lesson_id=first.id, student_id=pupils["SCH01-S1"].id, status="A", kind=AttendanceKind.ABSENT),
+    ])
+    total = GradeItem(course_id=chem.id, moodle_id=1, item_type="course", name="Итог курса")
+    session.add(total)
+    session.flush()
+    session.add(Grade(item_id=total.id, student_id=pupils["SCH29-S1"].id, raw=87, grade_max=100, percentage=87.0))
+    session.commit()
+
+    _login(client, "coordinator")  # of SCH29: their students only
+    html = client.get("/courses/NC-CHEM-11").text
+    grid = html.split('id="attendance"')[1].split("</section>")[0]
+    assert first.date.strftime("%d.%m") in grid
+    assert re.search(r"<td>Иванов Пётр</td><td>P</td>\s*<td>87</td><td>5</td>", grid)  # 87% → 5 by default thresholds
+    assert "<td>A</td>" not in grid  # SCH01's absence is not theirs to see
+    assert 'id="lessons"' in html and first.date.strftime("%d.%m.%Y") in html
+
+    _login(client, "viewer")
+    assert 'id="attendance"' not in client.get("/courses/NC-CHEM-11").text
