@@ -15,7 +15,9 @@ from collections.abc import Callable
 from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
 
 from bridge.accounts import account_for_token, authenticate
-from bridge.models import Account, AccountRole
+from sqlalchemy import Select, false, select
+
+from bridge.models import Account, AccountRole, CourseTeacher, Enrolment, Student
 from bridge.web import db_session
 
 bp = Blueprint("auth", __name__)
@@ -39,6 +41,20 @@ def _load_account() -> None:
     if account_id is not None:
         account = db_session().get(Account, account_id)
         g.account = account if account is not None and account.active else None
+
+
+def visible_students(query: Select, account: Account) -> Select:
+    """Narrow a query over Student to the students ``account`` may see: all for the administrator,
+    their school's for a coordinator, their courses' for a teacher, none for a viewer (minors)."""
+    if account.role == AccountRole.ADMIN:
+        return query
+    if account.role == AccountRole.COORDINATOR:
+        return query.where(Student.school_id == account.school_id)
+    if account.role == AccountRole.TEACHER:
+        own = (select(Enrolment.student_id).join(CourseTeacher, CourseTeacher.course_id == Enrolment.course_id)
+               .where(CourseTeacher.teacher_id == account.teacher_id))
+        return query.where(Student.id.in_(own))
+    return query.where(false())
 
 
 def csrf_token() -> str:

@@ -16,7 +16,6 @@ from sqlalchemy.orm import selectinload
 from bridge.accounts import audit
 from bridge.models import (
     AccountRole,
-    CourseTeacher,
     Enrolment,
     NetworkCourse,
     School,
@@ -26,7 +25,7 @@ from bridge.models import (
     Teacher,
 )
 from bridge.web import db_session
-from bridge.web.auth import current_account, require
+from bridge.web.auth import current_account, require, visible_students
 
 bp = Blueprint("registry_api", __name__, url_prefix="/api/v1")
 
@@ -132,13 +131,7 @@ def teachers():
 @require(ADMIN, COORDINATOR, TEACHER)
 def students():
     account = current_account()
-    q = select(Student).options(selectinload(Student.school)).order_by(Student.external_id)
-    if account.role == COORDINATOR:
-        q = q.where(Student.school_id == account.school_id)
-    elif account.role == TEACHER:
-        own = (select(Enrolment.student_id).join(CourseTeacher, CourseTeacher.course_id == Enrolment.course_id)
-               .where(CourseTeacher.teacher_id == account.teacher_id))
-        q = q.where(Student.id.in_(own))
+    q = visible_students(select(Student).options(selectinload(Student.school)).order_by(Student.external_id), account)
     if school_id := request.args.get("school"):
         q = q.join(Student.school).where(School.external_id == school_id)
     audit(db_session(), account, "read students", request.full_path)

@@ -31,7 +31,7 @@ from bridge.models import (
     Teacher,
 )
 from bridge.web import db_session, runtime
-from bridge.web.auth import current_account, require
+from bridge.web.auth import current_account, require, visible_students
 
 bp = Blueprint("registry_pages", __name__)
 
@@ -43,16 +43,8 @@ ROLE_NAMES = {"base": "базовая школа", "resource_centre": "ресу�
 
 
 def may_see_student(student: Student) -> bool:
-    account = current_account()
-    if account.role == ADMIN:
-        return True
-    if account.role == COORDINATOR:
-        return student.school_id == account.school_id
-    if account.role == TEACHER:
-        own = select(CourseTeacher.course_id).where(CourseTeacher.teacher_id == account.teacher_id)
-        return db_session().scalar(select(func.count()).select_from(Enrolment).where(
-            Enrolment.student_id == student.id, Enrolment.course_id.in_(own))) > 0
-    return False
+    query = visible_students(select(Student.id).where(Student.id == student.id), current_account())
+    return db_session().scalar(query) is not None
 
 
 @bp.get("/schools")
@@ -123,13 +115,8 @@ def course(code: str):
 def students():
     session = db_session()
     account = current_account()
-    q = select(Student).options(selectinload(Student.school)).order_by(Student.last_name, Student.first_name)
-    if account.role == COORDINATOR:
-        q = q.where(Student.school_id == account.school_id)
-    elif account.role == TEACHER:
-        own = select(Enrolment.student_id).join(CourseTeacher, CourseTeacher.course_id == Enrolment.course_id).where(
-            CourseTeacher.teacher_id == account.teacher_id)
-        q = q.where(Student.id.in_(own))
+    q = visible_students(select(Student).options(selectinload(Student.school))
+                         .order_by(Student.last_name, Student.first_name), account)
     rows = session.scalars(q.limit(1000)).all()
     audit(session, account, "read students", "/students")
     session.commit()
