@@ -53,18 +53,29 @@ def _page_of(ref: str) -> dict[str, Any]:
         "page": {"type": "integer"}, "per_page": {"type": "integer"}, "total": {"type": "integer"}}}
 
 
+def _answer(description: str, schema: dict[str, Any] = _ERROR) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
 def _op(summary: str, schema: dict[str, Any], *, params: list | None = None, not_found: bool = False,
-        roles: str = "every role") -> dict[str, Any]:
+        roles: str = "every role", method: str = "get", body: dict[str, Any] | None = None,
+        status: str = "200", answers: dict[str, str] | None = None) -> dict[str, Any]:
+    """One operation (``{method: ...}``; merge several for one path) with the answers every API
+    view can give; ``answers`` adds or rewords error answers (code -> description)."""
     responses: dict[str, Any] = {
-        "200": {"description": "OK", "content": {"application/json": {"schema": schema}}},
-        "400": {"description": "Bad parameters", "content": {"application/json": {"schema": _ERROR}}},
-        "401": {"description": "Not signed in", "content": {"application/json": {"schema": _ERROR}}},
-        "403": {"description": "Role may not see this", "content": {"application/json": {"schema": _ERROR}}},
+        status: _answer("OK", schema),
+        "400": _answer("Bad parameters"),
+        "401": _answer("Not signed in"),
+        "403": _answer("Role may not do this"),
     }
     if not_found:
-        responses["404"] = {"description": "Not found", "content": {"application/json": {"schema": _ERROR}}}
-    return {"get": {"summary": summary, "description": f"Allowed: {roles}.", "parameters": params or [],
-                    "responses": responses}}
+        responses["404"] = _answer("Not found")
+    responses |= {code: _answer(description) for code, description in (answers or {}).items()}
+    operation: dict[str, Any] = {"summary": summary, "description": f"Allowed: {roles}.",
+                                 "parameters": params or [], "responses": responses}
+    if body is not None:
+        operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
+    return {method: operation}
 
 
 def document() -> dict[str, Any]:
@@ -104,7 +115,7 @@ def document() -> dict[str, Any]:
             "/api/v1/courses/{key}": _op("One network course with enrolments by home school",
                                          {"$ref": "#/components/schemas/Course"}, params=path_param,
                                          not_found=True),
-            **openapi_paths(_op, _PAGE_PARAMS, _ERROR),
+            **openapi_paths(_op, _PAGE_PARAMS),
         },
     }
 

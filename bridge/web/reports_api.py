@@ -159,8 +159,8 @@ _SAVED = {"type": "object", "properties": {"created": {"type": "integer"}, "chan
                                            "unchanged": {"type": "integer"}}}
 
 
-def openapi_paths(op, page_params: list, error: dict) -> dict[str, Any]:
-    """This blueprint's part of the OpenAPI document (``op`` builds a GET operation)."""
+def openapi_paths(op, page_params: list) -> dict[str, Any]:
+    """This blueprint's part of the OpenAPI document (``op`` builds an operation)."""
     filters = page_params + [{"name": "school", "in": "query", "schema": {"type": "string"}},
                              {"name": "term", "in": "query", "schema": {"type": "integer", "minimum": 1,
                                                                         "maximum": MAX_TERM}}]
@@ -173,18 +173,10 @@ def openapi_paths(op, page_params: list, error: dict) -> dict[str, Any]:
                  ("at-risk", "Students at risk (low attendance or a failing mark)", student_level),
                  ("summary", "Aggregates per home school and course (no names)", "every role"))}
 
-    def answer(description: str) -> dict[str, Any]:
-        return {"description": description, "content": {"application/json": {"schema": error}}}
-
-    paths["/api/v1/face-to-face/{session_id}/attendance"] = {"post": {
-        "summary": "Enter attendance at a face-to-face session (all or nothing; corrections kept in history)",
-        "description": "Allowed: admin.",
-        "parameters": [{"name": "session_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
-        "requestBody": {"required": True, "content": {"application/json": {
-            "schema": {"type": "array", "items": _ENTRY}}}},
-        "responses": {"200": {"description": "Saved", "content": {"application/json": {"schema": _SAVED}}},
-                      "400": answer("Bad entry (named by position and field); nothing saved"),
-                      "401": answer("Not signed in"), "403": answer("Role may not do this"),
-                      "404": answer("No such session")}}}
+    paths["/api/v1/face-to-face/{session_id}/attendance"] = op(
+        "Enter attendance at a face-to-face session (all or nothing; corrections kept in history)", _SAVED,
+        method="post", roles="admin", body={"type": "array", "items": _ENTRY}, not_found=True,
+        params=[{"name": "session_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+        answers={"400": "Bad entry (named by position and field); nothing saved"})
     return paths
 
