@@ -15,17 +15,7 @@ from bridge import db
 from bridge.calendar.conflicts import KIND_TEXT, find_conflicts
 from bridge.calendar.face_to_face import expand_sessions
 from bridge.calendar.load import check_load
-from bridge.calendar.tokens import (
-    OWNER_MODELS,
-    FeedKind,
-    FeedOwner,
-    active_token,
-    issue_token,
-    private_feed_url,
-    subscribe_page_url,
-    revoke_tokens,
-    subscribe_links,
-)
+from bridge.calendar.tokens import FeedKind, LinkExists, find_owner, issue_link, revoke_tokens
 from bridge.cli import CliError, pass_runtime
 from bridge.lessons import expand_lessons
 from bridge.models import NetworkCourse
@@ -151,29 +141,22 @@ def calendar_link(rt: Runtime, student: str | None, teacher: str | None, school:
     if rotate and revoke:
         raise click.UsageError("--rotate and --revoke exclude each other")
     (kind, external_id), = chosen
-    model = OWNER_MODELS[kind]
     with db.session_scope(rt.sessions) as session:
-        row = session.scalar(select(model).where(model.external_id == external_id))
-        if row is None:
+        owner = find_owner(session, kind, external_id)
+        if owner is None:
             raise CliError(f"no {kind.value} with id {external_id!r}")
-        owner = FeedOwner(kind, row.id)
         if revoke:
             revoked = revoke_tokens(session, owner)
             message = f"revoked the calendar link of {kind.value} {external_id}" if revoked else (
                 f"{kind.value} {external_id} has no calendar link")
-            token = None
         else:
-            current = active_token(session, owner)
-            if current is not None and not rotate:
+            try:
+                link = issue_link(session, owner, rt.settings.web.public_url, rotate=rotate)
+            except LinkExists as exists:
                 raise CliError(
-                    f"{kind.value} {external_id} already has a calendar link (issued {current.created_at:%Y-%m-%d}); "
+                    f"{kind.value} {external_id} already has a calendar link (issued {exists.issued_at:%Y-%m-%d}); "
                     "only its hash is kept, so it cannot be shown again: use --rotate to replace it"
-                )
-            revoke_tokens(session, owner)
-            token = issue_token(session, owner)
-    if token is None:
-        click.echo(message)
-        return
-    links = subscribe_links(private_feed_url(rt.settings.web.public_url, token))
-    click.echo(f"{links.url}\nwebcal: {links.webcal}\nGoogle Calendar: {links.google}\n"
-               f"page: {subscribe_page_url(rt.settings.web.public_url, token)}")
+                ) from None
+            message = (f"{link.feed.url}\nwebcal: {link.feed.webcal}\nGoogle Calendar: {link.feed.google}\n"
+                       f"page: {link.page}")
+    click.echo(message)  # once committed

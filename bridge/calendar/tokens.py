@@ -4,6 +4,11 @@ A link is ``<public_url>/calendar/feed/<token>.ics``: one URL shape for every ki
 itself does not say whose calendar it is. The token carries 256 random bits; only its SHA-256 is
 stored, so a stolen database copy opens no calendar, and a link cannot be shown a second time (a
 lost link is replaced with ``--rotate``). An unknown or revoked token is simply "not found".
+
+The service every caller shares (``netcourses calendar-link``, the console's student page and
+``/api/v1/calendar-links``): :func:`find_owner` (kind + external id), :func:`link_status`,
+:func:`issue_link` (refuses with :class:`LinkExists` unless ``rotate``) and :func:`revoke_tokens`.
+Callers check who may act and write the audit entry; none of them logs the returned link.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ import enum
 import hashlib
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from sqlalchemy import select
@@ -77,6 +82,66 @@ def revoke_tokens(session: Session, owner: FeedOwner) -> int:
         t.revoked_at = now
     session.flush()
     return len(tokens)
+
+
+def find_owner(session: Session, kind: FeedKind, external_id: str) -> FeedOwner | None:
+    """The owner of kind ``kind`` with this external id, or None when there is none."""
+    model = OWNER_MODELS[kind]
+    row_id = session.scalar(select(model.id).where(model.external_id == external_id))
+    return None if row_id is None else FeedOwner(kind, row_id)
+
+
+def _utc(moment: dt.datetime) -> dt.datetime:
+    # SQLite hands back the server default (CURRENT_TIMESTAMP, UTC) without a zone.
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
+
+
+@dataclass(frozen=True)
+class LinkStatus:
+    """Whether ``owner`` has a working link, and since when; never the link itself."""
+
+    active: bool
+    issued_at: dt.datetime | None
+
+
+def link_status(session: Session, owner: FeedOwner) -> LinkStatus:
+    current = active_token(session, owner)
+    return LinkStatus(active=False, issued_at=None) if current is None else (
+        LinkStatus(active=True, issued_at=_utc(current.created_at)))
+
+
+class LinkExists(Exception):
+    """The owner has a working link already. Only its hash is kept, so it cannot be shown again:
+    the caller may replace it (``rotate``) or leave it."""
+
+    def __init__(self, issued_at: dt.datetime) -> None:
+        super().__init__(f"a calendar link exists already (issued {issued_at:%Y-%m-%d})")
+        self.issued_at = issued_at
+
+
+@dataclass(frozen=True)
+class PrivateLink:
+    """A link just issued: the ways to subscribe to the feed and the subscribe page. This is the
+    only time it exists in clear, so its repr does not show it (a stray log line leaks nothing)."""
+
+    feed: SubscribeLinks = field(repr=False)
+    page: str = field(repr=False)
+    replaced: int  # how many working links it replaced (0 or 1)
+
+    def as_dict(self) -> dict[str, str]:
+        return {"url": self.feed.url, "webcal": self.feed.webcal, "google": self.feed.google, "page": self.page}
+
+
+def issue_link(session: Session, owner: FeedOwner, public_url: str, *, rotate: bool = False) -> PrivateLink:
+    """A new link for ``owner``. When one works already, raise :class:`LinkExists`, or with
+    ``rotate`` revoke it first (it stops opening the calendar)."""
+    current = active_token(session, owner)
+    if current is not None and not rotate:
+        raise LinkExists(_utc(current.created_at))
+    replaced = revoke_tokens(session, owner)
+    token = issue_token(session, owner)
+    return PrivateLink(feed=subscribe_links(private_feed_url(public_url, token)),
+                       page=subscribe_page_url(public_url, token), replaced=replaced)
 
 
 def resolve_token(session: Session, token: str) -> FeedOwner | None:

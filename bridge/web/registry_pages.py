@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from bridge.accounts import audit
 from bridge.calendar.conflicts import find_conflicts
-from bridge.calendar.tokens import FeedKind, FeedOwner, active_token, issue_token, revoke_tokens, subscribe_page_url
+from bridge.calendar.tokens import FeedKind, FeedOwner, issue_link, link_status
 from bridge.calendar.load import max_weekly_hours
 from bridge.marks import form_of, home_mark
 from bridge.models import (
@@ -141,14 +141,13 @@ def student(external_id: str):
     link = None
     if request.method == "POST" and current_account().role in (ADMIN, COORDINATOR):
         # A new link replaces the old one: only the hash is kept, so a link is shown once.
-        revoke_tokens(session, owner)
-        link = subscribe_page_url(runtime().settings.web.public_url, issue_token(session, owner))
+        link = issue_link(session, owner, runtime().settings.web.public_url, rotate=True).page
         audit(session, current_account(), "issue calendar link", external_id)
     audit(session, current_account(), "read student", external_id)
     session.commit()
     return render_template("console/student.html", student=s, enrolments=enrolments, home=home, network=network,
                            limit=limit, conflicts=conflicts, status=STATUS, link=link,
-                           has_link=active_token(session, owner) is not None,
+                           has_link=link_status(session, owner).active,
                            may_issue=current_account().role in (ADMIN, COORDINATOR))
 
 
