@@ -64,6 +64,7 @@ def create_app(runtime: Runtime | None = None) -> Flask:
     from bridge.web.auth import bp as auth_bp
     from bridge.web.console import bp as console_bp
     from bridge.web.imports_page import bp as imports_bp
+    from bridge.web.links_api import bp as links_api_bp
     from bridge.web.openapi import bp as openapi_bp
     from bridge.web.registry_pages import bp as registry_pages_bp
     from bridge.web.reports_page import bp as reports_page_bp
@@ -80,6 +81,7 @@ def create_app(runtime: Runtime | None = None) -> Flask:
     app.register_blueprint(health_bp)
     app.register_blueprint(registry_bp)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(links_api_bp)
     app.register_blueprint(webhooks_bp)
     app.register_blueprint(calendar_feeds_bp)
     return app

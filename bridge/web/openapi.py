@@ -26,13 +26,16 @@ _TEACHER = {"type": "object", "properties": {"id": {"type": "string"}, "name": {
                                              "school": {"type": "string"}}}
 _STUDENT = {"type": "object", "properties": {"id": {"type": "string"}, "name": {"type": "string"},
                                              "school": {"type": "string"}, "class": {"type": "string"}}}
+_FEED = {"type": "object", "required": ["url", "webcal", "google"], "properties": {
+    "url": {"type": "string"}, "webcal": {"type": "string"}, "google": {"type": "string"}}}
 _COURSE = {"type": "object", "required": ["code", "title"], "properties": {
     "code": {"type": "string"}, "title": {"type": "string"}, "subject": {"type": "string"},
     "subject_area": {"type": "string"}, "grades": {"type": "array", "items": {"type": "integer"}},
     "hours_per_week": {"type": "integer"}, "provider_school": {"type": "string"},
     "academic_year": {"type": "string"}, "teachers": {"type": "array", "items": {"type": "string"}},
     "slots": {"type": "array", "items": {"type": "object"}},
-    "enrolments_by_home_school": {"type": "array", "items": {"type": "object"}}}}
+    "enrolments_by_home_school": {"type": "array", "items": {"type": "object"}},
+    "feed": {"$ref": "#/components/schemas/Feed"}}}
 _RUN = {"type": "object", "required": ["id", "status"], "properties": {
     "id": {"type": "integer"}, "mode": {"enum": ["delta", "full"]}, "dry_run": {"type": "boolean"},
     "status": {"type": "string"}, "started_at": {"type": "string"}, "finished_at": {"type": ["string", "null"]},
@@ -45,6 +48,39 @@ _STATS = {"type": "object", "properties": {
     "students": {"type": "integer"}, "students_by_grade": {"type": "object"},
     "students_by_school": {"type": "object"}, "district_students": {"type": "integer"},
     "share_percent": {"type": "number"}}}
+
+
+_LINK_STATUS = {"type": "object", "required": ["kind", "id", "active", "issued_at"], "properties": {
+    "kind": {"enum": ["student", "teacher", "school"]}, "id": {"type": "string"}, "active": {"type": "boolean"},
+    "issued_at": {"type": ["string", "null"], "format": "date-time"}}}
+_LINK = {"type": "object", "required": ["url", "webcal", "google", "page"], "properties": {
+    "url": {"type": "string"}, "webcal": {"type": "string"}, "google": {"type": "string"},
+    "page": {"type": "string", "description": "the subscribe page: upcoming lessons, buttons, a QR code"}}}
+_LINK_REQUEST = {"type": "object", "additionalProperties": False, "properties": {
+    "rotate": {"type": "boolean", "default": False, "description": "replace a working link (it stops working)"}}}
+_REVOKED = {"type": "object", "required": ["revoked"], "properties": {"revoked": {"type": "integer", "minimum": 0}}}
+
+
+def _calendar_links() -> dict[str, Any]:
+    """``/api/v1/calendar-links/{kind}/{key}``: status, issue or rotate, revoke (bridge.web.links_api)."""
+    params = [{"name": "kind", "in": "path", "required": True, "schema": {"enum": ["student", "teacher", "school"]}},
+              {"name": "key", "in": "path", "required": True, "schema": {"type": "string"},
+               "description": "external id of the student, teacher or school"}]
+    roles = ("admin (every link), coordinator (their school's students and their school), teacher (their own "
+             "link); an owner out of reach is 404, like an unknown one")
+    post = _op("Issue the private calendar link, or replace it with rotate (shown this once only)",
+               {"$ref": "#/components/schemas/CalendarLink"}, params=params + [
+                   {"name": "rotate", "in": "query", "schema": {"type": "boolean", "default": False}}],
+               not_found=True, roles=roles, method="post", body=_LINK_REQUEST, status="201",
+               answers={"409": "A link works already and rotate was not asked for"})
+    post["post"]["requestBody"]["required"] = False
+    return {
+        **_op("Whether a private calendar link works, and since when (never the link)",
+              {"$ref": "#/components/schemas/CalendarLinkStatus"}, params=params, not_found=True, roles=roles),
+        **post,
+        **_op("Revoke the private calendar link: it stops opening the calendar", _REVOKED, params=params,
+              not_found=True, roles=roles, method="delete"),
+    }
 
 
 def _page_of(ref: str) -> dict[str, Any]:
@@ -90,7 +126,8 @@ def document() -> dict[str, Any]:
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
             "schemas": {"School": _SCHOOL, "Teacher": _TEACHER, "Student": _STUDENT, "Course": _COURSE,
-                        "Stats": _STATS, "SyncRun": _RUN, "Error": _ERROR, "Report": REPORT_SCHEMA},
+                        "Stats": _STATS, "SyncRun": _RUN, "Error": _ERROR, "Report": REPORT_SCHEMA,
+                        "Feed": _FEED, "CalendarLinkStatus": _LINK_STATUS, "CalendarLink": _LINK},
         },
         "security": [{"bearer": []}],
         "paths": {
@@ -115,6 +152,7 @@ def document() -> dict[str, Any]:
             "/api/v1/courses/{key}": _op("One network course with enrolments by home school",
                                          {"$ref": "#/components/schemas/Course"}, params=path_param,
                                          not_found=True),
+            "/api/v1/calendar-links/{kind}/{key}": _calendar_links(),
             **openapi_paths(_op, _PAGE_PARAMS),
         },
     }

@@ -14,6 +14,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
 from bridge.accounts import audit
+from bridge.calendar.tokens import course_feed_url, subscribe_links
 from bridge.models import (
     AccountRole,
     Enrolment,
@@ -76,6 +77,9 @@ def dump_student(s: Student) -> dict[str, Any]:
 
 
 def dump_course(c: NetworkCourse) -> dict[str, Any]:
+    from bridge.web import runtime
+
+    feed = subscribe_links(course_feed_url(runtime().settings.web.public_url, c.code))
     return {
         "code": c.code,
         "title": c.title,
@@ -90,6 +94,7 @@ def dump_course(c: NetworkCourse) -> dict[str, Any]:
             {"weekday": s.weekday, "starts_at": s.starts_at.strftime("%H:%M"), "duration_minutes": s.duration_minutes}
             for s in c.slots
         ],
+        "feed": {"url": feed.url, "webcal": feed.webcal, "google": feed.google},
     }
 
 
