@@ -24,6 +24,10 @@ RUN_STATUS = {"ok": "успешно", "failed": "с ошибками", "refused"
 @bp.get("/")
 @require()
 def dashboard():
+    """The network's figures and, by month of the academic year, attendance and results per home
+    school and per grade, for every role: they are aggregates (no names), which a viewer may see.
+    A coordinator gets every school's line too, not only their own: the point of the chart is to
+    read their school against the rest of the network. Administrators also get the sync's state."""
     session = db_session()
     stats = network_stats(session, runtime().settings)
     runs, problems, pending = [], [], None
@@ -47,8 +51,15 @@ def dashboard():
         "areas": bar_chart(stats.courses_by_subject_area),
         "grades": bar_chart({f"{g} класс": n for g, n in stats.students_by_grade.items()}),
     }
+    from bridge.reports.dynamics import network_dynamics
+    from bridge.web.charts import line_chart, month_label
+
+    dynamics = network_dynamics(session, runtime().settings)
+    months = {m: month_label(m) for m in dynamics.months}
+    charts |= {which: line_chart(dynamics.percents(which), months) for which in (
+        "attendance_by_school", "results_by_grade", "attendance_by_grade", "results_by_school")}
     return render_template("console/dashboard.html", stats=stats, charts=charts, runs=runs, problems=problems,
-                           run_status=RUN_STATUS, warnings=warnings, pending=pending)
+                           run_status=RUN_STATUS, warnings=warnings, pending=pending, dynamics_year=dynamics.year)
 
 
 @bp.get("/sync/runs/<int:run_id>")

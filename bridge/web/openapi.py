@@ -48,6 +48,29 @@ _STATS = {"type": "object", "properties": {
     "students": {"type": "integer"}, "students_by_grade": {"type": "object"},
     "students_by_school": {"type": "object"}, "district_students": {"type": "integer"},
     "share_percent": {"type": "number"}}}
+_ATTENDED = {"type": "object", "required": ["marked", "attended", "share"], "properties": {
+    "marked": {"type": "integer", "minimum": 1}, "attended": {"type": "integer", "minimum": 0},
+    "share": {"type": "number", "minimum": 0, "maximum": 1}}}
+_GRADED = {"type": "object", "required": ["grades", "percent"], "properties": {
+    "grades": {"type": "integer", "minimum": 1}, "percent": {"type": "number"}}}
+
+
+def _by_month(cell: dict[str, Any], key: str) -> dict[str, Any]:
+    return {"type": "object", "description": f"{key} -> month (YYYY-MM) -> figures; months without data are absent",
+            "additionalProperties": {"type": "object", "additionalProperties": cell}}
+
+
+_DYNAMICS = {"type": "object", "required": ["academic_year", "months", "schools", "attendance_by_school",
+                                            "attendance_by_grade", "results_by_school", "results_by_grade"],
+             "properties": {
+                 "academic_year": {"type": ["string", "null"]},
+                 "months": {"type": "array", "items": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"}},
+                 "schools": {"type": "object", "additionalProperties": {"type": "string"},
+                             "description": "school id -> short name"},
+                 "attendance_by_school": _by_month(_ATTENDED, "school id"),
+                 "attendance_by_grade": _by_month(_ATTENDED, "grade"),
+                 "results_by_school": _by_month(_GRADED, "school id"),
+                 "results_by_grade": _by_month(_GRADED, "grade")}}
 
 
 _LINK_STATUS = {"type": "object", "required": ["kind", "id", "active", "issued_at"], "properties": {
@@ -132,6 +155,12 @@ def document() -> dict[str, Any]:
         "security": [{"bearer": []}],
         "paths": {
             "/api/v1/stats": _op("Network statistics (aggregates)", {"$ref": "#/components/schemas/Stats"}),
+            "/api/v1/stats/dynamics": _op(
+                "Attendance (share of marked lessons attended) and results (mean percentage of items graded) by "
+                "month of the academic year, per home school and per grade (aggregates)", _DYNAMICS,
+                params=[{"name": "year", "in": "query", "schema": {"type": "string"},
+                         "description": "academic year code, e.g. 2026-2027; default: the current one"}],
+                not_found=True),
             "/api/v1/schools": _op("Schools", _page_of("School"), params=_PAGE_PARAMS),
             "/api/v1/schools/{key}": _op("One school", {"$ref": "#/components/schemas/School"},
                                          params=path_param, not_found=True),

@@ -110,6 +110,20 @@ def stats():
     return jsonify(network_stats(db_session(), runtime().settings).as_json())
 
 
+@bp.get("/stats/dynamics")
+@require()
+def stats_dynamics():
+    """Attendance and results by month per home school and per grade (aggregates, every role);
+    ``?year=2026-2027``, else the current academic year."""
+    from bridge.reports.dynamics import network_dynamics
+    from bridge.web import runtime
+
+    try:
+        return jsonify(network_dynamics(db_session(), runtime().settings, request.args.get("year")).as_json())
+    except LookupError as exc:
+        abort(404, str(exc))
+
+
 @bp.get("/schools")
 @require()
 def schools():

@@ -1,0 +1,148 @@
+"""The dashboard's dynamics (bridge.reports.dynamics): time to compute attendance and results by month
+per home school and grade on a region-sized registry, and the number of SQL statements it takes.
+
+Builds the region of benchmarks/region.py (scaled) on SQLite, expands its lessons, marks every
+enrolled student at every lesson up to ``--until`` (present, late, excused or absent at random) and
+grades two items per course per month, then measures ``network_dynamics`` (best of three) and the
+dashboard request as a viewer.
+
+    .venv/bin/python benchmarks/bench_dynamics.py [--scale 0.2] [--until 2026-12-01] [--database-url URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import random
+import re
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import event, insert, select  # noqa: E402
+
+from benchmarks.region import region_tables  # noqa: E402
+from bridge import db  # noqa: E402
+from bridge.accounts import create_account, issue_token  # noqa: E402
+from bridge.lessons import expand_lessons  # noqa: E402
+from bridge.models import (  # noqa: E402
+    AccountRole,
+    AttendanceKind,
+    AttendanceMark,
+    Enrolment,
+    Grade,
+    GradeItem,
+    Lesson,
+    NetworkCourse,
+)
+from bridge.reports.dynamics import network_dynamics  # noqa: E402
+from bridge.runtime import Runtime  # noqa: E402
+from bridge.transfer import import_tables  # noqa: E402
+from config import Settings  # noqa: E402
+
+KINDS = ((AttendanceKind.PRESENT, "P", 0.80), (AttendanceKind.LATE, "L", 0.05), (AttendanceKind.EXCUSED, "E", 0.08),
+         (AttendanceKind.ABSENT, "A", 0.07))
+
+
+def fill(rt: Runtime, until: dt.date, seed: int = 1) -> tuple[int, int]:
+    rng = random.Random(seed)
+    kinds = [k for k, _, _ in KINDS]
+    weights = [w for _, _, w in KINDS]
+    status = {k: s for k, s, _ in KINDS}
+    marks = grades = 0
+    with rt.sessions() as session:
+        expand_lessons(session)
+        session.commit()
+        students: dict[int, list[int]] = {}
+        for course_id, student_id in session.execute(select(Enrolment.course_id, Enrolment.student_id)):
+            students.setdefault(course_id, []).append(student_id)
+        lessons = session.execute(select(Lesson.id, Lesson.course_id).where(Lesson.date < until)).all()
+        batch = []
+        for lesson_id, course_id in lessons:
+            for student_id in students.get(course_id, ()):
+                kind = rng.choices(kinds, weights)[0]
+                batch.append({"lesson_id": lesson_id, "student_id": student_id, "status": status[kind], "kind": kind})
+            if len(batch) > 50_000:
+                session.execute(insert(AttendanceMark), batch)
+                marks += len(batch)
+                batch = []
+        if batch:
+            session.execute(insert(AttendanceMark), batch)
+            marks += len(batch)
+        months = [dt.date(2026, m, 1) for m in (9, 10, 11)]
+        for course_id in session.scalars(select(NetworkCourse.id)):
+            for n, month in enumerate(months):
+                for k in range(2):
+                    item = GradeItem(course_id=course_id, moodle_id=2 * n + k + 1, item_type="mod", name=f"Работа {n}")
+                    session.add(item)
+                    session.flush()
+                    at = dt.datetime.combine(month + dt.timedelta(days=10 + 5 * k), dt.time(12), dt.UTC)
+                    rows = [{"item_id": item.id, "student_id": s, "raw": p, "grade_max": 100.0, "percentage": p,
+                             "graded_at": at} for s in students.get(course_id, ())
+                            for p in [float(rng.randint(20, 100))]]
+                    if rows:
+                        session.execute(insert(Grade), rows)
+                        grades += len(rows)
+        session.commit()
+    return marks, grades
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=float, default=0.2, help="Of the region (1000 schools, 60000 students).")
+    parser.add_argument("--until", type=dt.date.fromisoformat, default=dt.date(2026, 12, 1),
+                        help="Mark the lessons before this day.")
+    parser.add_argument("--database-url", help="An empty database to fill (default: a new SQLite file).")
+    args = parser.parse_args()
+    s = args.scale
+    url = args.database_url or f"sqlite:///{Path(tempfile.mkdtemp(prefix='nc-bench-dynamics-')) / 'dynamics.db'}"
+    rt = Runtime(Settings(database_url=url))
+    db.upgrade(rt.engine)
+    started = time.perf_counter()
+    with rt.sessions() as session:
+        import_tables(session, region_tables(schools=round(1000 * s), students=round(60000 * s),
+                                             courses=round(3000 * s), enrolments=round(120000 * s), seed=1),
+                      source="region")
+        session.commit()
+    marks, grades = fill(rt, args.until)
+    print(f"region x{s}: {round(1000 * s)} schools, {round(60000 * s)} students, {marks} attendance marks, "
+          f"{grades} grades (built in {time.perf_counter() - started:.1f} s)")
+
+    statements = []
+    event.listen(rt.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    best = float("inf")
+    for _ in range(3):
+        statements.clear()
+        with rt.sessions() as session:
+            t = time.perf_counter()
+            result = network_dynamics(session, rt.settings, "2026-2027")
+            best = min(best, time.perf_counter() - t)
+    print(f"network_dynamics: best of 3 {best * 1000:.0f} ms, {len(statements)} SQL statements, "
+          f"{len(result.attendance_by_school)} schools and {len(result.results_by_grade)} grades with data")
+
+    from bridge.app import create_app
+
+    with rt.sessions() as session:
+        token = issue_token(session, create_account(session, "bench", "bench password", AccountRole.VIEWER))
+        session.commit()
+    app = create_app(rt)
+    client = app.test_client()
+    t = time.perf_counter()
+    response = client.get("/api/v1/stats/dynamics", headers={"Authorization": f"Bearer {token}"})
+    print(f"GET /api/v1/stats/dynamics: {response.status_code} in {(time.perf_counter() - t) * 1000:.0f} ms, "
+          f"{len(response.data) / 1024:.0f} KiB")
+    page = client.get("/login").text
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    client.post("/login", data={"login": "bench", "password": "bench password", "csrf_token": csrf})
+    t = time.perf_counter()
+    response = client.get("/")
+    print(f"GET / (the dashboard, whole): {response.status_code} in {(time.perf_counter() - t) * 1000:.0f} ms, "
+          f"{len(response.data) / 1024:.0f} KiB")
+
+
+if __name__ == "__main__":
+    main()
