@@ -63,6 +63,7 @@ def create_app(runtime: Runtime | None = None) -> Flask:
 
     from bridge.web.auth import bp as auth_bp
     from bridge.web.console import bp as console_bp
+    from bridge.web.face_to_face_page import bp as face_to_face_page_bp
     from bridge.web.imports_page import bp as imports_bp
     from bridge.web.links_api import bp as links_api_bp
     from bridge.web.openapi import bp as openapi_bp
@@ -73,6 +74,7 @@ def create_app(runtime: Runtime | None = None) -> Flask:
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(console_bp)
+    app.register_blueprint(face_to_face_page_bp)
     app.register_blueprint(imports_bp)
     app.register_blueprint(openapi_bp)
     app.register_blueprint(registry_pages_bp)
