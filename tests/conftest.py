@@ -58,8 +58,15 @@ def _empty(eng: Engine) -> None:
 
 
 @pytest.fixture
-def runtime(engine: Engine, database_url: str) -> Iterator[Runtime]:
-    yield Runtime(Settings(database_url=database_url), engine=engine)
+def settings(database_url: str) -> Settings:
+    """The settings of ``runtime`` (and so of ``app``); a test module overrides this fixture to
+    point the app at the fake Moodle, say."""
+    return Settings(database_url=database_url)
+
+
+@pytest.fixture
+def runtime(engine: Engine, settings: Settings) -> Iterator[Runtime]:
+    yield Runtime(settings, engine=engine)
     _empty(engine)
 
 
@@ -73,9 +80,13 @@ def session(runtime: Runtime) -> Iterator[Session]:
 def app(runtime: Runtime):
     from bridge.app import create_app
 
+    from bridge.sync.run import wait_for_runs
+
     application = create_app(runtime)
     application.config["TESTING"] = True
-    return application
+    yield application
+    # Sync runs started by requests go on in threads: let them end before the database is emptied.
+    assert wait_for_runs(60), "a sync run started by the test is still going"
 
 
 @pytest.fixture

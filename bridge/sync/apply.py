@@ -69,6 +69,12 @@ class Applier:
             changes = by_kind.get(kind, [])
             if changes:
                 self._apply_kind(kind, changes)
+                if self.gateway.fatal is None:
+                    # The kind is done: what did not fail is applied. Marked kind by kind, so
+                    # the run's changes show its progress to anyone reading them meanwhile.
+                    self.session.execute(update(SyncChange).where(
+                        SyncChange.run_id == self.run_id, SyncChange.kind == kind,
+                        SyncChange.outcome == "planned").values(outcome="applied"))
                 self.session.commit()
                 if self.gateway.fatal is not None:
                     # Not about one item (site down, token revoked, outcome unknown): stop here.
@@ -78,9 +84,6 @@ class Applier:
                 progress.update(len(changes))
         if progress is not None:
             progress.close()
-        self.session.execute(update(SyncChange).where(SyncChange.run_id == self.run_id,
-                                                      SyncChange.outcome == "planned").values(outcome="applied"))
-        self.session.commit()
         self.outcome.applied = {k: dict(v) for k, v in self.outcome.applied.items()}
         self.outcome.errors += [{"kind": "cohort_member", "key": "-", "action": "create", "reason": w}
                                 for w in self.gateway.warnings]

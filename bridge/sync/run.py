@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 from collections import Counter
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 
+from sqlalchemy import func, select
+
 from bridge.runtime import Runtime
-from bridge.sync.desired import compute_desired
+from bridge.sync.desired import KINDS, compute_desired
 from bridge.sync.plan import Plan, PlanRefused, check_guard, summarize
 from bridge.sync.reconcile import plan_delta, plan_full, removal_rules
-from bridge.models import SyncChange, SyncRun
+from bridge.models import JobLock, SyncChange, SyncRun
 from sync_jobs.lock import job_lock
 
 log = logging.getLogger(__name__)
@@ -85,39 +89,92 @@ def _record_plan(rt: Runtime, run_id: int, plan: Plan) -> None:
         session.commit()
 
 
+def _check_configured(rt: Runtime, mode: str, dry_run: bool, client) -> None:
+    settings = rt.settings
+    if client is None and _needs_moodle(mode, dry_run) and not (settings.moodle.url and settings.moodle.token):
+        raise MoodleNotConfigured(
+            "Moodle is not configured: set NETCOURSES_MOODLE_URL and NETCOURSES_MOODLE_TOKEN "
+            "(a delta dry run works without them)")
+
+
+def _needs_moodle(mode: str, dry_run: bool) -> bool:
+    return not dry_run or mode == "full"
+
+
+def _begin(rt: Runtime, mode: str, dry_run: bool) -> int:
+    """Record the run as running; its id is what the console and the API answer with."""
+    with rt.sessions() as session:
+        run = SyncRun(mode=mode, dry_run=dry_run, started_at=dt.datetime.now(dt.UTC))
+        session.add(run)
+        session.commit()
+        return run.id
+
+
 def run_sync(rt: Runtime, *, mode: str = "delta", dry_run: bool = False, force: bool = False,
              client=None, lock_wait: float = 0.0, show_progress: bool = True) -> SyncReport:
     """Run the sync once. Raises LockBusy if another run holds the lock (after ``lock_wait``).
 
     A delta dry run needs no Moodle: the plan comes from the registry and the links alone."""
-    settings = rt.settings
-    needs_moodle = not dry_run or mode == "full"
-    if client is None and needs_moodle and not (settings.moodle.url and settings.moodle.token):
-        raise MoodleNotConfigured(
-            "Moodle is not configured: set NETCOURSES_MOODLE_URL and NETCOURSES_MOODLE_TOKEN "
-            "(a delta dry run works without them)")
-    if dry_run:
-        return _execute(rt, mode, dry_run, force, client if needs_moodle else None, show_progress)
-    with job_lock(rt.sessions, LOCK_NAME, wait=lock_wait):
-        return _execute(rt, mode, dry_run, force, client, show_progress)
+    _check_configured(rt, mode, dry_run, client)
+    with ExitStack() as held:
+        if not dry_run:
+            held.enter_context(job_lock(rt.sessions, LOCK_NAME, wait=lock_wait))
+        return _execute(rt, _begin(rt, mode, dry_run), mode, dry_run, force, client, show_progress)
 
 
-def _execute(rt: Runtime, mode: str, dry_run: bool, force: bool, client, show_progress: bool) -> SyncReport:
+_started: dict[int, threading.Thread] = {}  # runs started in this process and not yet finished
+
+
+def start_sync(rt: Runtime, *, mode: str = "delta", dry_run: bool = False, force: bool = False,
+               client=None) -> int:
+    """Start a run in a thread of this process and return its id at once (the console and the API).
+
+    A request must not wait for a sync: the lock is taken here (a busy lock is refused at once,
+    LockBusy) and held by the thread until the run ends; how far the run got is read from the
+    database (:func:`run_progress`), so any process can show it."""
+    _check_configured(rt, mode, dry_run, client)
+    with ExitStack() as stack:
+        if not dry_run:
+            stack.enter_context(job_lock(rt.sessions, LOCK_NAME))
+        run_id = _begin(rt, mode, dry_run)
+        held = stack.pop_all()
+
+    def work() -> None:
+        with held:
+            try:
+                _execute(rt, run_id, mode, dry_run, force, client, show_progress=False)
+            except Exception:  # recorded in the run as failed; nobody waits for this thread
+                log.exception("sync run %s failed", run_id)
+            finally:
+                _started.pop(run_id, None)
+
+    thread = threading.Thread(target=work, name=f"sync-run-{run_id}", daemon=True)
+    _started[run_id] = thread
+    thread.start()
+    return run_id
+
+
+def wait_for_runs(timeout: float, run_id: int | None = None) -> bool:
+    """Wait for runs this process started (one, or all of them); False if one is still going
+    after ``timeout`` seconds."""
+    threads = [t for key, t in list(_started.items()) if run_id is None or key == run_id]
+    for thread in threads:
+        thread.join(timeout)
+    return not any(t.is_alive() for t in threads)
+
+
+def _execute(rt: Runtime, run_id: int, mode: str, dry_run: bool, force: bool, client,
+             show_progress: bool) -> SyncReport:
     settings = rt.settings
     gateway = None
-    if client is None and (not dry_run or mode == "full"):
+    if _needs_moodle(mode, dry_run):
+        from bridge.sync.gateway import Gateway
         from moodle_client import MoodleClient
 
-        client = MoodleClient.from_settings(settings.moodle)
-    if client is not None:
-        from bridge.sync.gateway import Gateway
-
-        gateway = Gateway(client, settings)
+        gateway = Gateway(client or MoodleClient.from_settings(settings.moodle), settings)
     calls_before = gateway.calls() if gateway else (0, 0)
     with rt.sessions() as session:
-        run = SyncRun(mode=mode, dry_run=dry_run, started_at=dt.datetime.now(dt.UTC))
-        session.add(run)
-        session.commit()
+        run = session.get(SyncRun, run_id)
         report = SyncReport(run_id=run.id, mode=mode, dry_run=dry_run, status="ok")
         try:
             desired = compute_desired(session, settings)
@@ -151,6 +208,64 @@ def _execute(rt: Runtime, mode: str, dry_run: bool, force: bool, client, show_pr
             raise
         _finish(session, run, report, gateway, calls_before)
         return report
+
+
+@dataclass(frozen=True)
+class RunProgress:
+    """How far a run got, read from its recorded changes: planned ones are recorded before the
+    apply starts and marked kind by kind as the apply goes (see Applier), so this works for a run
+    of any process: the console's, the scheduler's, the CLI's."""
+
+    run_id: int
+    status: str
+    dry_run: bool
+    planned: dict[str, dict[str, int]]  # kind -> action -> count, in the order they are applied
+    total: int
+    done: int  # changes with an outcome (applied, failed, skipped)
+    kind: str | None  # the kind being applied now; None while planning or once finished
+
+    @property
+    def step(self) -> int:
+        """The current kind's place among the plan's kinds (1-based; 0 when not applying)."""
+        return list(self.planned).index(self.kind) + 1 if self.kind else 0
+
+    def as_json(self) -> dict:
+        return {"id": self.run_id, "status": self.status, "dry_run": self.dry_run, "total": self.total,
+                "done": self.done, "kind": self.kind, "step": self.step, "steps": len(self.planned),
+                "planned": [{"kind": kind, "actions": actions} for kind, actions in self.planned.items()]}
+
+
+def run_progress(session, run: SyncRun) -> RunProgress:
+    counts = session.execute(select(SyncChange.kind, SyncChange.action, SyncChange.outcome, func.count())
+                             .where(SyncChange.run_id == run.id)
+                             .group_by(SyncChange.kind, SyncChange.action, SyncChange.outcome)).all()
+    order = {kind: i for i, kind in enumerate(KINDS)}
+    planned: dict[str, Counter[str]] = {}
+    waiting: set[str] = set()
+    done = 0
+    for kind, action, outcome, n in sorted(counts, key=lambda row: order.get(row[0], len(order))):
+        planned.setdefault(kind, Counter())[action] += n
+        if outcome == "planned":
+            waiting.add(kind)
+        else:
+            done += n
+    status = run.status
+    if status == "running" and not run.dry_run and _lost(session, run):
+        status = "interrupted"
+    kind = next((k for k in planned if k in waiting), None) if status == "running" and not run.dry_run else None
+    return RunProgress(run.id, status, run.dry_run, {k: dict(v) for k, v in planned.items()},
+                       sum(sum(v.values()) for v in planned.values()), done, kind)
+
+
+def _lost(session, run: SyncRun) -> bool:
+    """A run that applies holds the sync lock from before it is recorded until after it is
+    finished; without the lock (or with a lock taken after it started) its process is gone."""
+    acquired = session.scalar(select(JobLock.acquired_at).where(JobLock.name == LOCK_NAME))
+    return acquired is None or _aware(acquired) > _aware(run.started_at).replace(microsecond=0)
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)  # SQLite gives naive UTC back
 
 
 def _finish(session, run: SyncRun, report: SyncReport, gateway, calls_before: tuple[int, int]) -> None:

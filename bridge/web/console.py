@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, redirect, render_template, request, url_for
 from sqlalchemy import select
 
+from bridge.accounts import audit
 from bridge.calendar.conflicts import find_conflicts
 from bridge.calendar.load import check_load
 from bridge.models import AccountRole, AuditEntry, School, SyncChange, SyncRun
@@ -18,7 +19,15 @@ from bridge.web.charts import bar_chart
 bp = Blueprint("console", __name__)
 
 ROLE_NAMES = {"base": "Базовая школа", "resource_centre": "Ресурсные центры", "participant": "Школы-участники"}
-RUN_STATUS = {"ok": "успешно", "failed": "с ошибками", "refused": "отклонён", "running": "выполняется"}
+RUN_STATUS = {"ok": "успешно", "failed": "с ошибками", "refused": "отклонён", "running": "выполняется",
+              "interrupted": "прерван"}
+KIND_NAMES = {"category": "Категории", "course": "Курсы", "attendance": "Модули посещаемости",
+              "user": "Пользователи", "cohort": "Глобальные группы (школы)", "cohort_member": "Состав глобальных групп",
+              "group": "Группы в курсах", "enrolment": "Записи на курсы", "group_member": "Состав групп",
+              "attendance_session": "Занятия в журнале посещаемости", "event": "События календаря"}
+ACTION_NAMES = {"create": "создать", "adopt": "связать", "update": "изменить", "reactivate": "восстановить",
+                "suspend": "приостановить", "remove": "удалить"}
+OUTCOME_NAMES = {"planned": "запланировано", "applied": "применено", "failed": "ошибка", "skipped": "пропущено"}
 
 
 @bp.get("/")
@@ -65,13 +74,17 @@ def dashboard():
 @bp.get("/sync/runs/<int:run_id>")
 @require(AccountRole.ADMIN)
 def sync_run_page(run_id: int):
-    """One run with every change and what became of it (failures and skips first)."""
-    run = db_session().get(SyncRun, run_id) if run_id < 2**31 else None
-    if run is None:
-        abort(404, "no such sync run")
+    """One run: its plan by kind, its progress while it applies (the page follows it), then every
+    change and what became of it (failures and skips first)."""
+    from bridge.sync.run import run_progress
+    from bridge.web.registry_api import sync_run_or_404
+
+    run = sync_run_or_404(run_id)
     changes = db_session().scalars(select(SyncChange).where(SyncChange.run_id == run_id).order_by(
         SyncChange.outcome.in_(("failed", "skipped")).desc(), SyncChange.id).limit(5000)).all()
-    return render_template("console/sync_run.html", run=run, changes=changes, run_status=RUN_STATUS)
+    return render_template("console/sync_run.html", run=run, changes=changes, run_status=RUN_STATUS,
+                           progress=run_progress(db_session(), run), kind_names=KIND_NAMES,
+                           action_names=ACTION_NAMES, outcome_names=OUTCOME_NAMES)
 
 
 @bp.get("/audit")
@@ -85,20 +98,22 @@ def audit_log():
 @bp.route("/sync", methods=["GET", "POST"])
 @require(AccountRole.ADMIN)
 def sync_page():
-    """Preview the plan (a dry run) and apply it; the history of runs below."""
-    from bridge.sync.run import MoodleNotConfigured, run_sync
+    """Start a preview (a dry run) or an apply, and follow it on the run's page; the history below.
+
+    The run goes on in the background: a sync may take minutes, a request must not."""
+    from bridge.sync.run import MoodleNotConfigured, start_sync
     from sync_jobs.lock import LockBusy
 
-    report, error = None, None
+    error = None
     if request.method == "POST":
-        action = request.form.get("action")
         try:
-            report = run_sync(runtime(), mode="full" if request.form.get("full") else "delta",
-                              dry_run=action != "apply", force=bool(request.form.get("force")),
-                              show_progress=False)
+            run_id = start_sync(runtime(), mode="full" if request.form.get("full") else "delta",
+                                dry_run=request.form.get("action") != "apply", force=bool(request.form.get("force")))
         except (MoodleNotConfigured, LockBusy) as exc:
             error = str(exc)
-        except Exception as exc:  # noqa: BLE001 - shown to the administrator, recorded in the run
-            error = f"Синхронизация остановлена: {exc}"
+        else:
+            audit(db_session(), current_account(), "start sync", f"run {run_id}")
+            db_session().commit()
+            return redirect(url_for("console.sync_run_page", run_id=run_id), 303)
     runs = db_session().scalars(select(SyncRun).order_by(SyncRun.id.desc()).limit(20)).all()
-    return render_template("console/sync.html", report=report, error=error, runs=runs, run_status=RUN_STATUS)
+    return render_template("console/sync.html", error=error, runs=runs, run_status=RUN_STATUS), 409 if error else 200

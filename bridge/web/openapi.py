@@ -42,6 +42,17 @@ _RUN = {"type": "object", "required": ["id", "status"], "properties": {
     "planned": {"type": "integer"}, "applied": {"type": "integer"}, "failed": {"type": "integer"},
     "drift": {"type": "integer"}, "read_calls": {"type": "integer"}, "write_calls": {"type": "integer"},
     "message": {"type": "string"}, "changes": {"type": "array", "items": {"type": "object"}}}}
+_SYNC_START = {"type": "object", "additionalProperties": False, "properties": {
+    "mode": {"enum": ["delta", "full"], "default": "delta"}, "dry_run": {"type": "boolean", "default": True},
+    "force": {"type": "boolean", "default": False, "description": "override the guard on mass suspension"}}}
+_STARTED = {"type": "object", "required": ["id", "status", "progress"], "properties": {
+    "id": {"type": "integer"}, "status": {"const": "running"}, "progress": {"type": "string"}}}
+_PROGRESS = {"type": "object", "required": ["id", "status", "total", "done"], "properties": {
+    "id": {"type": "integer"}, "status": {"enum": ["running", "ok", "failed", "refused", "interrupted"]},
+    "dry_run": {"type": "boolean"}, "total": {"type": "integer"}, "done": {"type": "integer"},
+    "kind": {"type": ["string", "null"]}, "step": {"type": "integer"}, "steps": {"type": "integer"},
+    "planned": {"type": "array", "description": "kinds in the order they are applied", "items": {
+        "type": "object", "properties": {"kind": {"type": "string"}, "actions": {"type": "object"}}}}}}
 _STATS = {"type": "object", "properties": {
     "schools_by_role": {"type": "object"}, "courses": {"type": "integer"},
     "courses_by_subject_area": {"type": "object"}, "teachers": {"type": "integer"},
@@ -141,6 +152,7 @@ def document() -> dict[str, Any]:
     from bridge.web.reports_api import REPORT_SCHEMA, openapi_paths
 
     path_param = [{"name": "key", "in": "path", "required": True, "schema": {"type": "string"}}]
+    run_key = [{"name": "key", "in": "path", "required": True, "schema": {"type": "integer"}}]
     return {
         "openapi": "3.1.0",
         "info": {"title": "netcourses API", "version": "1",
@@ -172,12 +184,16 @@ def document() -> dict[str, Any]:
                                                             "schema": {"type": "string"}}],
                                     roles="admin, coordinator (own school), teacher (own courses)"),
             "/api/v1/courses": _op("Network courses", _page_of("Course"), params=_PAGE_PARAMS),
-            "/api/v1/sync/runs": _op("Sync runs, newest first", _page_of("SyncRun"), params=_PAGE_PARAMS,
-                                     roles="admin"),
+            "/api/v1/sync/runs": {
+                **_op("Sync runs, newest first", _page_of("SyncRun"), params=_PAGE_PARAMS, roles="admin"),
+                **_op("Start a sync run in the background (a dry run unless dry_run is false)", _STARTED,
+                      method="post", status="202", body=_SYNC_START, roles="admin",
+                      answers={"409": "Moodle is not configured, or another run holds the sync lock"})},
             "/api/v1/sync/runs/{key}": _op("One sync run with its changes", {"$ref": "#/components/schemas/SyncRun"},
-                                           params=[{"name": "key", "in": "path", "required": True,
-                                                    "schema": {"type": "integer"}}],
-                                           not_found=True, roles="admin"),
+                                           params=run_key, not_found=True, roles="admin"),
+            "/api/v1/sync/runs/{key}/progress": _op("How far a run got: its plan by kind, changes done, the kind "
+                                                    "being applied", _PROGRESS, params=run_key, not_found=True,
+                                                    roles="admin"),
             "/api/v1/courses/{key}": _op("One network course with enrolments by home school",
                                          {"$ref": "#/components/schemas/Course"}, params=path_param,
                                          not_found=True),

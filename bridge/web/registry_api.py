@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, jsonify, request
+from flask import Blueprint, abort, jsonify, request, url_for
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
@@ -25,7 +25,7 @@ from bridge.models import (
     SyncRun,
     Teacher,
 )
-from bridge.web import db_session
+from bridge.web import db_session, runtime
 from bridge.web.auth import current_account, require, visible_students
 
 bp = Blueprint("registry_api", __name__, url_prefix="/api/v1")
@@ -208,15 +208,63 @@ def sync_runs():
     return _page(select(SyncRun).order_by(SyncRun.id.desc()), dump_run)
 
 
-@bp.get("/sync/runs/<int:key>")
-@require(ADMIN)
-def sync_run(key: int):
+def sync_run_or_404(key: int) -> SyncRun:
     run = db_session().get(SyncRun, key) if key < 2**31 else None  # beyond any id, and any SQL integer
     if run is None:
         abort(404, f"no sync run {key}")
+    return run
+
+
+@bp.get("/sync/runs/<int:key>")
+@require(ADMIN)
+def sync_run(key: int):
+    run = sync_run_or_404(key)
     changes = db_session().scalars(select(SyncChange).where(SyncChange.run_id == key)
                                    .order_by(SyncChange.id).limit(5000)).all()
     body = dump_run(run)
     body["changes"] = [{"kind": c.kind, "key": c.key, "action": c.action, "drift": c.drift,
                         "outcome": c.outcome, "detail": c.detail} for c in changes]
     return jsonify(body)
+
+
+SYNC_START_FIELDS = {"mode": str, "dry_run": bool, "force": bool}
+
+
+@bp.post("/sync/runs")
+@require(ADMIN)
+def start_sync_run():
+    """Start a run and answer at once (202) with its id; ``.../progress`` tells how far it got.
+
+    A dry run unless the body says ``"dry_run": false``: writing to Moodle is asked for, never implied."""
+    from bridge.sync.run import MoodleNotConfigured, start_sync
+    from sync_jobs.lock import LockBusy
+
+    body = request.get_json(silent=True)
+    if body is None:
+        body = {}
+    if not isinstance(body, dict):
+        abort(400, "the body must be a JSON object")
+    for name, value in body.items():
+        if name not in SYNC_START_FIELDS:
+            abort(400, f"unknown field {name!r}; allowed: {', '.join(SYNC_START_FIELDS)}")
+        if not isinstance(value, SYNC_START_FIELDS[name]):
+            abort(400, f"field {name!r} must be a {SYNC_START_FIELDS[name].__name__}")
+    mode = body.get("mode", "delta")
+    if mode not in ("delta", "full"):
+        abort(400, "field 'mode' must be 'delta' or 'full'")
+    try:
+        run_id = start_sync(runtime(), mode=mode, dry_run=body.get("dry_run", True), force=body.get("force", False))
+    except (MoodleNotConfigured, LockBusy) as exc:
+        abort(409, str(exc))
+    audit(db_session(), current_account(), "start sync", f"run {run_id}")
+    db_session().commit()
+    response = jsonify(id=run_id, status="running", progress=url_for(".sync_run_progress", key=run_id))
+    return response, 202, {"Location": url_for(".sync_run", key=run_id)}
+
+
+@bp.get("/sync/runs/<int:key>/progress")
+@require(ADMIN)
+def sync_run_progress(key: int):
+    from bridge.sync.run import run_progress
+
+    return jsonify(run_progress(db_session(), sync_run_or_404(key)).as_json())

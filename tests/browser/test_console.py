@@ -1,6 +1,7 @@
 """A person at the console: signs in, sees the dashboard, previews a sync."""
 
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.conftest import PASSWORD
 
@@ -35,8 +36,10 @@ def test_dry_run_sync_from_the_console(browser, live_server, accounts, screensho
     sign_in(browser, live_server, "admin")
     browser.find_element(By.LINK_TEXT, "Синхронизация").click()
     browser.find_element(By.ID, "preview").click()
+    # The plan is made in the background; the run's page follows it until it has ended.
+    WebDriverWait(browser, 30).until(lambda b: b.find_element(By.ID, "status").text == "успешно")
     report = browser.find_element(By.ID, "report").text
-    assert "План (ничего не изменено)" in report and "create: 8" in report
+    assert "План (ничего не изменено)" in report and "Пользователи" in report and "создать: 8" in report
     screenshot("sync-plan")
 
 

@@ -11,6 +11,7 @@ function and per call number; every request is recorded so tests can count reads
 from __future__ import annotations
 
 import json
+import threading
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -61,7 +62,9 @@ FAULTS = (
     "maintenance_html",  # CLI maintenance: 503 with Retry-After and an HTML page; nothing applied
     "html",  # HTTP 200 with an HTML page (a login page, PHP output): nothing applied
     "slow",  # the answer is normal but takes ``seconds`` (the fake's clock advances; nothing sleeps)
+    "hold",  # the site has the request (``fault.reached`` is set) and answers once the test calls ``release()``
 )
+HOLD_LIMIT = 60.0  # a held request answers after this many seconds even if the test never releases it
 _BEFORE = {"connect_error", "timeout_before_commit", "http_error", "maintenance_html", "html"}
 
 MAINTENANCE_PAGE = (
@@ -82,6 +85,11 @@ class Fault:
     status: int = 500
     retry_after: str | None = None
     seconds: float = 0.0
+    reached: threading.Event = field(default_factory=threading.Event)
+    released: threading.Event = field(default_factory=threading.Event)
+
+    def release(self) -> None:
+        self.released.set()
 
     def matches(self, function: str, number: int) -> bool:
         return (
@@ -169,6 +177,9 @@ class FakeMoodle:
                 return self._fail_before(fault, record)
             if fault.kind == "slow":
                 self.advance(fault.seconds)
+            if fault.kind == "hold":
+                fault.reached.set()
+                fault.released.wait(HOLD_LIMIT)
         body = self._dispatch(function, tree, record)
         if fault is not None and fault.kind == "timeout_after_commit":
             raise requests.ReadTimeout("HTTPSConnectionPool: Read timed out. (read timeout)")

@@ -146,8 +146,15 @@ def test_dashboard_shows_network_figures(client, accounts):
     assert "Последние синхронизации" not in html  # runs are the administrator's
 
 
-def test_sync_page_preview_is_a_dry_run(client, accounts):
+def test_applying_without_moodle_is_refused_and_starts_nothing(client, session, accounts):
+    """No Moodle configured: a preview (a delta dry run) still works, an apply is refused at once."""
+    from bridge.models import SyncRun
+
     _login(client, "admin")
     page = client.get("/sync")
-    html = client.post("/sync", data={"action": "preview", "csrf_token": _csrf(page.text)}).text
-    assert "План (ничего не изменено)" in html and "course" in html and "create: 2" in html
+    refused = client.post("/sync", data={"action": "apply", "csrf_token": _csrf(page.text)})
+    assert refused.status_code == 409 and "Moodle is not configured" in refused.text
+    api = client.post("/api/v1/sync/runs", json={"dry_run": False}, headers=bearer(accounts, "admin"))
+    assert api.status_code == 409 and "NETCOURSES_MOODLE_URL" in api.json["message"]
+    assert session.scalars(select(SyncRun)).all() == []
+    assert client.post("/sync", data={"action": "preview", "csrf_token": _csrf(page.text)}).status_code == 303
