@@ -41,6 +41,7 @@ from bridge.models import (
     School,
     Student,
 )
+from bridge.years import current_year, year_by_code
 from config import Settings
 
 
@@ -120,13 +121,6 @@ class Dynamics:
 EMPTY = Dynamics(None, (), {}, {}, {}, {}, {})
 
 
-def current_year(session: Session, today: dt.date) -> AcademicYear | None:
-    """The academic year ``today`` falls in; between years the last one begun; before any, the first."""
-    years = session.scalars(select(AcademicYear).order_by(AcademicYear.starts_on)).all()
-    begun = [y for y in years if y.starts_on <= today]
-    return next((y for y in begun if today <= y.ends_on), begun[-1] if begun else next(iter(years), None))
-
-
 def months_of(year: AcademicYear) -> tuple[dt.date, ...]:
     """The first days of the months the year spans, in order (September ... May)."""
     out, m = [], year.starts_on.replace(day=1)
@@ -148,9 +142,7 @@ def network_dynamics(session: Session, settings: Settings, year_code: str | None
     An unknown ``year_code`` raises :class:`LookupError`; a registry without years gives :data:`EMPTY`."""
     zone = ZoneInfo(settings.district.timezone)
     if year_code is not None:
-        year = session.scalar(select(AcademicYear).where(AcademicYear.code == year_code))
-        if year is None:
-            raise LookupError(f"no academic year {year_code!r}")
+        year = year_by_code(session, year_code)
     else:
         year = current_year(session, today or dt.datetime.now(zone).date())
     if year is None:

@@ -34,6 +34,7 @@ from bridge.models import (
     Student,
 )
 from bridge.web import db_session, runtime
+from bridge.years import current_year, year_by_code, year_of
 from bridge.web.auth import current_account, require
 
 bp = Blueprint("face_to_face_page", __name__)
@@ -132,21 +133,14 @@ def read_form(session: Session, *, with_kind: bool) -> SessionForm:
                        courses, kind, _text("note"))
 
 
-def year_of(session: Session, day: dt.date) -> AcademicYear | None:
-    return session.scalar(select(AcademicYear).where(AcademicYear.starts_on <= day, AcademicYear.ends_on >= day))
-
-
 def shown_year(session: Session) -> AcademicYear | None:
-    """``?year=CODE``, else the year today falls in; between years the last begun; before any, the first."""
+    """``?year=CODE``, else the current year (:func:`bridge.years.current_year`)."""
     if code := request.args.get("year"):
-        year = session.scalar(select(AcademicYear).where(AcademicYear.code == code))
-        if year is None:
-            abort(404, f"no academic year {code!r}")
-        return year
-    today = dt.datetime.now(ZoneInfo(runtime().settings.district.timezone)).date()
-    years = session.scalars(select(AcademicYear).order_by(AcademicYear.starts_on)).all()
-    begun = [y for y in years if y.starts_on <= today]
-    return next((y for y in begun if today <= y.ends_on), begun[-1] if begun else next(iter(years), None))
+        try:
+            return year_by_code(session, code)
+        except LookupError as exc:
+            abort(404, str(exc))
+    return current_year(session, dt.datetime.now(ZoneInfo(runtime().settings.district.timezone)).date())
 
 
 def _choices(session: Session) -> dict:

@@ -42,7 +42,8 @@ from bridge.models import (
     School,
     Student,
 )
-from bridge.reports.dynamics import current_year, network_dynamics
+from bridge.reports.dynamics import network_dynamics
+from bridge.years import current_year
 from bridge.web.charts import line_chart
 from tests.conftest import PASSWORD
 from tests.web.conftest import bearer
