@@ -137,7 +137,8 @@ class Choice:
 
 
 @lru_cache(maxsize=4096)  # big files repeat a few dates over and over
-def _date(text: str) -> dt.date | None:
+def parse_date(text: str) -> dt.date | None:
+    """``YYYY-MM-DD`` or ``DD.MM.YYYY`` (how schools write dates) as a date; None if it is neither or no such day."""
     try:
         if _ISO_DATE.fullmatch(text):
             return dt.date.fromisoformat(text)
@@ -164,7 +165,7 @@ class Date:
     doc_type: str = "date"
 
     def parse(self, text: str) -> dt.date:
-        if (value := _date(text)) is None:
+        if (value := parse_date(text)) is None:
             raise CellProblem("bad_date", value=text)
         return value
 

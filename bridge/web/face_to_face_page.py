@@ -33,6 +33,7 @@ from bridge.models import (
     SessionKind,
     Student,
 )
+from bridge.transfer.cells import parse_date
 from bridge.web import db_session, runtime
 from bridge.years import current_year, year_by_code, year_of
 from bridge.web.auth import current_account, require
@@ -51,7 +52,6 @@ DONE = {"moved": "Изменения сохранены.", "cancelled": "Сес�
 LABELS = {"date": "Дата", "start": "Начало", "end": "Окончание", "school": "Школа", "room": "Кабинет",
           "title": "Название", "kind": "Вид", "courses": "Курсы", "note": "Примечание"}
 TEXT_LIMITS = {"room": 255, "title": 255, "note": 500}  # the columns' lengths
-ISO_DATE, RU_DATE = re.compile(r"\d{4}-\d{2}-\d{2}"), re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
 MAX_ID = 2**31 - 1  # larger ids are no row's, and overflow the database's integer
 TIME = re.compile(r"(\d{1,2}):(\d{2})(?::\d{2})?")
 
@@ -90,15 +90,10 @@ def _text(field: str, *, required: bool = False) -> str:
 
 
 def _date(raw: str) -> dt.date:
-    raw = raw.strip()
-    try:
-        if ISO_DATE.fullmatch(raw):
-            return dt.date.fromisoformat(raw)
-        if m := RU_DATE.fullmatch(raw):
-            return dt.date(int(m[3]), int(m[2]), int(m[1]))
-    except ValueError:
-        pass
-    raise FormError("date", "укажите существующую дату в виде ДД.ММ.ГГГГ")
+    day = parse_date(raw.strip())
+    if day is None:
+        raise FormError("date", "укажите существующую дату в виде ДД.ММ.ГГГГ")
+    return day
 
 
 def _time(field: str) -> dt.time:
