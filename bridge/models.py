@@ -28,6 +28,7 @@ from sqlalchemy import (
     Time,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -674,6 +675,10 @@ class CalendarToken(Base):
             " + (CASE WHEN school_id IS NULL THEN 0 ELSE 1 END) = 1",
             name="one_owner",
         ),
+        # At most one working link per owner, even when two requests issue one at the same moment.
+        *(Index(f"uq_calendar_token_active_{owner}", f"{owner}_id", unique=True,
+                sqlite_where=text("revoked_at IS NULL"), postgresql_where=text("revoked_at IS NULL"))
+          for owner in ("student", "teacher", "school")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

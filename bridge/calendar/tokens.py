@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bridge.models import CalendarToken, School, Student, Teacher
@@ -134,12 +135,20 @@ class PrivateLink:
 
 def issue_link(session: Session, owner: FeedOwner, public_url: str, *, rotate: bool = False) -> PrivateLink:
     """A new link for ``owner``. When one works already, raise :class:`LinkExists`, or with
-    ``rotate`` revoke it first (it stops opening the calendar)."""
+    ``rotate`` revoke it first (it stops opening the calendar). Losing a race with another request
+    issuing one also raises :class:`LinkExists`, after rolling the session back."""
     current = active_token(session, owner)
     if current is not None and not rotate:
         raise LinkExists(_utc(current.created_at))
     replaced = revoke_tokens(session, owner)
-    token = issue_token(session, owner)
+    try:
+        token = issue_token(session, owner)
+    except IntegrityError:
+        # Another request issued one between the check and now (one working link per owner is
+        # the database's rule): this transaction cannot go on, so it is rolled back.
+        session.rollback()
+        current = active_token(session, owner)
+        raise LinkExists(_utc(current.created_at) if current else dt.datetime.now(dt.UTC)) from None
     return PrivateLink(feed=subscribe_links(private_feed_url(public_url, token)),
                        page=subscribe_page_url(public_url, token), replaced=replaced)
 

@@ -7,11 +7,14 @@ import logging
 import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, func, select
+from sqlalchemy.exc import IntegrityError
 
 from bridge.calendar.tokens import (
     FeedKind,
     FeedOwner,
+    LinkExists,
+    issue_link,
     issue_token,
     private_feed_url,
     resolve_token,
@@ -120,3 +123,38 @@ def test_redaction_covers_gunicorn_style_records(app):
     assert REDACT.filter(record)
     assert record.getMessage() == '10.0.0.1 "GET /calendar/feed/<token>.ics?x=1 HTTP/1.1" 200'
     assert all(REDACT in logging.getLogger(name).filters for name in ("gunicorn.access", "werkzeug"))
+
+
+def test_one_working_link_per_owner_is_the_databases_rule(session, year_district):
+    owner = FeedOwner(FeedKind.STUDENT, year_district.students["s1"].id)
+    issue_token(session, owner)
+    with pytest.raises(IntegrityError):
+        issue_token(session, owner)  # the low-level insert, without the check issue_link makes
+    session.rollback()
+    issue_token(session, owner)
+    revoke_tokens(session, owner)
+    issue_token(session, owner)  # revoked links do not count
+    session.commit()
+    assert session.scalar(select(func.count()).select_from(CalendarToken)) == 2
+
+
+def test_a_link_issued_meanwhile_by_another_request_is_link_exists(runtime, year_district):
+    """Two requests issue a link for one student at the same moment: the one that loses the race
+    gets LinkExists, and the student keeps one working link, the winner's."""
+    owner = FeedOwner(FeedKind.STUDENT, year_district.students["s1"].id)
+    won = []
+
+    def the_other_request_commits_first(session, flush_context, instances):
+        if not won:
+            with runtime.sessions() as other:
+                won.append(issue_link(other, owner, "https://nc.example.org"))
+                other.commit()
+
+    with runtime.sessions() as session:
+        event.listen(session, "before_flush", the_other_request_commits_first)
+        with pytest.raises(LinkExists):
+            issue_link(session, owner, "https://nc.example.org")
+    with runtime.sessions() as session:
+        rows = session.scalars(select(CalendarToken).where(CalendarToken.revoked_at.is_(None))).all()
+        token = won[0].feed.url.rsplit("/", 1)[1].removesuffix(".ics")
+        assert len(rows) == 1 and resolve_token(session, token) == owner
