@@ -10,8 +10,6 @@ from bridge.calendar.conflicts import find_conflicts
 from bridge.calendar.load import check_load
 from bridge.models import AccountRole, AuditEntry, School, SyncChange, SyncRun
 from bridge.stats import network_stats
-from bridge.sync.desired import compute_desired
-from bridge.sync.reconcile import plan_delta
 from bridge.web import db_session, runtime
 from bridge.web.auth import current_account, require
 from bridge.web.charts import bar_chart
@@ -36,15 +34,18 @@ def dashboard():
     """The network's figures and, by month of the academic year, attendance and results per home
     school and per grade, for every role: they are aggregates (no names), which a viewer may see.
     A coordinator gets every school's line too, not only their own: the point of the chart is to
-    read their school against the rest of the network. Administrators also get the sync's state."""
+    read their school against the rest of the network. Administrators also get the sync's state, as
+    its last run recorded it: planning afresh on every load costs seconds at region scale
+    (benchmarks/bench_dashboard.py); a button makes a new plan in the background."""
+    from bridge.sync.run import run_progress
+
     session = db_session()
     stats = network_stats(session, runtime().settings)
-    runs, problems, pending = [], [], None
+    runs, problems, last = [], [], None
     if current_account().role == AccountRole.ADMIN:
-        # What the next sync would do: a delta plan needs the registry and the links only.
-        pending = plan_delta(session, compute_desired(session, runtime().settings)).by_kind()
         runs = session.scalars(select(SyncRun).order_by(SyncRun.id.desc()).limit(10)).all()
         if runs:
+            last = run_progress(session, runs[0])
             problems = session.scalars(select(SyncChange).where(
                 SyncChange.run_id == runs[0].id, SyncChange.outcome.in_(("failed", "skipped")))
                 .order_by(SyncChange.id).limit(50)).all()
@@ -68,7 +69,8 @@ def dashboard():
     charts |= {which: line_chart(dynamics.percents(which), months) for which in (
         "attendance_by_school", "results_by_grade", "attendance_by_grade", "results_by_school")}
     return render_template("console/dashboard.html", stats=stats, charts=charts, runs=runs, problems=problems,
-                           run_status=RUN_STATUS, warnings=warnings, pending=pending, dynamics_year=dynamics.year)
+                           run_status=RUN_STATUS, warnings=warnings, last=last, kind_names=KIND_NAMES,
+                           action_names=ACTION_NAMES, dynamics_year=dynamics.year)
 
 
 @bp.get("/sync/runs/<int:run_id>")

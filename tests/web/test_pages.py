@@ -189,10 +189,31 @@ def test_student_calendar_link_is_issued_once_and_replaces_the_old(client, sessi
     assert client.get(f"/calendar/feed/{token}").status_code == 404  # the old one no longer opens
 
 
-def test_dashboard_shows_what_the_next_sync_would_do(client, accounts):
+def test_dashboard_shows_the_sync_state_its_last_run_recorded(client, session, accounts, runner):
+    """The dashboard reads the last run (it does not plan on every load); a button plans anew."""
+    from bridge.models import SyncRun
+    from bridge.sync.run import wait_for_runs
+
     _login(client, "admin")
     html = client.get("/").text
-    assert re.search(r"<li>course: create 2</li>", html)
+    assert "Синхронизаций ещё не было." in html and 'id="dashboard-preview"' in html
+    assert session.scalars(select(SyncRun)).all() == []  # looking plans nothing
+
+    assert runner.invoke(["sync", "--dry-run"]).exit_code == 0
+    html = client.get("/").text
+    assert re.search(r"По плану <a href=\"/sync/runs/1\">запуска № 1</a>", html)
+    assert re.search(r"<li>Курсы: создать 2</li>", html) and re.search(r"<li>Пользователи: создать 8</li>", html)
+
+    # The registry changes: the dashboard still says what run 1 planned, until a new plan is made.
+    school = session.scalar(select(School).where(School.external_id == "SCH29"))
+    session.add(Student(external_id="SCH29-S9", last_name="Петрова", first_name="Анна", school_id=school.id,
+                        grade=11, class_letter="Б"))
+    session.commit()
+    assert re.search(r"<li>Пользователи: создать 8</li>", client.get("/").text)
+    again = client.post("/sync", data={"action": "preview", "csrf_token": _csrf(html)})
+    assert again.status_code == 303 and wait_for_runs(30)
+    html = client.get("/").text
+    assert "запуска № 2" in html and re.search(r"<li>Пользователи: создать 9</li>", html)
 
 
 def test_course_page_shows_lessons_attendance_grid_and_marks(client, session, accounts):
