@@ -12,9 +12,9 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
-from bridge.models import CurriculumLoad, Enrolment, EnrolmentStatus, NetworkCourse, Student
+from bridge.models import CurriculumLoad, Enrolment, EnrolmentStatus, NetworkCourse, PersonMixin, School, Student
 
 SANPIN = "СанПиН 1.2.3685-21"
 # week days → grade → maximum academic hours a week (SanPiN 1.2.3685-21, table 6.6).
@@ -22,6 +22,9 @@ MAX_WEEKLY_HOURS: dict[int, dict[int, int]] = {
     5: {1: 21, 2: 23, 3: 23, 4: 23, 5: 29, 6: 30, 7: 32, 8: 33, 9: 33, 10: 34, 11: 34},
     6: {1: 21, 2: 26, 3: 26, 4: 26, 5: 32, 6: 33, 7: 35, 8: 36, 9: 36, 10: 37, 11: 37},
 }
+# The models' rules for a student's name and class, applied to plain rows.
+_full_name = PersonMixin.full_name.fget
+_class_name = Student.class_name.fget
 
 
 def max_weekly_hours(grade: int, week_days: int) -> int:
@@ -56,42 +59,65 @@ class LoadReport:
     unchecked: tuple[tuple[str, int], ...]
 
 
-def _home_hours(session: Session) -> dict[tuple[int, int], int]:
-    return {(r.school_id, r.grade): r.hours_per_week for r in session.scalars(select(CurriculumLoad))}
+def check_load(session: Session, *, school_id: int | None = None, student_id: int | None = None) -> LoadReport:
+    """Every student with network courses whose week would exceed the SanPiN maximum; with
+    ``school_id`` that school's students, with ``student_id`` that student (both given: both must hold).
 
-
-def check_load(session: Session) -> LoadReport:
-    """Every student with network courses whose week would exceed the SanPiN maximum."""
-    enrolments = session.scalars(
-        select(Enrolment)
-        .where(Enrolment.status == EnrolmentStatus.ACTIVE)
-        .options(joinedload(Enrolment.student).joinedload(Student.school), joinedload(Enrolment.course))
+    Reads plain rows (the scope narrowed in SQL): each student's active courses, then the students,
+    their schools and curricula.
+    """
+    scope = [Enrolment.status == EnrolmentStatus.ACTIVE]
+    if school_id is not None:
+        scope.append(Student.school_id == school_id)
+    if student_id is not None:
+        scope.append(Enrolment.student_id == student_id)
+    taken: dict[int, list[tuple[str, int]]] = defaultdict(list)  # student → [(course code, hours a week)]
+    for student, code, hours in session.execute(
+        select(Enrolment.student_id, NetworkCourse.code, NetworkCourse.hours_per_week)
+        .join(NetworkCourse, NetworkCourse.id == Enrolment.course_id)
+        .join(Student, Student.id == Enrolment.student_id)
+        .where(*scope)
+    ):
+        taken[student].append((code, hours))
+    if not taken:
+        return LoadReport((), ())
+    with_courses = select(Enrolment.student_id).join(Student, Student.id == Enrolment.student_id).where(*scope)
+    students = session.execute(
+        select(Student.id, Student.school_id, Student.grade, Student.class_letter, Student.external_id,
+               Student.last_name, Student.first_name, Student.middle_name)
+        .where(Student.id.in_(with_courses))
     ).all()
-    courses: dict[Student, list[NetworkCourse]] = defaultdict(list)
-    for e in enrolments:
-        courses[e.student].append(e.course)
-    home = _home_hours(session)
+    schools_query = select(School.id, School.external_id, School.short_name, School.week_days)
+    home_query = select(CurriculumLoad.school_id, CurriculumLoad.grade, CurriculumLoad.hours_per_week)
+    home_ids = {s.school_id for s in students}
+    if len(home_ids) == 1:
+        schools_query = schools_query.where(School.id.in_(home_ids))
+        home_query = home_query.where(CurriculumLoad.school_id.in_(home_ids))
+    schools = {row.id: row for row in session.execute(schools_query)}
+    home = {(school, grade): hours for school, grade, hours in session.execute(home_query)}
     overloads, unchecked = [], set()
-    for student, taken in courses.items():
+    for student in students:
+        school = schools[student.school_id]
         hours = home.get((student.school_id, student.grade))
         if hours is None:
-            unchecked.add((student.school.external_id, student.grade))
+            unchecked.add((school.external_id, student.grade))
             continue
-        network = sum(c.hours_per_week for c in taken)
-        limit = max_weekly_hours(student.grade, student.school.week_days)
+        courses = taken[student.id]
+        network = sum(h for _, h in courses)
+        limit = max_weekly_hours(student.grade, school.week_days)
         if hours + network > limit:
             overloads.append(
                 Overload(
-                    school=student.school.external_id,
-                    school_name=student.school.short_name,
+                    school=school.external_id,
+                    school_name=school.short_name,
                     student=student.external_id,
-                    student_name=student.full_name,
-                    class_name=student.class_name,
-                    week_days=student.school.week_days,
+                    student_name=_full_name(student),
+                    class_name=_class_name(student),
+                    week_days=school.week_days,
                     home_hours=hours,
                     network_hours=network,
                     limit=limit,
-                    courses=tuple(sorted(c.code for c in taken)),
+                    courses=tuple(sorted(code for code, _ in courses)),
                 )
             )
     overloads.sort(key=lambda o: (o.school, o.class_name, o.student))
