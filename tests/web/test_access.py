@@ -16,6 +16,7 @@ ROLES = ("admin", "coordinator", "teacher", "viewer")
 # endpoint -> roles admitted (everyone else: 403; nobody signed in: 401)
 ACCESS = {
     "/api/v1/stats": ROLES,
+    "/api/v1/stats/dynamics": ROLES,
     "/api/v1/schools": ROLES,
     "/api/v1/schools/SCH14": ROLES,
     "/api/v1/courses": ROLES,
@@ -116,7 +117,7 @@ PAGES = {
     "/": ROLES, "/sync": ("admin",), "/imports": ("admin",), "/schools": ROLES, "/courses": ROLES,
     "/courses/NC-CHEM-11": ROLES, "/students": ("admin", "coordinator", "teacher"),
     "/teachers": ("admin", "coordinator", "teacher"), "/audit": ("admin",),
-    "/reports": ("admin", "coordinator", "teacher"),
+    "/reports": ("admin", "coordinator", "teacher"), "/face-to-face": ROLES,
 }
 
 
@@ -158,3 +159,49 @@ def test_applying_without_moodle_is_refused_and_starts_nothing(client, session, 
     assert api.status_code == 409 and "NETCOURSES_MOODLE_URL" in api.json["message"]
     assert session.scalars(select(SyncRun)).all() == []
     assert client.post("/sync", data={"action": "preview", "csrf_token": _csrf(page.text)}).status_code == 303
+
+
+# Routes with a key, by example: path -> status for (admin, coordinator, teacher, viewer). A student
+# out of the role's reach is "not found", like one that does not exist.
+KEYED = {
+    "/api/v1/sync/runs/1": (200, 403, 403, 403),
+    "/api/v1/sync/runs/1/progress": (200, 403, 403, 403),
+    "/sync/runs/1": (200, 403, 403, 403),
+    "/students/SCH29-S1": (200, 200, 404, 403),  # the coordinator's school; T-2 does not teach them
+    "/students/SCH01-S1": (200, 404, 200, 403),  # another school; T-2 teaches them
+}
+# Views whose role table lives with their own tests (endpoint -> where).
+ELSEWHERE = {
+    "links_api.link_state": "test_calendar_links_api.py", "links_api.link_issue": "test_calendar_links_api.py",
+    "links_api.link_revoke": "test_calendar_links_api.py",
+    "reports_api.face_to_face_attendance": "tests/attendance/test_reports_api.py",
+    "face_to_face_page.session_page": "test_face_to_face_page.py",
+    "face_to_face_page.session_change": "test_face_to_face_page.py",
+    "face_to_face_page.session_new": "test_face_to_face_page.py",
+    "registry_api.start_sync_run": "test_sync_console.py",
+}
+# Open to everyone: the feeds and the subscribe page (behind their own secrets), the catalogue, sign-in,
+# the webhook receiver (it authenticates Moodle itself), health, the OpenAPI document, static files.
+PUBLIC = {"/health", "/api/openapi.json", "/login", "/logout", "/catalogue", "/static/<path:filename>",
+          "/calendar/course/<code>.ics", "/calendar/feed/<token>", "/calendar/feed/<token>.ics", "/webhooks/moodle"}
+
+
+@pytest.mark.parametrize("path", sorted(KEYED))
+@pytest.mark.parametrize("role", ROLES)
+def test_keyed_access_table(client, runner, accounts, path, role):
+    assert runner.invoke(["sync", "--dry-run"]).exit_code == 0  # run 1
+    _login(client, role)
+    api = client.get(path, headers=bearer(accounts, role)) if path.startswith("/api/") else client.get(path)
+    assert api.status_code == KEYED[path][ROLES.index(role)]
+
+
+def test_every_route_is_in_an_access_table(app):
+    """A new route cannot slip in without a row saying who may use it."""
+    examples = {*ACCESS, *PAGES, *KEYED}
+    adapter = app.url_map.bind("localhost")
+    for rule in app.url_map.iter_rules():
+        if rule.rule in PUBLIC or rule.endpoint in ELSEWHERE:
+            continue
+        matched = any(adapter.test(example, method="GET") and adapter.match(example, method="GET")[0] == rule.endpoint
+                      for example in examples)
+        assert matched, f"{rule.rule} ({rule.endpoint}) is in no access table"
