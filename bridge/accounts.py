@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import secrets
+from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from bridge.models import Account, AccountRole, ApiToken, AuditEntry, School, Teacher
@@ -19,38 +21,86 @@ from bridge.models import Account, AccountRole, ApiToken, AuditEntry, School, Te
 MIN_PASSWORD = 10
 # werkzeug's memory-hard default; tests swap in a cheap method to stay fast.
 PASSWORD_METHOD = "scrypt"
+LOGIN = re.compile(r"[\w.@-]{1,64}")  # the column holds 64 characters; no spaces, nothing to confuse a shell
+MAX_DISPLAY_NAME = 255
+MAX_TOKEN_NAME = 100
 
 
 class AccountError(ValueError):
-    """A request about an account that cannot be done; the message says why."""
+    """A request about an account that cannot be done; the message says why (in English, for the CLI).
+
+    ``code`` says which rule refused it and ``field`` which input it is about, so the console can
+    say the same in Russian next to the right field."""
+
+    def __init__(self, message: str, *, code: str = "", field: str = "") -> None:
+        super().__init__(message)
+        self.code = code
+        self.field = field
 
 
 def create_account(session: Session, login: str, password: str, role: AccountRole, *, display_name: str = "",
-                   school: str | None = None, teacher: str | None = None) -> Account:
+                   school: str | None = None, teacher: str | None = None, by: Account | None = None) -> Account:
+    """A new active account; ``by`` (the administrator acting, when known) is written to the audit log."""
+    if not LOGIN.fullmatch(login):
+        raise AccountError("a login is 1 to 64 letters, digits and . _ @ - (no spaces)", code="login_invalid",
+                           field="login")
     if session.scalar(select(Account.id).where(Account.login == login)) is not None:
-        raise AccountError(f"login {login!r} is taken")
-    if len(password) < MIN_PASSWORD:
-        raise AccountError(f"the password must have at least {MIN_PASSWORD} characters")
+        raise AccountError(f"login {login!r} is taken", code="login_taken", field="login")
+    _check_password(password)
+    if len(display_name) > MAX_DISPLAY_NAME or "\x00" in display_name:
+        raise AccountError(f"the display name must have at most {MAX_DISPLAY_NAME} characters",
+                           code="display_name_invalid", field="display_name")
     account = Account(login=login, password_hash=generate_password_hash(password, PASSWORD_METHOD), role=role,
                       display_name=display_name or login)
-    if role == AccountRole.COORDINATOR:
-        if not school:
-            raise AccountError("a coordinator needs --school")
-        account.school_id = _id(session, School, School.external_id, school, "school")
-    if role == AccountRole.TEACHER:
-        if not teacher:
-            raise AccountError("a teacher account needs --teacher")
-        account.teacher_id = _id(session, Teacher, Teacher.external_id, teacher, "teacher")
+    account.school_id, account.teacher_id = _scope(session, role, school, teacher)
     session.add(account)
     session.flush()
+    if by is not None:
+        audit(session, by, "create account", f"{login} ({role.value}{_scope_text(account)})")
     return account
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(f"the password must have at least {MIN_PASSWORD} characters", code="password_short",
+                           field="password")
+
+
+def _scope(session: Session, role: AccountRole, school: str | None,
+           teacher: str | None) -> tuple[int | None, int | None]:
+    """(school_id, teacher_id) of an account with ``role``: a coordinator's school, a teacher's record."""
+    if role == AccountRole.COORDINATOR:
+        if not school:
+            raise AccountError("a coordinator needs --school", code="school_needed", field="school")
+        if teacher:
+            raise AccountError("--teacher is for teacher accounts only", code="teacher_unexpected", field="teacher")
+        return _id(session, School, School.external_id, school, "school"), None
+    if role == AccountRole.TEACHER:
+        if not teacher:
+            raise AccountError("a teacher account needs --teacher", code="teacher_needed", field="teacher")
+        if school:
+            raise AccountError("--school is for coordinators only", code="school_unexpected", field="school")
+        return None, _id(session, Teacher, Teacher.external_id, teacher, "teacher")
+    if school:
+        raise AccountError("--school is for coordinators only", code="school_unexpected", field="school")
+    if teacher:
+        raise AccountError("--teacher is for teacher accounts only", code="teacher_unexpected", field="teacher")
+    return None, None
 
 
 def _id(session: Session, model, column, value: str, what: str) -> int:
     found = session.scalar(select(model.id).where(column == value))
     if found is None:
-        raise AccountError(f"no {what} {value!r} in the registry")
+        raise AccountError(f"no {what} {value!r} in the registry", code=f"no_{what}", field=what)
     return found
+
+
+def _scope_text(account: Account) -> str:
+    if account.school_id is not None:
+        return f", school {account.school.external_id if account.school else account.school_id}"
+    if account.teacher_id is not None:
+        return f", teacher {account.teacher.external_id if account.teacher else account.teacher_id}"
+    return ""
 
 
 def authenticate(session: Session, login: str, password: str) -> Account | None:
@@ -65,11 +115,19 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_token(session: Session, account: Account, name: str = "") -> str:
-    """A new API token for ``account``; the only time it is seen in clear."""
+def issue_token(session: Session, account: Account, name: str = "", *, by: Account | None = None) -> str:
+    """A new API token for ``account``; the only time it is seen in clear (never logged, never audited)."""
+    if len(name) > MAX_TOKEN_NAME or "\x00" in name:
+        raise AccountError(f"a token's name must have at most {MAX_TOKEN_NAME} characters", code="token_name_invalid",
+                           field="name")
+    if not account.active:
+        raise AccountError(f"account {account.login!r} is disabled: enable it first", code="inactive")
     token = "nct_" + secrets.token_urlsafe(32)
-    session.add(ApiToken(account_id=account.id, token_hash=token_hash(token), name=name))
+    row = ApiToken(account_id=account.id, token_hash=token_hash(token), name=name)
+    session.add(row)
     session.flush()
+    if by is not None:
+        audit(session, by, "issue API token", f"{account.login}: token {row.id}" + (f" ({name})" if name else ""))
     return token
 
 
@@ -92,3 +150,161 @@ def revoke_token(session: Session, token: str) -> bool:
 def audit(session: Session, account: Account | None, action: str, target: str) -> None:
     session.add(AuditEntry(at=dt.datetime.now(dt.UTC), account_id=account.id if account else None,
                            login=account.login if account else "-", action=action, target=target[:500]))
+
+
+# --- administration: listing, revoking, disabling, passwords, roles ---
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    """What may be shown of an API token: never its hash (nor, after issue, its clear text)."""
+
+    id: int
+    name: str
+    created_at: dt.datetime | None
+    revoked_at: dt.datetime | None
+
+    @property
+    def revoked(self) -> bool:
+        return self.revoked_at is not None
+
+    def as_json(self) -> dict:
+        return {"id": self.id, "name": self.name, "created_at": _iso(self.created_at),
+                "revoked_at": _iso(self.revoked_at)}
+
+
+@dataclass(frozen=True)
+class AccountInfo:
+    """An account as the CLI and the console list it: scope by external ids, tokens oldest first."""
+
+    id: int
+    login: str
+    display_name: str
+    role: AccountRole
+    school: str | None  # a coordinator's school (external id)
+    school_name: str | None
+    teacher: str | None  # a teacher account's teacher (external id)
+    teacher_name: str | None
+    active: bool
+    created_at: dt.datetime | None
+    tokens: tuple[TokenInfo, ...]
+
+    @property
+    def live_tokens(self) -> int:
+        return sum(1 for t in self.tokens if not t.revoked)
+
+    def as_json(self) -> dict:
+        return {"id": self.id, "login": self.login, "display_name": self.display_name, "role": self.role.value,
+                "school": self.school, "teacher": self.teacher, "active": self.active,
+                "created_at": _iso(self.created_at), "tokens": [t.as_json() for t in self.tokens]}
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    if value is None:
+        return None
+    return (value if value.tzinfo else value.replace(tzinfo=dt.UTC)).isoformat()
+
+
+def list_accounts(session: Session) -> list[AccountInfo]:
+    """Every account by login, with its tokens (revoked ones too, so the history shows)."""
+    accounts = session.scalars(select(Account).options(selectinload(Account.school), selectinload(Account.teacher))
+                               .order_by(Account.login)).all()
+    tokens: dict[int, list[TokenInfo]] = {}
+    for t in session.scalars(select(ApiToken).order_by(ApiToken.id)):
+        tokens.setdefault(t.account_id, []).append(TokenInfo(t.id, t.name, t.created_at, t.revoked_at))
+    return [AccountInfo(
+        id=a.id, login=a.login, display_name=a.display_name, role=a.role,
+        school=a.school.external_id if a.school else None, school_name=a.school.short_name if a.school else None,
+        teacher=a.teacher.external_id if a.teacher else None,
+        teacher_name=_person(a.teacher) if a.teacher else None,
+        active=a.active, created_at=a.created_at, tokens=tuple(tokens.get(a.id, ()))) for a in accounts]
+
+
+def _person(teacher: Teacher) -> str:
+    return " ".join(p for p in (teacher.last_name, teacher.first_name, teacher.middle_name) if p)
+
+
+def find_account(session: Session, login: str) -> Account:
+    account = session.scalar(select(Account).where(Account.login == login))
+    if account is None:
+        raise AccountError(f"no account {login!r}", code="no_account", field="login")
+    return account
+
+
+def revoke_token_id(session: Session, account: Account, token_id: int, *, by: Account | None = None) -> bool:
+    """Revoke ``account``'s token ``token_id`` (as listed); False when it was revoked already."""
+    row = session.scalar(select(ApiToken).where(ApiToken.id == token_id, ApiToken.account_id == account.id))
+    if row is None:
+        raise AccountError(f"account {account.login!r} has no token {token_id}", code="no_token", field="token")
+    if row.revoked_at is not None:
+        return False
+    row.revoked_at = dt.datetime.now(dt.UTC)
+    if by is not None:
+        audit(session, by, "revoke API token", f"{account.login}: token {row.id}")
+    session.flush()
+    return True
+
+
+def revoke_all_tokens(session: Session, account: Account, *, by: Account | None = None) -> int:
+    """Revoke every live token of ``account``; how many there were."""
+    rows = session.scalars(select(ApiToken).where(ApiToken.account_id == account.id,
+                                                  ApiToken.revoked_at.is_(None))).all()
+    now = dt.datetime.now(dt.UTC)
+    for row in rows:
+        row.revoked_at = now
+    if rows and by is not None:
+        audit(session, by, "revoke API tokens", f"{account.login}: tokens {', '.join(str(r.id) for r in rows)}")
+    session.flush()
+    return len(rows)
+
+
+def _keep_an_admin(session: Session, account: Account, doing: str) -> None:
+    """Refuse to leave the network without an active administrator. The active administrators'
+    rows are locked (PostgreSQL), in id order, so two requests disabling the last two wait for each other."""
+    if account.role != AccountRole.ADMIN or not account.active:
+        return
+    admins = session.scalars(select(Account.id).where(Account.role == AccountRole.ADMIN, Account.active.is_(True))
+                             .order_by(Account.id).with_for_update()).all()
+    if not any(i != account.id for i in admins):
+        raise AccountError(f"{account.login!r} is the last active administrator: cannot {doing} it "
+                           "(make another administrator first)", code="last_admin")
+
+
+def set_active(session: Session, account: Account, active: bool, *, by: Account | None = None) -> bool:
+    """Enable or disable ``account``; False when it already was. A disabled account can neither sign
+    in nor use its tokens (they stay, and work again once it is enabled)."""
+    if account.active == active:
+        return False
+    if not active:
+        _keep_an_admin(session, account, "disable")
+    account.active = active
+    if by is not None:
+        audit(session, by, "enable account" if active else "disable account", account.login)
+    session.flush()
+    return True
+
+
+def set_password(session: Session, account: Account, password: str, *, by: Account | None = None) -> None:
+    """A new password for ``account`` (the same rule as when it was created)."""
+    _check_password(password)
+    account.password_hash = generate_password_hash(password, PASSWORD_METHOD)
+    if by is not None:
+        audit(session, by, "set password", account.login)
+    session.flush()
+
+
+def set_role(session: Session, account: Account, role: AccountRole, *, school: str | None = None,
+             teacher: str | None = None, by: Account | None = None) -> bool:
+    """Give ``account`` another role (and the scope it needs); False when nothing changes. The last
+    active administrator cannot be demoted."""
+    school_id, teacher_id = _scope(session, role, school, teacher)
+    if (account.role, account.school_id, account.teacher_id) == (role, school_id, teacher_id):
+        return False
+    if role != AccountRole.ADMIN:
+        _keep_an_admin(session, account, "demote")
+    account.role, account.school_id, account.teacher_id = role, school_id, teacher_id
+    session.flush()
+    if by is not None:
+        session.refresh(account, ["school", "teacher"])
+        audit(session, by, "set role", f"{account.login}: {role.value}{_scope_text(account)}")
+    return True

@@ -118,6 +118,7 @@ PAGES = {
     "/courses/NC-CHEM-11": ROLES, "/students": ("admin", "coordinator", "teacher"),
     "/teachers": ("admin", "coordinator", "teacher"), "/audit": ("admin",),
     "/reports": ("admin", "coordinator", "teacher"), "/face-to-face": ROLES,
+    "/accounts": ("admin",),
 }
 
 
@@ -179,6 +180,9 @@ ELSEWHERE = {
     "face_to_face_page.session_change": "test_face_to_face_page.py",
     "face_to_face_page.session_new": "test_face_to_face_page.py",
     "registry_api.start_sync_run": "test_sync_console.py",
+    "accounts_page.account_new": "test_accounts_page.py", "accounts_page.account_disable": "test_accounts_page.py",
+    "accounts_page.account_enable": "test_accounts_page.py", "accounts_page.account_password": "test_accounts_page.py",
+    "accounts_page.token_issue": "test_accounts_page.py", "accounts_page.token_revoke": "test_accounts_page.py",
 }
 # Open to everyone: the feeds and the subscribe page (behind their own secrets), the catalogue, sign-in,
 # the webhook receiver (it authenticates Moodle itself), health, the OpenAPI document, static files.
