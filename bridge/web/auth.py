@@ -8,6 +8,7 @@ and writes an audit entry.
 from __future__ import annotations
 
 import functools
+import hashlib
 import hmac
 import secrets
 from collections.abc import Callable
@@ -40,7 +41,13 @@ def _load_account() -> None:
     account_id = session.get("account_id")
     if account_id is not None:
         account = db_session().get(Account, account_id)
-        g.account = account if account is not None and account.active else None
+        if account is not None and account.active and hmac.compare_digest(session.get("key", ""), _key(account)):
+            g.account = account
+
+
+def _key(account: Account) -> str:
+    """Tied to the password: a new password ends every session signed in with the old one."""
+    return hashlib.sha256(account.password_hash.encode()).hexdigest()[:32]
 
 
 def visible_students(query: Select, account: Account) -> Select:
@@ -120,6 +127,7 @@ def login():
         if account is not None:
             session.clear()
             session["account_id"] = account.id
+            session["key"] = _key(account)
             csrf_token()
             target = request.args.get("next", "")
             return redirect(target if target.startswith("/") and not target.startswith("//") else "/")

@@ -303,12 +303,18 @@ def test_the_last_administrator_cannot_be_disabled(client, app, session, account
 # --- passwords ---
 
 def test_password_reset_refuses_the_old_and_accepts_the_new(client, app, session, accounts, target):
+    theirs = app.test_client()  # the target is signed in somewhere
+    page = theirs.get("/login")
+    theirs.post("/login", data={"login": "target", "password": PASSWORD, "csrf_token": _csrf(page.text)})
+    assert theirs.get("/").status_code == 200
     _login(client, "admin")
     response = _post(client, f"/accounts/{target['id']}/password", {"password": NEW_PASSWORD,
                                                                     "password2": NEW_PASSWORD})
     assert response.status_code == 303 and "done=password" in response.headers["Location"]
     assert not _signs_in(app, "target", PASSWORD)
     assert _signs_in(app, "target", NEW_PASSWORD)
+    assert theirs.get("/").status_code == 302  # the session signed in with the old password has ended
+    assert client.get("/accounts").status_code == 200  # the administrator's own session goes on
     assert _api(client, target["tokens"][0]) == 200  # tokens are not passwords: they stay
     entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "set password")).one()
     assert (entry.login, entry.target) == ("admin", "target")
