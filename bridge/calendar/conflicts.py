@@ -12,12 +12,15 @@ Cancelled lessons count for nothing; a student's lessons count from the start to
 enrolment. Findings are grouped by what clashes with what, each with its dates.
 
 The whole registry is checked, or one school (its students' clashes and its teachers' double
-lessons) or one student (their clashes only); a scope narrows what is read from the database, so a
-school's or a student's check costs only their share. The check reads plain rows, not ORM objects:
-each lesson's instant is worked out once, and once more per home school zone that needs it (its
-local day and times there, its lessons grouped by local weekday and times); a student's class
-lessons are looked up by (school, class, weekday), so each enrolment meets only the lessons that
-can clash with its class's periods and the days that are its school's holidays.
+lessons) or one student (their clashes only); the scope narrows what is read from the database, so
+a school's or a student's check costs only their share. The check reads plain rows, not ORM
+objects. Each lesson's instant is worked out once, and its local day and times once per home school
+zone; a course's lessons are grouped by local weekday and times, so a class's periods are compared
+once per group, and a school's holidays are met by intersecting its holiday days with the days the
+course's lessons fall on. Each teaching-day answer is worked out once per calendar and day; schools
+with no terms or holidays of their own share the district's calendar. What a course meets at a
+school is worked out once for all its students there (holidays) or in one class (class lessons);
+each enrolment then keeps the dates within it.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from collections import defaultdict
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from operator import itemgetter
 from zoneinfo import ZoneInfo
 
@@ -39,6 +42,7 @@ from bridge.models import (
     CourseTeacher,
     Enrolment,
     EnrolmentStatus,
+    Holiday,
     Lesson,
     NetworkCourse,
     PersonMixin,
@@ -46,6 +50,7 @@ from bridge.models import (
     ScheduleStatus,
     Student,
     Teacher,
+    Term,
 )
 
 
@@ -79,39 +84,48 @@ class Conflict:
 
 _full_name = PersonMixin.full_name.fget  # the models' rule, applied to plain rows
 _MIDNIGHT = dt.time()
+_CHUNK = 500  # ids per IN (...) when reading the people found
+
+# A lesson as stored: its local date, start, length and the provider school's zone.
+_Wall = tuple[dt.date, dt.time, int, str]
+# Where a lesson lies in a home school's zone: its local day and (ISO weekday, local start time,
+# local end as time since that day's midnight): what the bell schedule is compared with.
+_Local = tuple[dt.date, tuple[int, dt.time, dt.timedelta]]
 
 
 def _since_midnight(t: dt.time) -> dt.timedelta:
     return dt.timedelta(hours=t.hour, minutes=t.minute, seconds=t.second, microseconds=t.microsecond)
 
 
-@dataclass
-class _Lesson:
-    date: dt.date  # the stored (provider's local) date
-    start: dt.datetime  # aware, in the provider school's zone
-    end: dt.datetime
-    start_ts: float  # the same instants as POSIX timestamps, for the teachers' sweep
-    end_ts: float
+class _View:
+    """One course's lessons seen from one home school zone: each lesson's place there, in course order
+    (a lesson's index is its place in the course), the days they fall on, and on demand the lessons
+    by (weekday, times)."""
 
+    def __init__(self, places: list[_Local]) -> None:
+        self.places = places
+        self.days = {day for day, _ in places}
+        self._by_time: dict[tuple[int, dt.time, dt.timedelta], list[tuple[int, dt.date]]] | None = None
 
-@dataclass
-class _LocalView:
-    """One course's lessons as seen from one home school zone (lesson index = position in the course)."""
-
-    by_day: dict[dt.date, list[int]] = field(default_factory=lambda: defaultdict(list))
-    # (ISO weekday, local start time, local end as time since that day's midnight) → [(index, local day)]
-    by_time: dict[tuple[int, dt.time, dt.timedelta], list[tuple[int, dt.date]]] = field(
-        default_factory=lambda: defaultdict(list)
-    )
+    @property
+    def by_time(self) -> dict[tuple[int, dt.time, dt.timedelta], list[tuple[int, dt.date]]]:
+        if self._by_time is None:
+            self._by_time = defaultdict(list)
+            for index, (day, at) in enumerate(self.places):
+                self._by_time[at].append((index, day))
+        return self._by_time
 
 
 class _Lessons:
-    """The lessons of each course in order, their instants computed once, local views on demand."""
+    """The lessons of each course in order. Lessons of many courses share their date, time and zone,
+    so each such instant, and its place in each home zone, is worked out once."""
 
     def __init__(self) -> None:
-        self.of: dict[int, list[_Lesson]] = defaultdict(list)
+        self.of: dict[int, list[_Wall]] = defaultdict(list)
         self._zones: dict[str, ZoneInfo] = {}
-        self._views: dict[tuple[int, str], _LocalView] = {}
+        self._instants: dict[_Wall, tuple[dt.datetime, dt.datetime, float, float]] = {}
+        self._places: dict[str, dict[_Wall, _Local]] = defaultdict(dict)  # home zone → lesson → place
+        self._views: dict[tuple[int, str], _View] = {}
 
     def zone(self, name: str) -> ZoneInfo:
         tz = self._zones.get(name)
@@ -119,26 +133,33 @@ class _Lessons:
             tz = self._zones[name] = ZoneInfo(name)
         return tz
 
-    def add(self, course_id: int, date: dt.date, starts_at: dt.time, minutes: int, timezone: str) -> None:
-        start = dt.datetime.combine(date, starts_at, self.zone(timezone))
-        end = start + dt.timedelta(minutes=minutes)
-        self.of[course_id].append(_Lesson(date, start, end, start.timestamp(), end.timestamp()))
+    def instants(self, wall: _Wall) -> tuple[dt.datetime, dt.datetime, float, float]:
+        """Aware start and end in the provider's zone, and both as POSIX timestamps."""
+        known = self._instants.get(wall)
+        if known is None:
+            date, starts_at, minutes, timezone = wall
+            start = dt.datetime.combine(date, starts_at, self.zone(timezone))
+            end = start + dt.timedelta(minutes=minutes)
+            known = self._instants[wall] = (start, end, start.timestamp(), end.timestamp())
+        return known
 
-    def view(self, course_id: int, timezone: str) -> _LocalView:
+    def _place(self, wall: _Wall, timezone: str) -> _Local:
+        start, end, _, _ = self.instants(wall)
+        tz = self.zone(timezone)
+        # Both in the home zone, compared as its wall-clock times, as the bell schedule is.
+        start, end = start.astimezone(tz).replace(tzinfo=None), end.astimezone(tz).replace(tzinfo=None)
+        day = start.date()
+        place = self._places[timezone][wall] = (
+            day, (day.isoweekday(), start.time(), end - dt.datetime.combine(day, _MIDNIGHT)))
+        return place
+
+    def view(self, course_id: int, timezone: str) -> _View:
         key = (course_id, timezone)
         view = self._views.get(key)
         if view is None:
-            view = self._views[key] = _LocalView()
-            tz = self.zone(timezone)
-            for index, lesson in enumerate(self.of.get(course_id, ())):
-                # Both in the home zone: compared as its wall-clock times, as the bell schedule is.
-                start = lesson.start.astimezone(tz).replace(tzinfo=None)
-                end = lesson.end.astimezone(tz).replace(tzinfo=None)
-                day = start.date()
-                view.by_day[day].append(index)
-                view.by_time[(day.isoweekday(), start.time(), end - dt.datetime.combine(day, _MIDNIGHT))].append(
-                    (index, day)
-                )
+            known, place = self._places[timezone].get, self._place
+            view = self._views[key] = _View(
+                [known(wall) or place(wall, timezone) for wall in self.of.get(course_id, ())])
         return view
 
 
@@ -157,6 +178,31 @@ class _Calendar:
         return answer
 
 
+class _Calendars:
+    """The calendar of each (year, home school). A school with no terms and no holidays of its own in
+    a year keeps the district's (bridge.calendar.days): those schools share one, read once."""
+
+    def __init__(self, session: Session, school_id: int | None) -> None:
+        own = []
+        for model in (Term, Holiday):
+            query = select(model.academic_year_id, model.school_id).where(model.school_id.is_not(None)).distinct()
+            if school_id is not None:
+                query = query.where(model.school_id == school_id)
+            own += session.execute(query).all()
+        self._own = {(year, school) for year, school in own}
+        self._days = SchoolDaysCache(session)
+        self._known: dict[tuple[int, int | None], _Calendar] = {}
+
+    def key(self, academic_year_id: int, school_id: int) -> tuple[int, int | None]:
+        return (academic_year_id, school_id if (academic_year_id, school_id) in self._own else None)
+
+    def __call__(self, key: tuple[int, int | None]) -> _Calendar:
+        calendar = self._known.get(key)
+        if calendar is None:
+            calendar = self._known[key] = _Calendar(self._days(*key))
+        return calendar
+
+
 def find_conflicts(session: Session, *, school_id: int | None = None, student_id: int | None = None) -> list[Conflict]:
     """Every clash in the registry; with ``school_id`` those of that school (its students' and its
     teachers'), with ``student_id`` that student's (no teachers'). Both given: both must hold."""
@@ -168,40 +214,43 @@ def find_conflicts(session: Session, *, school_id: int | None = None, student_id
     with_teachers = student_id is None
     teacher_scope = [] if school_id is None else [Teacher.school_id == school_id]
 
-    query = (
-        select(Lesson.course_id, Lesson.date, Lesson.starts_at, Lesson.duration_minutes, Lesson.timezone)
+    courses = select(NetworkCourse.id, NetworkCourse.code, NetworkCourse.academic_year_id)
+    lessons_query = (
+        select(Lesson.date, Lesson.starts_at, Lesson.duration_minutes, Lesson.timezone, Lesson.course_id)
         .where(Lesson.status != ScheduleStatus.CANCELLED)
         .order_by(Lesson.date, Lesson.starts_at)
     )
     if school_id is not None or student_id is not None:
-        courses = [Lesson.course_id.in_(
-            select(Enrolment.course_id).join(Student, Student.id == Enrolment.student_id).where(*student_scope))]
+        ids = [select(Enrolment.course_id).join(Student, Student.id == Enrolment.student_id).where(*student_scope)]
         if with_teachers:
-            courses.append(Lesson.course_id.in_(
-                select(CourseTeacher.course_id).join(Teacher, Teacher.id == CourseTeacher.teacher_id)
-                .where(*teacher_scope)))
-        query = query.where(or_(*courses))
+            ids.append(select(CourseTeacher.course_id).join(Teacher, Teacher.id == CourseTeacher.teacher_id)
+                       .where(*teacher_scope))
+        courses = courses.where(or_(*(NetworkCourse.id.in_(q) for q in ids)))
+        lessons_query = lessons_query.where(or_(*(Lesson.course_id.in_(q) for q in ids)))
+    course_rows = {row.id: row for row in session.execute(courses)}
     lessons = _Lessons()
-    for row in session.execute(query):
-        lessons.add(*row)
+    of = lessons.of
+    for date, starts_at, minutes, timezone, course_id in session.execute(lessons_query):
+        of[course_id].append((date, starts_at, minutes, timezone))
 
-    found = _student_conflicts(session, lessons, student_scope, school_id, student_id)
+    found = _student_conflicts(session, lessons, course_rows, student_scope, school_id, student_id)
     if with_teachers:
-        found += _teacher_conflicts(session, lessons, teacher_scope)
+        found += _teacher_conflicts(session, lessons, course_rows, teacher_scope)
     return sorted(found, key=lambda c: (c.school, c.kind, c.person, c.course, c.detail))
 
 
 def _class_periods(
     session: Session, school_id: int | None, student_id: int | None
-) -> dict[tuple[int, int, str], dict[int, list[tuple[dt.time, dt.timedelta, str]]]]:
+) -> dict[tuple[int, int, str], dict[int, list[tuple[dt.timedelta, dt.time, str]]]]:
     """(school, grade, class letter) → weekday → [(bell start since midnight, bell end, "N урок: subject")],
     by period; a lesson whose period has no bell time cannot be placed in time and is left out."""
     bells = select(BellPeriod.school_id, BellPeriod.period, BellPeriod.starts_at, BellPeriod.ends_at)
     lessons = select(ClassLesson.school_id, ClassLesson.grade, ClassLesson.class_letter, ClassLesson.weekday,
                      ClassLesson.period, ClassLesson.subject).order_by(ClassLesson.period)
     if student_id is not None:  # the student's own class only
-        student = select(Student.school_id, Student.grade, Student.class_letter).where(Student.id == student_id)
-        home = session.execute(student).first()
+        home = session.execute(
+            select(Student.school_id, Student.grade, Student.class_letter).where(Student.id == student_id)
+        ).first()
         if home is None:
             return {}
         bells = bells.where(BellPeriod.school_id == home.school_id)
@@ -220,15 +269,19 @@ def _class_periods(
     return table
 
 
+# What a course meets at a home school: kind, detail, its days in lesson order, the first and last of them.
+_Meet = tuple[ConflictKind, str, tuple[dt.date, ...], dt.date, dt.date]
+_Meets = list[_Meet]
+_Pairs = list[tuple[int, dt.date]]  # (lesson index, the home school's day), in lesson order
+
+
 def _student_conflicts(
-    session: Session, lessons: _Lessons, scope: list, school_id: int | None, student_id: int | None
+    session: Session, lessons: _Lessons, courses: dict, scope: list, school_id: int | None, student_id: int | None
 ) -> list[Conflict]:
     enrolments = session.execute(
-        select(Enrolment.course_id, Enrolment.starts_on, Enrolment.ends_on, Student.school_id, Student.grade,
-               Student.class_letter, Student.external_id, Student.last_name, Student.first_name,
-               Student.middle_name, NetworkCourse.code, NetworkCourse.academic_year_id)
+        select(Enrolment.student_id, Enrolment.course_id, Enrolment.starts_on, Enrolment.ends_on,
+               Student.school_id, Student.grade, Student.class_letter)
         .join(Student, Student.id == Enrolment.student_id)
-        .join(NetworkCourse, NetworkCourse.id == Enrolment.course_id)
         .where(*scope)
     ).all()
     if not enrolments:
@@ -237,71 +290,124 @@ def _student_conflicts(
     schools_query = select(School.id, School.external_id, School.short_name, School.timezone)
     home_ids = {e.school_id for e in enrolments}
     if len(home_ids) == 1:
-        schools_query = schools_query.where(School.id == next(iter(home_ids)))
+        schools_query = schools_query.where(School.id.in_(home_ids))
     schools = {row.id: row for row in session.execute(schools_query)}
-    days = SchoolDaysCache(session)
-    calendars: dict[tuple[int, int], _Calendar] = {}
-    # Students of one class in one course share every clash: work it out once per class.
-    hits_of: dict[tuple[int, int, int, str], list[tuple[int, ConflictKind, str, dt.date]]] = {}
-    found = []
-    for e in enrolments:
-        group = (e.course_id, e.school_id, e.grade, e.class_letter)
-        hits = hits_of.get(group)
-        if hits is None:
-            home = schools[e.school_id]
-            calendar = calendars.get((e.academic_year_id, e.school_id))
-            if calendar is None:
-                calendar = calendars[(e.academic_year_id, e.school_id)] = _Calendar(
-                    days(e.academic_year_id, e.school_id))
-            hits = hits_of[group] = _clashes(
-                lessons.view(e.course_id, home.timezone), calendar, periods.get(group[1:], {}))
-        if not hits:
+    calendars = _Calendars(session, next(iter(home_ids)) if len(home_ids) == 1 else None)
+    # Worked out once: a course's holidays per (course, zone, calendar); its lessons at one weekday and
+    # times that fall on teaching days per (course, zone, calendar, weekday and times); its class
+    # lessons per (course, school, class), only for classes with a timetable.
+    holidays_of: dict[tuple, _Meets] = {}
+    teaching_of: dict[tuple, tuple] = {}  # () when none
+    classes_of: dict[tuple[int, int, int, str], _Meets] = {}
+    found: list[tuple[int, int, ConflictKind, str, tuple[dt.date, ...]]] = []
+    for student, course_id, starts_on, ends_on, home_id, grade, letter in enrolments:
+        timezone = schools[home_id].timezone
+        calendar_key = calendars.key(courses[course_id].academic_year_id, home_id)
+        key = (course_id, timezone, calendar_key)
+        meets = holidays_of.get(key)
+        if meets is None:
+            meets = holidays_of[key] = _holidays(lessons.view(course_id, timezone), calendars(calendar_key))
+        timetable = periods.get((home_id, grade, letter))
+        if timetable:
+            group = (course_id, home_id, grade, letter)
+            in_class = classes_of.get(group)
+            if in_class is None:
+                in_class = classes_of[group] = _class_lessons(
+                    lessons.view(course_id, timezone), calendars(calendar_key), timetable, teaching_of, key)
+            meets = meets + in_class
+        for kind, detail, days, first, last in meets:
+            if starts_on <= first and (ends_on is None or last <= ends_on):
+                mine = days
+            else:
+                mine = tuple(d for d in days if starts_on <= d and (ends_on is None or d <= ends_on))
+            if mine:
+                found.append((student, course_id, kind, detail, mine))
+    if not found:
+        return []
+    ids = sorted({student for student, *_ in found})
+    people = {}
+    for i in range(0, len(ids), _CHUNK):
+        people.update((row.id, row) for row in session.execute(
+            select(Student.id, Student.school_id, Student.external_id, Student.last_name, Student.first_name,
+                   Student.middle_name).where(Student.id.in_(ids[i : i + _CHUNK]))))
+    conflicts = []
+    for student, course_id, kind, detail, dates in found:
+        person = people[student]
+        home = schools[person.school_id]
+        conflicts.append(Conflict(kind, home.external_id, home.short_name, person.external_id, _full_name(person),
+                                  courses[course_id].code, detail, dates))
+    return conflicts
+
+
+def _dates(pairs: _Pairs) -> tuple[tuple[dt.date, ...], dt.date, dt.date]:
+    days = tuple(day for _, day in pairs)
+    return days, min(days), max(days)
+
+
+def _meets(kind: ConflictKind, detail: str, pairs: _Pairs) -> _Meet:
+    return kind, detail, *_dates(pairs)
+
+
+def _holidays(view: _View, calendar: _Calendar) -> _Meets:
+    """The course's lessons on the home school's holidays, per holiday."""
+    holidays = calendar.holidays
+    if holidays.keys().isdisjoint(view.days):
+        return []
+    on: dict[str, _Pairs] = defaultdict(list)
+    for index, (day, _) in enumerate(view.places):
+        name = holidays.get(day)
+        if name is not None:
+            on[name].append((index, day))
+    return [_meets(ConflictKind.HOME_HOLIDAY, name, pairs) for name, pairs in on.items()]
+
+
+def _class_lessons(
+    view: _View, calendar: _Calendar, timetable: dict[int, list[tuple[dt.timedelta, dt.time, str]]],
+    teaching_of: dict, key: tuple,
+) -> _Meets:
+    """The course's lessons that overlap a period of the class on a teaching day, per period (a lesson
+    over two periods meets both). The lessons of one local weekday and times are compared with that
+    weekday's periods once, and which of them fall on teaching days is shared by every class."""
+    parts: dict[str, list[tuple[tuple[dt.date, ...], dt.date, dt.date, _Pairs]]] = defaultdict(list)
+    for at, members in view.by_time.items():
+        weekday, starts, ends = at
+        periods = timetable.get(weekday)
+        if not periods:
             continue
-        clashes: dict[tuple[ConflictKind, str], list[dt.date]] = defaultdict(list)
-        for _, kind, detail, day in hits:
-            if e.starts_on <= day and (e.ends_on is None or day <= e.ends_on):
-                clashes[(kind, detail)].append(day)
-        home = schools[e.school_id]
-        for (kind, detail), dates in clashes.items():
-            found.append(Conflict(kind, home.external_id, home.short_name, e.external_id, _full_name(e), e.code,
-                                  detail, tuple(dates)))
-    return found
+        clashing = [detail for bell_starts, bell_ends, detail in periods if starts < bell_ends and bell_starts < ends]
+        if clashing:
+            teaching = teaching_of.get((key, at))
+            if teaching is None:
+                pairs = [(index, day) for index, day in members if calendar.teaching(day)]
+                teaching = teaching_of[(key, at)] = (*_dates(pairs), pairs) if pairs else ()
+            if teaching:
+                for detail in clashing:
+                    parts[detail].append(teaching)
+    meets = []
+    for detail, found in parts.items():
+        if len(found) == 1:
+            meets.append((ConflictKind.CLASS_LESSON, detail, *found[0][:3]))
+        else:  # the same period on lessons of several weekdays or times: back in lesson order
+            meets.append(_meets(ConflictKind.CLASS_LESSON, detail, sorted(p for *_, pairs in found for p in pairs)))
+    return meets
 
 
-def _clashes(
-    view: _LocalView, calendar: _Calendar, timetable: dict[int, list[tuple[dt.timedelta, dt.time, str]]]
-) -> list[tuple[int, ConflictKind, str, dt.date]]:
-    """(lesson index, kind, detail, home-local day) of one course against one class, in lesson order."""
-    hits = []
-    for day in calendar.holidays.keys() & view.by_day.keys():
-        name = calendar.holidays[day]
-        hits += [(index, ConflictKind.HOME_HOLIDAY, name, day) for index in view.by_day[day]]
-    if timetable:
-        for (weekday, starts, ends), members in view.by_time.items():
-            clashing = [detail for bell_starts, bell_ends, detail in timetable.get(weekday, ())
-                        if starts < bell_ends and bell_starts < ends]
-            if clashing:
-                for index, day in members:
-                    if calendar.teaching(day):
-                        hits += [(index, ConflictKind.CLASS_LESSON, detail, day) for detail in clashing]
-    hits.sort(key=itemgetter(0))  # stable: a lesson's periods stay in period order
-    return hits
-
-
-def _teacher_conflicts(session: Session, lessons: _Lessons, scope: list) -> list[Conflict]:
-    courses_of: dict[int, list[tuple[int, str]]] = defaultdict(list)
-    for teacher_id, course_id, code in session.execute(
-        select(CourseTeacher.teacher_id, CourseTeacher.course_id, NetworkCourse.code)
-        .join(NetworkCourse, NetworkCourse.id == CourseTeacher.course_id)
+def _teacher_conflicts(session: Session, lessons: _Lessons, courses: dict, scope: list) -> list[Conflict]:
+    courses_of: dict[int, list[int]] = defaultdict(list)
+    for teacher_id, course_id in session.execute(
+        select(CourseTeacher.teacher_id, CourseTeacher.course_id)
         .join(Teacher, Teacher.id == CourseTeacher.teacher_id)
         .where(*scope)
     ):
-        courses_of[teacher_id].append((course_id, code))
-    start = itemgetter(0)
+        courses_of[teacher_id].append(course_id)
+    instants, start = lessons.instants, itemgetter(0)
     overlapping: dict[int, dict[tuple[str, str], list[dt.date]]] = {}
-    for teacher_id, courses in courses_of.items():
-        timed = sorted(((t.start_ts, t.end_ts, code, t.date) for c, code in courses for t in lessons.of.get(c, ())),
-                       key=start)
+    for teacher_id, course_ids in courses_of.items():
+        timed = []
+        for course_id in course_ids:
+            code = courses[course_id].code
+            timed += [(*instants(wall)[2:], code, wall[0]) for wall in lessons.of.get(course_id, ())]
+        timed.sort(key=start)
         clashes: dict[tuple[str, str], list[dt.date]] = defaultdict(list)
         for i, (_, first_end, first_code, first_date) in enumerate(timed):
             for j in range(i + 1, len(timed)):

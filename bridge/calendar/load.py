@@ -63,48 +63,50 @@ def check_load(session: Session, *, school_id: int | None = None, student_id: in
     """Every student with network courses whose week would exceed the SanPiN maximum; with
     ``school_id`` that school's students, with ``student_id`` that student (both given: both must hold).
 
-    Reads plain rows (the scope narrowed in SQL): each student's active courses, then the students,
-    their schools and curricula.
+    Reads plain rows, narrowed to the scope in SQL: the active enrolments, then their courses,
+    students, schools and curricula.
     """
-    scope = [Enrolment.status == EnrolmentStatus.ACTIVE]
+    enrolments = select(Enrolment.student_id, Enrolment.course_id).where(Enrolment.status == EnrolmentStatus.ACTIVE)
     if school_id is not None:
-        scope.append(Student.school_id == school_id)
+        enrolments = enrolments.join(Student, Student.id == Enrolment.student_id).where(Student.school_id == school_id)
     if student_id is not None:
-        scope.append(Enrolment.student_id == student_id)
-    taken: dict[int, list[tuple[str, int]]] = defaultdict(list)  # student → [(course code, hours a week)]
-    for student, code, hours in session.execute(
-        select(Enrolment.student_id, NetworkCourse.code, NetworkCourse.hours_per_week)
-        .join(NetworkCourse, NetworkCourse.id == Enrolment.course_id)
-        .join(Student, Student.id == Enrolment.student_id)
-        .where(*scope)
-    ):
-        taken[student].append((code, hours))
+        enrolments = enrolments.where(Enrolment.student_id == student_id)
+    taken: dict[int, list[int]] = defaultdict(list)  # student → their courses
+    for student, course in session.execute(enrolments):
+        taken[student].append(course)
     if not taken:
         return LoadReport((), ())
-    with_courses = select(Enrolment.student_id).join(Student, Student.id == Enrolment.student_id).where(*scope)
-    students = session.execute(
-        select(Student.id, Student.school_id, Student.grade, Student.class_letter, Student.external_id,
-               Student.last_name, Student.first_name, Student.middle_name)
-        .where(Student.id.in_(with_courses))
-    ).all()
+    courses_query = select(NetworkCourse.id, NetworkCourse.code, NetworkCourse.hours_per_week)
+    students_query = select(Student.id, Student.school_id, Student.grade, Student.class_letter, Student.external_id,
+                            Student.last_name, Student.first_name, Student.middle_name)
     schools_query = select(School.id, School.external_id, School.short_name, School.week_days)
     home_query = select(CurriculumLoad.school_id, CurriculumLoad.grade, CurriculumLoad.hours_per_week)
-    home_ids = {s.school_id for s in students}
-    if len(home_ids) == 1:
-        schools_query = schools_query.where(School.id.in_(home_ids))
-        home_query = home_query.where(CurriculumLoad.school_id.in_(home_ids))
+    if school_id is not None or student_id is not None:
+        scope = enrolments.subquery()
+        courses_query = courses_query.where(NetworkCourse.id.in_(select(scope.c.course_id)))
+        students_query = students_query.where(Student.id.in_(select(scope.c.student_id)))
+        homes = select(Student.school_id).where(Student.id.in_(select(scope.c.student_id)))
+        schools_query = schools_query.where(School.id.in_(homes))
+        home_query = home_query.where(CurriculumLoad.school_id.in_(homes))
+    hours_of, code_of = {}, {}
+    for course, code, hours in session.execute(courses_query):
+        hours_of[course], code_of[course] = hours, code
     schools = {row.id: row for row in session.execute(schools_query)}
     home = {(school, grade): hours for school, grade, hours in session.execute(home_query)}
     overloads, unchecked = [], set()
-    for student in students:
-        school = schools[student.school_id]
-        hours = home.get((student.school_id, student.grade))
-        if hours is None:
-            unchecked.add((school.external_id, student.grade))
+    # Unscoped, every student is read (cheaper than narrowing to the enrolled in SQL) and skipped here.
+    for student in session.execute(students_query):
+        mine = taken.get(student[0])
+        if mine is None:
             continue
-        courses = taken[student.id]
-        network = sum(h for _, h in courses)
-        limit = max_weekly_hours(student.grade, school.week_days)
+        home_id, grade = student[1], student[2]
+        school = schools[home_id]
+        hours = home.get((home_id, grade))
+        if hours is None:
+            unchecked.add((school.external_id, grade))
+            continue
+        network = sum([hours_of[c] for c in mine])
+        limit = max_weekly_hours(grade, school.week_days)
         if hours + network > limit:
             overloads.append(
                 Overload(
@@ -117,7 +119,7 @@ def check_load(session: Session, *, school_id: int | None = None, student_id: in
                     home_hours=hours,
                     network_hours=network,
                     limit=limit,
-                    courses=tuple(sorted(code for code, _ in courses)),
+                    courses=tuple(sorted([code_of[c] for c in mine])),
                 )
             )
     overloads.sort(key=lambda o: (o.school, o.class_name, o.student))

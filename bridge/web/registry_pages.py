@@ -136,7 +136,7 @@ def student(external_id: str):
         CurriculumLoad.school_id == s.school_id, CurriculumLoad.grade == s.grade))
     network = sum(e.course.hours_per_week for e in enrolments if e.status == EnrolmentStatus.ACTIVE)
     limit = max_weekly_hours(s.grade, s.school.week_days)
-    conflicts = [c for c in find_conflicts(session) if c.person == s.external_id]
+    conflicts = find_conflicts(session, student_id=s.id)
     owner = FeedOwner(FeedKind.STUDENT, s.id)
     link = None
     if request.method == "POST" and current_account().role in (ADMIN, COORDINATOR):
