@@ -8,7 +8,7 @@ from sqlalchemy import select
 from bridge.accounts import audit
 from bridge.calendar.conflicts import find_conflicts
 from bridge.calendar.load import check_load
-from bridge.models import AccountRole, AuditEntry, School, SyncChange, SyncRun
+from bridge.models import AccountRole, AuditEntry, SyncChange, SyncRun
 from bridge.stats import network_stats
 from bridge.web import db_session, runtime
 from bridge.web.auth import current_account, require
@@ -52,10 +52,9 @@ def dashboard():
     warnings = None
     account = current_account()
     if account.role in (AccountRole.ADMIN, AccountRole.COORDINATOR):
-        school = session.get(School, account.school_id).external_id if account.school_id else None
-        conflicts = [c for c in find_conflicts(session) if school is None or c.school == school]
-        overloads = [o for o in check_load(session).overloads if school is None or o.school == school]
-        warnings = {"conflicts": len(conflicts), "overloads": len(overloads)}
+        scope = {"school_id": account.school_id} if account.role == AccountRole.COORDINATOR else {}
+        warnings = {"conflicts": len(find_conflicts(session, **scope)),
+                    "overloads": len(check_load(session, **scope).overloads)}
     charts = {
         "roles": bar_chart({ROLE_NAMES.get(k, k): v for k, v in stats.schools_by_role.items()}),
         "areas": bar_chart(stats.courses_by_subject_area),
