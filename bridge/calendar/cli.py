@@ -18,7 +18,7 @@ from bridge.calendar.load import check_load
 from bridge.calendar.tokens import FeedKind, LinkExists, find_owner, issue_link, revoke_tokens
 from bridge.cli import CliError, pass_runtime
 from bridge.lessons import expand_lessons
-from bridge.models import NetworkCourse
+from bridge.models import NetworkCourse, School, Student
 from bridge.runtime import Runtime
 
 PROBLEMS_FOUND = 1
@@ -69,17 +69,26 @@ def _by_school(items, headers: Sequence[str], row) -> list[str]:
     return blocks
 
 
-def _check_command(name: str, run: Callable[[Session], tuple[dict, list[str], int]]) -> click.Command:
-    """``check <name> [--json]``: ``run`` gives the JSON payload, the human lines and the number of
-    problems; the exit code is 1 when there are problems."""
+def _check_command(name: str, run: Callable[..., tuple[dict, list[str], int]]) -> click.Command:
+    """``check <name> [--school ID] [--student ID] [--json]``: ``run`` gives the JSON payload, the
+    human lines and the number of problems; the exit code is 1 when there are problems."""
 
     @check.command(name, help=run.__doc__)
+    @click.option("--school", help="Only this school (its external id): its students, and its teachers' lessons.")
+    @click.option("--student", help="Only this student (their external id).")
     @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
     @pass_runtime
     @click.pass_context
-    def command(ctx: click.Context, rt: Runtime, as_json: bool) -> None:
+    def command(ctx: click.Context, rt: Runtime, school: str | None, student: str | None, as_json: bool) -> None:
         with rt.sessions() as session:
-            payload, lines, problems = run(session)
+            scope = {}
+            for option, model, value in (("school_id", School, school), ("student_id", Student, student)):
+                if value is not None:
+                    row = session.scalar(select(model.id).where(model.external_id == value))
+                    if row is None:
+                        raise CliError(f"no {model.__tablename__} with id {value!r}")
+                    scope[option] = row
+            payload, lines, problems = run(session, **scope)
         click.echo(json.dumps(payload, ensure_ascii=False, indent=2) if as_json else "\n".join(lines))
         if problems:
             ctx.exit(PROBLEMS_FOUND)
@@ -87,9 +96,9 @@ def _check_command(name: str, run: Callable[[Session], tuple[dict, list[str], in
     return command
 
 
-def _conflicts(session: Session) -> tuple[dict, list[str], int]:
+def _conflicts(session: Session, **scope: int) -> tuple[dict, list[str], int]:
     """Network lessons against class timetables and holidays of home schools, and teachers' double lessons."""
-    found = find_conflicts(session)
+    found = find_conflicts(session, **scope)
     lines = _by_school(
         found,
         ("вид", "кто", "курс", "что", "даты"),
@@ -99,9 +108,9 @@ def _conflicts(session: Session) -> tuple[dict, list[str], int]:
     return {"conflicts": [c.as_dict() for c in found], "count": len(found)}, lines, len(found)
 
 
-def _load(session: Session) -> tuple[dict, list[str], int]:
+def _load(session: Session, **scope: int) -> tuple[dict, list[str], int]:
     """Students whose home curriculum plus network courses exceed the SanPiN weekly maximum."""
-    report = check_load(session)
+    report = check_load(session, **scope)
     lines = _by_school(
         report.overloads,
         ("ученик", "класс", "неделя", "школа", "сеть", "всего", "максимум", "курсы"),

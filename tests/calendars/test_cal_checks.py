@@ -90,6 +90,14 @@ def test_check_commands_report_and_fail_on_findings(runner, planted):
     assert [o["student"] for o in load_json["overloads"]] == ["clash", "samara2"]
     assert load_json["overloads"][0]["total"] == 34
 
+    # Narrowed to one school or one student: exactly their share of the whole.
+    p1 = json.loads(runner.invoke(["check", "conflicts", "--school", "p1", "--json"]).output)["conflicts"]
+    assert p1 and p1 == [c for c in body["conflicts"] if c["school"] == "p1"]
+    clash = runner.invoke(["check", "load", "--student", "clash", "--json"])
+    assert clash.exit_code == 1 and [o["student"] for o in json.loads(clash.output)["overloads"]] == ["clash"]
+    unknown = runner.invoke(["check", "load", "--school", "nowhere"])
+    assert unknown.exit_code == 1 and "no school with id 'nowhere'" in unknown.output
+
 
 def test_check_commands_pass_on_a_clean_district(runner, session):
     d = build_district(session)
