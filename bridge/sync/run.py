@@ -140,13 +140,13 @@ def start_sync(rt: Runtime, *, mode: str = "delta", dry_run: bool = False, force
         held = stack.pop_all()
 
     def work() -> None:
-        with held:
-            try:
+        try:
+            with held:  # the lock is released before the run counts as ended (wait_for_runs)
                 _execute(rt, run_id, mode, dry_run, force, client, show_progress=False)
-            except Exception:  # recorded in the run as failed; nobody waits for this thread
-                log.exception("sync run %s failed", run_id)
-            finally:
-                _started.pop(run_id, None)
+        except Exception:  # recorded in the run as failed; nobody waits for this thread
+            log.exception("sync run %s failed", run_id)
+        finally:
+            _started.pop(run_id, None)
 
     thread = threading.Thread(target=work, name=f"sync-run-{run_id}", daemon=True)
     _started[run_id] = thread
