@@ -77,8 +77,6 @@ def dump_student(s: Student) -> dict[str, Any]:
 
 
 def dump_course(c: NetworkCourse) -> dict[str, Any]:
-    from bridge.web import runtime
-
     feed = subscribe_links(course_feed_url(runtime().settings.web.public_url, c.code))
     return {
         "code": c.code,
@@ -105,7 +103,6 @@ ADMIN, COORDINATOR, TEACHER = AccountRole.ADMIN, AccountRole.COORDINATOR, Accoun
 @require()
 def stats():
     from bridge.stats import network_stats
-    from bridge.web import runtime
 
     return jsonify(network_stats(db_session(), runtime().settings).as_json())
 
@@ -116,7 +113,6 @@ def stats_dynamics():
     """Attendance and results by month per home school and per grade (aggregates, every role);
     ``?year=2026-2027``, else the current academic year."""
     from bridge.reports.dynamics import network_dynamics
-    from bridge.web import runtime
 
     try:
         return jsonify(network_dynamics(db_session(), runtime().settings, request.args.get("year")).as_json())
