@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from bridge.db import utc
 from bridge.models import Account, AccountRole, ApiToken, AuditEntry, School, Teacher
 
 MIN_PASSWORD = 10
@@ -202,7 +203,7 @@ class AccountInfo:
 def _iso(value: dt.datetime | None) -> str | None:
     if value is None:
         return None
-    return (value if value.tzinfo else value.replace(tzinfo=dt.UTC)).isoformat()
+    return utc(value).isoformat()
 
 
 def list_accounts(session: Session) -> list[AccountInfo]:

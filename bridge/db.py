@@ -7,6 +7,7 @@ with another URL.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -37,6 +38,14 @@ def make_engine(url: str, **kwargs) -> Engine:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def utc(value: dt.datetime | None) -> dt.datetime | None:
+    """A timestamp read back from the database, as aware UTC: SQLite gives it back naive (it was
+    stored as UTC), PostgreSQL aware."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -30,6 +30,7 @@ from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from bridge.calendar.tokens import OWNER_MODELS, FeedKind, FeedOwner
+from bridge.db import utc
 from bridge.models import (
     CourseTeacher,
     Enrolment,
@@ -147,13 +148,6 @@ class FeedVersion:
     last_modified: dt.datetime | None
 
 
-def _utc(value: dt.datetime | None) -> dt.datetime | None:
-    """Timestamps come back naive from SQLite (stored as UTC) and aware from PostgreSQL."""
-    if value is None:
-        return None
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
-
-
 def feed_version(session: Session, scope: FeedScope, ctx: FeedContext) -> FeedVersion:
     """A digest of everything the feed is built from; changes whenever the feed's bytes would."""
     stamps: list[dt.datetime | None] = []
@@ -166,11 +160,11 @@ def feed_version(session: Session, scope: FeedScope, ctx: FeedContext) -> FeedVe
             func.coalesce(func.sum(model.id), 0),
         ).order_by(None)
         latest, *totals = session.execute(rows).one()
-        stamps.append(_utc(latest))
+        stamps.append(utc(latest))
         parts += totals
     # Course titles and school names appear in events; both tables are small.
     for model in (NetworkCourse, School):
-        stamps.append(_utc(session.scalar(select(func.max(model.updated_at)))))
+        stamps.append(utc(session.scalar(select(func.max(model.updated_at)))))
     parts += stamps
     digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
     known = [s for s in stamps if s is not None]
@@ -316,11 +310,11 @@ def _event(
         lines.append(_STATUS_TEXT[entry.status] + note)
     if entry.cancelled:
         summary = f"Отменено: {summary}"
-    stamp = _utc(entry.updated_at)
+    stamp = utc(entry.updated_at)
     event = Event()
     event.add("uid", f"{entry.uid}@{ctx.uid_domain}")
     event.add("dtstamp", stamp)
-    event.add("created", _utc(entry.created_at))
+    event.add("created", utc(entry.created_at))
     event.add("last-modified", stamp)
     event.add("sequence", entry.sequence)
     event.add("dtstart", entry.start)

@@ -25,6 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bridge.db import utc
 from bridge.models import CalendarToken, School, Student, Teacher
 
 FEED_PATH = "/calendar/feed/"
@@ -92,11 +93,6 @@ def find_owner(session: Session, kind: FeedKind, external_id: str) -> FeedOwner 
     return None if row_id is None else FeedOwner(kind, row_id)
 
 
-def _utc(moment: dt.datetime) -> dt.datetime:
-    # SQLite hands back the server default (CURRENT_TIMESTAMP, UTC) without a zone.
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
-
-
 @dataclass(frozen=True)
 class LinkStatus:
     """Whether ``owner`` has a working link, and since when; never the link itself."""
@@ -108,7 +104,7 @@ class LinkStatus:
 def link_status(session: Session, owner: FeedOwner) -> LinkStatus:
     current = active_token(session, owner)
     return LinkStatus(active=False, issued_at=None) if current is None else (
-        LinkStatus(active=True, issued_at=_utc(current.created_at)))
+        LinkStatus(active=True, issued_at=utc(current.created_at)))
 
 
 class LinkExists(Exception):
@@ -139,7 +135,7 @@ def issue_link(session: Session, owner: FeedOwner, public_url: str, *, rotate: b
     issuing one also raises :class:`LinkExists`, after rolling the session back."""
     current = active_token(session, owner)
     if current is not None and not rotate:
-        raise LinkExists(_utc(current.created_at))
+        raise LinkExists(utc(current.created_at))
     replaced = revoke_tokens(session, owner)
     try:
         token = issue_token(session, owner)
@@ -148,7 +144,7 @@ def issue_link(session: Session, owner: FeedOwner, public_url: str, *, rotate: b
         # the database's rule): this transaction cannot go on, so it is rolled back.
         session.rollback()
         current = active_token(session, owner)
-        raise LinkExists(_utc(current.created_at) if current else dt.datetime.now(dt.UTC)) from None
+        raise LinkExists(utc(current.created_at) if current else dt.datetime.now(dt.UTC)) from None
     return PrivateLink(feed=subscribe_links(private_feed_url(public_url, token)),
                        page=subscribe_page_url(public_url, token), replaced=replaced)
 

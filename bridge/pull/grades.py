@@ -12,7 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bridge.models import Grade, GradeItem, NetworkCourse
-from bridge.pull.history import Tally, record_change, utc
+from bridge.db import utc
+from bridge.pull.history import Tally, record_change
 from bridge.pull.ids import MoodleIds
 from moodle_client import MoodleClient
 

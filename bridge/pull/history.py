@@ -26,13 +26,6 @@ class Tally:
         return f"{self.created} new, {self.changed} changed, {self.unchanged} unchanged"
 
 
-def utc(value: dt.datetime | None) -> dt.datetime | None:
-    """SQLite gives back naive datetimes (stored as UTC), PostgreSQL aware ones: compare them as UTC."""
-    if value is None:
-        return None
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
-
-
 def record_change(session: Session, *, what: str, student_id: int, old: str, new: str, by: str,
                   attendance_mark_id: int | None = None, grade_id: int | None = None) -> None:
     session.add(MarkChange(what=what, student_id=student_id, attendance_mark_id=attendance_mark_id, grade_id=grade_id,

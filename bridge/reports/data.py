@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from bridge.db import utc
 from bridge.marks import GradePoint
 from bridge.models import (
     AssessmentForm,
@@ -112,8 +113,7 @@ def grades_of(session: Session, scope: Scope, timezone: str) -> dict[tuple[int, 
         .join(NetworkCourse, NetworkCourse.id == GradeItem.course_id))
     out: dict[tuple[int, int], list[GradePoint]] = defaultdict(list)
     for student_id, course_id, pct, graded_at, item_type in session.execute(query):
-        if graded_at is not None and graded_at.tzinfo is None:
-            graded_at = graded_at.replace(tzinfo=dt.UTC)  # SQLite keeps UTC without the zone
+        graded_at = utc(graded_at)
         day = graded_at.astimezone(zone).date() if graded_at else None
         out[(student_id, course_id)].append(GradePoint(pct, day, total=item_type == "course"))
     return out

@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 
 from sqlalchemy import func, select
 
+from bridge.db import utc
 from bridge.runtime import Runtime
 from bridge.sync.desired import KINDS, compute_desired
 from bridge.sync.plan import Plan, PlanRefused, check_guard, summarize
@@ -261,11 +262,7 @@ def _lost(session, run: SyncRun) -> bool:
     """A run that applies holds the sync lock from before it is recorded until after it is
     finished; without the lock (or with a lock taken after it started) its process is gone."""
     acquired = session.scalar(select(JobLock.acquired_at).where(JobLock.name == LOCK_NAME))
-    return acquired is None or _aware(acquired) > _aware(run.started_at).replace(microsecond=0)
-
-
-def _aware(moment: dt.datetime) -> dt.datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)  # SQLite gives naive UTC back
+    return acquired is None or utc(acquired) > utc(run.started_at).replace(microsecond=0)
 
 
 def _finish(session, run: SyncRun, report: SyncReport, gateway, calls_before: tuple[int, int]) -> None:
