@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, g
+from flask import abort, current_app, g
 from sqlalchemy.orm import Session
 
 from bridge.runtime import Runtime
@@ -17,3 +17,14 @@ def db_session() -> Session:
     if "db_session" not in g:
         g.db_session = runtime().sessions()
     return g.db_session
+
+
+MAX_ID = 2**31 - 1  # ids beyond it are no row's, and would overflow the database's integer
+
+
+def get_or_404(model, ident: int, what: str, *options):
+    """The row of ``model`` whose id a URL names, or 404 (also for an id beyond any SQL integer)."""
+    row = None if ident > MAX_ID else db_session().get(model, ident, options=options)
+    if row is None:
+        abort(404, f"no {what} {ident}")
+    return row

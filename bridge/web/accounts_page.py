@@ -26,13 +26,12 @@ from bridge.accounts import (
     set_password,
 )
 from bridge.models import Account, AccountRole, School, Teacher
-from bridge.web import db_session
+from bridge.web import MAX_ID, db_session, get_or_404
 from bridge.web.auth import current_account, require
 
 bp = Blueprint("accounts_page", __name__)
 
 ADMIN = AccountRole.ADMIN
-MAX_ID = 2**31 - 1  # larger ids are no row's, and overflow the database's integer
 ROLE_NAMES = {AccountRole.ADMIN: "администратор сети", AccountRole.COORDINATOR: "координатор школы",
               AccountRole.TEACHER: "сетевой педагог", AccountRole.VIEWER: "наблюдатель"}
 LABELS = {"login": "Логин", "display_name": "Имя", "role": "Роль", "school": "Школа", "teacher": "Педагог",
@@ -121,13 +120,6 @@ def _back(done: str, account: Account):
     return redirect(url_for(".accounts", done=done, _anchor=f"account-{account.id}"), 303)
 
 
-def _load(session: Session, account_id: int) -> Account:
-    account = None if account_id > MAX_ID else session.get(Account, account_id)
-    if account is None:
-        abort(404, f"no account {account_id}")
-    return account
-
-
 @bp.get("/accounts")
 @require(ADMIN)
 def accounts():
@@ -163,7 +155,7 @@ def account_new():
 
 def _change_state(account_id: int, active: bool):
     session = db_session()
-    account = _load(session, account_id)
+    account = get_or_404(Account, account_id, "account")
     try:
         changed = set_active(session, account, active, by=current_account())
     except AccountError as exc:
@@ -190,7 +182,7 @@ def account_enable(account_id: int):
 @require(ADMIN)
 def account_password(account_id: int):
     session = db_session()
-    account = _load(session, account_id)
+    account = get_or_404(Account, account_id, "account")
     try:
         set_password(session, account, _passwords(), by=current_account())
     except FormError as exc:
@@ -204,7 +196,7 @@ def account_password(account_id: int):
 def token_issue(account_id: int):
     """The token is in this response only: it is not stored in clear, logged, audited or cached."""
     session = db_session()
-    account = _load(session, account_id)
+    account = get_or_404(Account, account_id, "account")
     try:
         name = _text("name")
         try:
@@ -223,7 +215,7 @@ def token_issue(account_id: int):
 @require(ADMIN)
 def token_revoke(account_id: int, token_id: int):
     session = db_session()
-    account = _load(session, account_id)
+    account = get_or_404(Account, account_id, "account")
     if token_id > MAX_ID:
         abort(404, f"no token {token_id}")
     try:

@@ -10,7 +10,7 @@ from bridge.calendar.conflicts import find_conflicts
 from bridge.calendar.load import check_load
 from bridge.models import AccountRole, AuditEntry, SyncChange, SyncRun
 from bridge.stats import network_stats
-from bridge.web import db_session, runtime
+from bridge.web import db_session, get_or_404, runtime
 from bridge.web.auth import current_account, require
 from bridge.web.charts import bar_chart
 
@@ -78,9 +78,8 @@ def sync_run_page(run_id: int):
     """One run: its plan by kind, its progress while it applies (the page follows it), then every
     change and what became of it (failures and skips first)."""
     from bridge.sync.run import run_progress
-    from bridge.web.registry_api import sync_run_or_404
 
-    run = sync_run_or_404(run_id)
+    run = get_or_404(SyncRun, run_id, "sync run")
     changes = db_session().scalars(select(SyncChange).where(SyncChange.run_id == run_id).order_by(
         SyncChange.outcome.in_(("failed", "skipped")).desc(), SyncChange.id).limit(5000)).all()
     return render_template("console/sync_run.html", run=run, changes=changes, run_status=RUN_STATUS,

@@ -34,7 +34,7 @@ from bridge.models import (
     Student,
 )
 from bridge.transfer.cells import parse_date
-from bridge.web import db_session, runtime
+from bridge.web import db_session, get_or_404, runtime
 from bridge.years import current_year, year_by_code, year_of
 from bridge.web.auth import current_account, require
 
@@ -52,7 +52,6 @@ DONE = {"moved": "Изменения сохранены.", "cancelled": "Сес�
 LABELS = {"date": "Дата", "start": "Начало", "end": "Окончание", "school": "Школа", "room": "Кабинет",
           "title": "Название", "kind": "Вид", "courses": "Курсы", "note": "Примечание"}
 TEXT_LIMITS = {"room": 255, "title": 255, "note": 500}  # the columns' lengths
-MAX_ID = 2**31 - 1  # larger ids are no row's, and overflow the database's integer
 TIME = re.compile(r"(\d{1,2}):(\d{2})(?::\d{2})?")
 
 
@@ -192,12 +191,9 @@ def session_new():
     return redirect(url_for(".session_page", session_id=fs.id, done="added"), 303)
 
 
-def _load(session: Session, session_id: int) -> FaceToFaceSession:
-    fs = None if session_id > MAX_ID else session.scalar(select(FaceToFaceSession).where(FaceToFaceSession.id == session_id).options(
-        selectinload(FaceToFaceSession.school), selectinload(FaceToFaceSession.courses)))
-    if fs is None:
-        abort(404, f"no face-to-face session {session_id}")
-    return fs
+def _load(session_id: int) -> FaceToFaceSession:
+    return get_or_404(FaceToFaceSession, session_id, "face-to-face session",
+                      selectinload(FaceToFaceSession.school), selectinload(FaceToFaceSession.courses))
 
 
 def _form_of(fs: FaceToFaceSession) -> dict:
@@ -234,7 +230,7 @@ def _render_one(session: Session, fs: FaceToFaceSession, *, error: str | None = 
 @require()
 def session_page(session_id: int):
     session = db_session()
-    return _render_one(session, _load(session, session_id))
+    return _render_one(session, _load(session_id))
 
 
 @bp.post("/face-to-face/<int:session_id>")
@@ -242,7 +238,7 @@ def session_page(session_id: int):
 def session_change(session_id: int):
     """``action=move`` saves the form (a new date or time makes the session moved); ``action=cancel``."""
     session = db_session()
-    fs = _load(session, session_id)
+    fs = _load(session_id)
     account = current_account()
     if request.form.get("action") == "cancel":
         try:

@@ -25,7 +25,7 @@ from bridge.models import (
     SyncRun,
     Teacher,
 )
-from bridge.web import db_session, runtime
+from bridge.web import db_session, get_or_404, runtime
 from bridge.web.auth import current_account, require, visible_students
 
 bp = Blueprint("registry_api", __name__, url_prefix="/api/v1")
@@ -204,17 +204,10 @@ def sync_runs():
     return _page(select(SyncRun).order_by(SyncRun.id.desc()), dump_run)
 
 
-def sync_run_or_404(key: int) -> SyncRun:
-    run = db_session().get(SyncRun, key) if key < 2**31 else None  # beyond any id, and any SQL integer
-    if run is None:
-        abort(404, f"no sync run {key}")
-    return run
-
-
 @bp.get("/sync/runs/<int:key>")
 @require(ADMIN)
 def sync_run(key: int):
-    run = sync_run_or_404(key)
+    run = get_or_404(SyncRun, key, "sync run")
     changes = db_session().scalars(select(SyncChange).where(SyncChange.run_id == key)
                                    .order_by(SyncChange.id).limit(5000)).all()
     body = dump_run(run)
@@ -263,4 +256,4 @@ def start_sync_run():
 def sync_run_progress(key: int):
     from bridge.sync.run import run_progress
 
-    return jsonify(run_progress(db_session(), sync_run_or_404(key)).as_json())
+    return jsonify(run_progress(db_session(), get_or_404(SyncRun, key, "sync run")).as_json())
