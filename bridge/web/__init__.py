@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, g
+from collections.abc import Mapping
+from typing import Any
+
+from flask import abort, current_app, g, request
 from sqlalchemy.orm import Session
 
 from bridge.runtime import Runtime
@@ -28,3 +31,19 @@ def get_or_404(model, ident: int, what: str, *options):
     if row is None:
         abort(404, f"no {what} {ident}")
     return row
+
+
+def json_fields(fields: Mapping[str, type]) -> dict[str, Any]:
+    """The request's JSON body ({} when there is none), or 400 unless it is an object holding only
+    ``fields``, each of its type: a typo must not quietly become a default."""
+    if not request.get_data(cache=True):
+        return {}
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        abort(400, "the body must be a JSON object")
+    for name, value in body.items():
+        if name not in fields:
+            abort(400, f"unknown field {name!r}; allowed: {', '.join(fields)}")
+        if not isinstance(value, fields[name]):
+            abort(400, f"field {name!r} must be a {fields[name].__name__}")
+    return body

@@ -41,7 +41,7 @@ from bridge.calendar.tokens import (
     revoke_tokens,
 )
 from bridge.models import Account, AccountRole, Student
-from bridge.web import db_session, runtime
+from bridge.web import db_session, json_fields, runtime
 from bridge.web.auth import current_account, require, visible_students
 
 bp = Blueprint("links_api", __name__, url_prefix="/api/v1")
@@ -82,21 +82,12 @@ def _owner_or_404(kind: str, key: str) -> FeedOwner:
 
 def _rotate() -> bool:
     """``rotate`` from the query (``true``/``false``/``1``/``0``) or the JSON body (a boolean)."""
-    rotate = False
+    rotate = json_fields({"rotate": bool}).get("rotate", False)
     if "rotate" in request.args:
         value = _BOOLEANS.get(request.args["rotate"].lower())
         if value is None:
             abort(400, "rotate must be true or false")
-        rotate = value
-    if request.get_data(cache=True):
-        body = request.get_json(silent=True)
-        if not isinstance(body, dict):
-            abort(400, "the body must be a JSON object, e.g. {\"rotate\": true}")
-        if set(body) - {"rotate"}:
-            abort(400, "the body may only hold rotate")
-        if not isinstance(body.get("rotate", False), bool):
-            abort(400, "rotate must be true or false")
-        rotate = rotate or body.get("rotate", False)
+        rotate = rotate or value
     return rotate
 
 

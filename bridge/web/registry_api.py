@@ -25,7 +25,7 @@ from bridge.models import (
     SyncRun,
     Teacher,
 )
-from bridge.web import db_session, get_or_404, runtime
+from bridge.web import db_session, get_or_404, json_fields, runtime
 from bridge.web.auth import current_account, require, visible_students
 
 bp = Blueprint("registry_api", __name__, url_prefix="/api/v1")
@@ -228,16 +228,7 @@ def start_sync_run():
     from bridge.sync.run import MoodleNotConfigured, start_sync
     from sync_jobs.lock import LockBusy
 
-    body = request.get_json(silent=True)
-    if body is None:
-        body = {}
-    if not isinstance(body, dict):
-        abort(400, "the body must be a JSON object")
-    for name, value in body.items():
-        if name not in SYNC_START_FIELDS:
-            abort(400, f"unknown field {name!r}; allowed: {', '.join(SYNC_START_FIELDS)}")
-        if not isinstance(value, SYNC_START_FIELDS[name]):
-            abort(400, f"field {name!r} must be a {SYNC_START_FIELDS[name].__name__}")
+    body = json_fields(SYNC_START_FIELDS)
     mode = body.get("mode", "delta")
     if mode not in ("delta", "full"):
         abort(400, "field 'mode' must be 'delta' or 'full'")

@@ -112,9 +112,11 @@ def test_api_starts_a_dry_run_unless_told_otherwise(client, accounts, fake_moodl
     ({"dry": True}, "unknown field 'dry'"),
     ({"dry_run": "no"}, "'dry_run' must be a bool"),
     ([], "must be a JSON object"),
+    ('{"dry_run": fals', "must be a JSON object"),  # not JSON at all: not a dry run by default
 ])
 def test_api_refuses_a_bad_body_and_starts_nothing(client, session, accounts, body, message):
-    response = client.post("/api/v1/sync/runs", json=body, headers=bearer(accounts, "admin"))
+    kwargs = {"data": body, "content_type": "application/json"} if isinstance(body, str) else {"json": body}
+    response = client.post("/api/v1/sync/runs", headers=bearer(accounts, "admin"), **kwargs)
     assert response.status_code == 400 and message in response.json["message"]
     assert session.scalars(select(SyncRun)).all() == []
 
