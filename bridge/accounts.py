@@ -190,10 +190,6 @@ class AccountInfo:
     created_at: dt.datetime | None
     tokens: tuple[TokenInfo, ...]
 
-    @property
-    def live_tokens(self) -> int:
-        return sum(1 for t in self.tokens if not t.revoked)
-
     def as_json(self) -> dict:
         return {"id": self.id, "login": self.login, "display_name": self.display_name, "role": self.role.value,
                 "school": self.school, "teacher": self.teacher, "active": self.active,
