@@ -36,8 +36,8 @@ from benchmarks.serving import gunicorn  # noqa: E402
 from bridge import db  # noqa: E402
 from bridge.calendar.face_to_face import add_session, expand_sessions  # noqa: E402
 from bridge.calendar.feeds import FeedContext, build_feed, course_scope, feed_version, owner_scope  # noqa: E402
+from bridge.calendar.lessons import expand_lessons  # noqa: E402
 from bridge.calendar.tokens import FeedKind, FeedOwner, issue_token  # noqa: E402
-from bridge.lessons import expand_lessons  # noqa: E402
 from bridge.models import FaceToFaceRule, HolidayPolicy  # noqa: E402
 from config import load_settings  # noqa: E402
 from tests.calendars.district import build_district  # noqa: E402

@@ -35,13 +35,21 @@ from bridge import db  # noqa: E402
 from bridge.accounts import create_account  # noqa: E402
 from bridge.calendar.conflicts import find_conflicts  # noqa: E402
 from bridge.calendar.face_to_face import expand_sessions  # noqa: E402
+from bridge.calendar.lessons import expand_lessons  # noqa: E402
 from bridge.calendar.load import check_load  # noqa: E402
 from bridge.demo import load_demo  # noqa: E402
-from bridge.lessons import expand_lessons  # noqa: E402
 from bridge.models import (  # noqa: E402
-    AccountRole, Enrolment, EnrolmentStatus, FaceToFaceSession, Lesson, NetworkCourse, School, Student)
+    AccountRole,
+    Enrolment,
+    EnrolmentStatus,
+    FaceToFaceSession,
+    Lesson,
+    NetworkCourse,
+    School,
+    Student,
+)
+from bridge.reports.stats import network_stats  # noqa: E402
 from bridge.runtime import Runtime  # noqa: E402
-from bridge.stats import network_stats  # noqa: E402
 from bridge.sync.desired import compute_desired  # noqa: E402
 from bridge.sync.reconcile import plan_delta  # noqa: E402
 from config import Settings  # noqa: E402

@@ -28,7 +28,7 @@ from sqlalchemy import event, insert, select  # noqa: E402
 from benchmarks.region import region_tables  # noqa: E402
 from bridge import db  # noqa: E402
 from bridge.accounts import create_account, issue_token  # noqa: E402
-from bridge.lessons import expand_lessons  # noqa: E402
+from bridge.calendar.lessons import expand_lessons  # noqa: E402
 from bridge.models import (  # noqa: E402
     AccountRole,
     AttendanceKind,

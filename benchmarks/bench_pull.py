@@ -32,15 +32,16 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.append(str(ROOT / "tests"))  # the fake Moodle (after the standard library: tests/calendar)
 
+from fake_moodle.server import FakeMoodle  # noqa: E402
+from tests.calendar.district import YEAR, build_district  # noqa: E402
+
 from bridge import db  # noqa: E402
-from bridge.lessons import expand_lessons  # noqa: E402
+from bridge.calendar.lessons import expand_lessons  # noqa: E402
 from bridge.pull.run import run_pull  # noqa: E402
 from bridge.runtime import Runtime  # noqa: E402
 from bridge.sync.run import run_sync  # noqa: E402
 from config import Settings  # noqa: E402
-from fake_moodle.server import FakeMoodle  # noqa: E402
 from moodle_client import MoodleClient  # noqa: E402
-from tests.calendar.district import YEAR, build_district  # noqa: E402
 
 COURSES = 14
 

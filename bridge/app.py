@@ -56,22 +56,21 @@ def create_app(runtime: Runtime | None = None) -> Flask:
     def _json_error(exc: HTTPException):
         return jsonify(error=exc.name, message=exc.description), exc.code
 
-    from bridge.web.health import bp as health_bp
-    from bridge.web.registry_api import bp as registry_bp
-    from bridge.web.reports_api import bp as reports_bp
-    from bridge.web.calendar_feeds import bp as calendar_feeds_bp
-
     from bridge.web.accounts_page import bp as accounts_page_bp
     from bridge.web.auth import bp as auth_bp
+    from bridge.web.calendar_feeds import bp as calendar_feeds_bp
     from bridge.web.console import bp as console_bp
     from bridge.web.face_to_face_page import bp as face_to_face_page_bp
+    from bridge.web.health import bp as health_bp
     from bridge.web.imports_page import bp as imports_bp
     from bridge.web.links_api import bp as links_api_bp
     from bridge.web.openapi import bp as openapi_bp
+    from bridge.web.registry_api import bp as registry_bp
     from bridge.web.registry_pages import bp as registry_pages_bp
+    from bridge.web.reports_api import bp as reports_bp
     from bridge.web.reports_page import bp as reports_page_bp
     from bridge.web.subscribe import bp as subscribe_bp
-    from webhooks.receiver import bp as webhooks_bp
+    from bridge.web.webhooks_receiver import bp as webhooks_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(console_bp)

@@ -193,7 +193,7 @@ class WebhookSettings:
 
 @dataclass(frozen=True)
 class MarksSettings:
-    """How Moodle results become the marks a home school writes in its journal (bridge.marks), and
+    """How Moodle results become the marks a home school writes in its journal (bridge.reports.marks), and
     when a student is at risk."""
 
     # five_point, pass_fail or points; a course's own assessment_form overrides it.

@@ -13,6 +13,11 @@ from collections.abc import Mapping
 from typing import Any
 
 
+class MoodleNotConfigured(Exception):
+    """The URL or the token is not set, so no call can be made. Not a :class:`MoodleError`: Moodle
+    was never asked, and callers tell the administrator which setting is missing."""
+
+
 class MoodleError(Exception):
     """Base class. ``exception``/``errorcode``/``message``/``debuginfo`` are Moodle's own fields."""
 

@@ -3,7 +3,7 @@ of attendance and grades, and the webhook worker.
 
 Its own process, jobs with explicit ids, ``replace_existing``, ``max_instances=1``,
 ``coalesce=True`` and a real misfire grace (APScheduler's FAQ); the database lock in
-:mod:`sync_jobs.lock` keeps two schedulers, or a manual ``netcourses sync``, from running a
+:mod:`bridge.job_lock` keeps two schedulers, or a manual ``netcourses sync``, from running a
 sync at once: the later one logs that it skipped. The pull ("pull") and the webhook worker
 ("webhooks") have locks of their own.
 """
@@ -18,8 +18,8 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bridge.job_lock import LockBusy
 from bridge.runtime import Runtime
-from sync_jobs.lock import LockBusy
 
 log = logging.getLogger(__name__)
 

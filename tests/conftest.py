@@ -16,8 +16,8 @@ from bridge import db
 from bridge.accounts import create_account, issue_token
 from bridge.models import AccountRole, Base
 from bridge.runtime import Runtime
-from tests.builders import build_district
 from config import Settings
+from tests.builders import build_district
 
 # The fake Moodle's fixtures (``fake_moodle``, ``moodle``) for every test folder.
 pytest_plugins = ["fake_moodle.fixtures"]
@@ -79,7 +79,6 @@ def session(runtime: Runtime) -> Iterator[Session]:
 @pytest.fixture
 def app(runtime: Runtime):
     from bridge.app import create_app
-
     from bridge.sync.run import wait_for_runs
 
     application = create_app(runtime)
@@ -97,7 +96,7 @@ def client(app):
 @pytest.fixture
 def runner(runtime: Runtime):
     """Invoke the ``netcourses`` CLI against the test database."""
-    from bridge.cli import main
+    from bridge.cli.root import main
 
     class _Runner(CliRunner):
         def invoke(self, *args, **kwargs):  # type: ignore[override]

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from bridge.demo import load_demo
 from bridge.models import FaceToFaceRule, FaceToFaceSession, LessonSlot, NetworkCourse, School, Student, Teacher
-from bridge.stats import network_stats
+from bridge.reports.stats import network_stats
 
 TODAY = dt.date(2026, 11, 23)
 

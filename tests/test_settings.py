@@ -69,7 +69,7 @@ def test_missing_config_file(tmp_path):
 def test_bad_settings_fail_cli_in_one_line(tmp_path, monkeypatch):
     from click.testing import CliRunner
 
-    from bridge.cli import main
+    from bridge.cli.root import main
 
     monkeypatch.setenv("NETCOURSES_CONFIG", str(tmp_path / "absent.toml"))
     result = CliRunner().invoke(main, ["init"])

@@ -4,7 +4,7 @@ from tests.builders import build_district, withdraw
 def test_network_statistics_of_a_small_district(session, runtime, runner):
     build_district(session)
     withdraw(session, "SCH29-S3", "NC-CHEM-11")  # only in chemistry: leaves the network
-    from bridge.stats import network_stats
+    from bridge.reports.stats import network_stats
 
     s = network_stats(session, runtime.settings)
     assert s.schools_by_role == {"base": 1, "participant": 1, "resource_centre": 1}
@@ -18,7 +18,7 @@ def test_network_statistics_of_a_small_district(session, runtime, runner):
 
 def test_share_uses_the_district_total(session, runtime):
     from bridge.models import School
-    from bridge.stats import network_stats
+    from bridge.reports.stats import network_stats
 
     build_district(session)
     for school in session.query(School):

@@ -24,9 +24,9 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from bridge.job_lock import LockBusy, job_lock
 from bridge.models import MoodleLink, WebhookEvent
 from bridge.runtime import Runtime
-from sync_jobs.lock import LockBusy, job_lock
 
 log = logging.getLogger(__name__)
 

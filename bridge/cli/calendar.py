@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Callable, Sequence
 from itertools import groupby
 
@@ -14,10 +13,10 @@ from sqlalchemy.orm import Session
 from bridge import db
 from bridge.calendar.conflicts import KIND_TEXT, find_conflicts
 from bridge.calendar.face_to_face import expand_sessions
+from bridge.calendar.lessons import expand_lessons
 from bridge.calendar.load import check_load
 from bridge.calendar.tokens import FeedKind, LinkExists, find_owner, issue_link, revoke_tokens
-from bridge.cli import CliError, pass_runtime
-from bridge.lessons import expand_lessons
+from bridge.cli.common import CliError, echo_json, pass_runtime
 from bridge.models import NetworkCourse, School, Student
 from bridge.runtime import Runtime
 
@@ -89,7 +88,10 @@ def _check_command(name: str, run: Callable[..., tuple[dict, list[str], int]]) -
                         raise CliError(f"no {model.__tablename__} with id {value!r}")
                     scope[option] = row
             payload, lines, problems = run(session, **scope)
-        click.echo(json.dumps(payload, ensure_ascii=False, indent=2) if as_json else "\n".join(lines))
+        if as_json:
+            echo_json(payload)
+        else:
+            click.echo("\n".join(lines))
         if problems:
             ctx.exit(PROBLEMS_FOUND)
 

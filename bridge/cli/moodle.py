@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from bridge.cli import CliError, pass_runtime
+from bridge.cli.common import CliError, pass_runtime
 from bridge.runtime import Runtime
 from moodle_client.client import MoodleClient
 from moodle_client.errors import AccessDenied, InvalidToken, MoodleError

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 
-from bridge.cli import CliError, pass_runtime
+from bridge.cli.common import CliError, echo_json, pass_runtime
 from bridge.runtime import Runtime
 
 
@@ -18,10 +16,9 @@ from bridge.runtime import Runtime
 @pass_runtime
 def pull(rt: Runtime, course_code: str | None, as_json: bool, wait: float) -> None:
     """Read attendance and grades from Moodle into the registry (reads Moodle only)."""
+    from bridge.job_lock import LockBusy
     from bridge.pull.run import UnknownCourse, run_pull
-    from bridge.sync.run import MoodleNotConfigured
-    from moodle_client.errors import MoodleError
-    from sync_jobs.lock import LockBusy
+    from moodle_client.errors import MoodleError, MoodleNotConfigured
 
     try:
         report = run_pull(rt, course_code=course_code, lock_wait=wait)
@@ -29,4 +26,7 @@ def pull(rt: Runtime, course_code: str | None, as_json: bool, wait: float) -> No
         raise CliError(str(exc)) from None
     except MoodleError as exc:
         raise CliError(f"the pull stopped, Moodle answered: {exc} (what was pulled is kept; run again)") from None
-    click.echo(json.dumps(report.as_json(), ensure_ascii=False, indent=2) if as_json else report.describe())
+    if as_json:
+        echo_json(report.as_json())
+    else:
+        click.echo(report.describe())

@@ -1,4 +1,5 @@
-"""``netcourses report attendance|marks|at-risk``: a report to a CSV or XLSX file (audited)."""
+"""``netcourses report``: network statistics, and attendance, marks and at-risk reports to a CSV or XLSX
+file (audited)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,28 @@ from pathlib import Path
 
 import click
 
-from bridge.cli import CliError, pass_runtime
+from bridge.cli.common import CliError, echo_json, pass_runtime
 from bridge.runtime import Runtime
+
+
+@click.group()
+def report() -> None:
+    """Reports of the registry."""
+
+
+@report.command("stats")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_runtime
+def report_stats(rt: Runtime, as_json: bool) -> None:
+    """Network statistics: schools by role, courses by subject area, teachers, students by grade."""
+    from bridge.reports.stats import network_stats
+
+    with rt.sessions() as session:
+        stats = network_stats(session, rt.settings)
+    if as_json:
+        echo_json(stats.as_json())
+    else:
+        click.echo(stats.describe())
 
 
 def _report_command(name: str, help_text: str) -> click.Command:
@@ -47,8 +68,9 @@ def _report_command(name: str, help_text: str) -> click.Command:
     return command
 
 
-REPORT_COMMANDS = (
+for _command in (
     _report_command("attendance", "Attendance per home school, course and student (share attended, dates missed)."),
     _report_command("marks", "Marks for the home schools' journals, for a term or the year."),
     _report_command("at-risk", "Students at risk: low attendance or a failing mark."),
-)
+):
+    report.add_command(_command)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import logging
 
 import click
 
-from bridge.cli import CliError, pass_runtime
+from bridge.cli.common import CliError, echo_json, pass_runtime
 from bridge.runtime import Runtime
 
 
@@ -22,8 +21,9 @@ from bridge.runtime import Runtime
 @pass_runtime
 def sync(rt: Runtime, dry_run: bool, full: bool, force: bool, as_json: bool, verbose: bool, wait: float) -> None:
     """Bring Moodle in step with the registry: plan, guard, apply, report."""
-    from bridge.sync.run import MoodleNotConfigured, run_sync
-    from sync_jobs.lock import LockBusy
+    from bridge.job_lock import LockBusy
+    from bridge.sync.run import run_sync
+    from moodle_client.errors import MoodleNotConfigured
 
     try:
         report = run_sync(rt, mode="full" if full else "delta", dry_run=dry_run, force=force, lock_wait=wait)
@@ -35,7 +35,10 @@ def sync(rt: Runtime, dry_run: bool, full: bool, force: bool, as_json: bool, ver
         if not isinstance(exc, MoodleError):
             raise
         raise CliError(f"the run stopped, Moodle answered: {exc} (what was done is kept; run again)") from None
-    click.echo(json.dumps(report.as_json(), ensure_ascii=False, indent=2) if as_json else report.describe(verbose=verbose))
+    if as_json:
+        echo_json(report.as_json())
+    else:
+        click.echo(report.describe(verbose=verbose))
     if not report.ok:
         raise SystemExit(1)
 

@@ -3,7 +3,6 @@ from the shared reason table (the web UI shows the Russian column of the same ta
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -11,7 +10,7 @@ from pathlib import Path
 import click
 
 from bridge import db
-from bridge.cli import CliError, pass_runtime
+from bridge.cli.common import CliError, echo_json, pass_runtime
 from bridge.runtime import Runtime
 
 # On a terminal a long problem list stops here; --all, --json and pipes get every line.
@@ -50,15 +49,14 @@ def import_command(rt: Runtime, path: Path, dry_run: bool, show_all: bool, as_js
             report = import_path(session, path, dry_run=dry_run)
     except ImportRejected as exc:
         if as_json:
-            click.echo(json.dumps({"ok": False, "problems": [p.to_dict() for p in exc.problems]},
-                                  ensure_ascii=False, indent=2))
+            echo_json({"ok": False, "problems": [p.to_dict() for p in exc.problems]})
         else:
             limit = None if show_all or not _on_terminal() else TERMINAL_LIMIT
             for line in problem_lines(exc.problems, limit):
                 click.echo(line)
         raise CliError(f"import rejected: {len(exc.problems)} problem(s); nothing was changed") from None
     if as_json:
-        click.echo(json.dumps({"ok": True, **report.to_dict()}, ensure_ascii=False, indent=2))
+        echo_json({"ok": True, **report.to_dict()})
     else:
         click.echo(report.describe())
 

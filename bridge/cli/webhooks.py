@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from bridge.cli import CliError, pass_runtime
+from bridge.cli.common import CliError, pass_runtime
 from bridge.runtime import Runtime
 
 
@@ -20,7 +20,7 @@ def work_command(rt: Runtime, once: bool) -> None:
     """Process pending events: targeted pulls and drift checks of the courses they name."""
     import logging
 
-    from sync_jobs.lock import LockBusy
+    from bridge.job_lock import LockBusy
     from webhooks.worker import work
 
     if not (rt.settings.moodle.url and rt.settings.moodle.token):

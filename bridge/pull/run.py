@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 
 from sqlalchemy import select
 
+from bridge.job_lock import job_lock
 from bridge.models import NetworkCourse
 from bridge.progress import progress
 from bridge.pull.attendance import pull_attendance
@@ -19,7 +20,7 @@ from bridge.pull.grades import pull_grades
 from bridge.pull.history import Tally
 from bridge.pull.ids import MoodleIds
 from bridge.runtime import Runtime
-from sync_jobs.lock import job_lock
+from moodle_client.errors import MoodleNotConfigured
 
 log = logging.getLogger(__name__)
 
@@ -53,8 +54,6 @@ class PullReport:
 def run_pull(rt: Runtime, *, course_code: str | None = None, client=None, lock_wait: float = 0.0,
              show_progress: bool = True) -> PullReport:
     """Pull every course, or ``course_code`` only. Raises LockBusy, UnknownCourse, MoodleNotConfigured."""
-    from bridge.sync.run import MoodleNotConfigured
-
     if client is None:
         if not (rt.settings.moodle.url and rt.settings.moodle.token):
             raise MoodleNotConfigured("Moodle is not configured: set NETCOURSES_MOODLE_URL and NETCOURSES_MOODLE_TOKEN")

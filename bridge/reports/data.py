@@ -12,7 +12,6 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from bridge.db import utc
-from bridge.marks import GradePoint
 from bridge.models import (
     AssessmentForm,
     AttendanceKind,
@@ -29,6 +28,7 @@ from bridge.models import (
     Student,
     Term,
 )
+from bridge.reports.marks import GradePoint
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ and per grade (class year). Aggregates only: no names, no student ids, so every 
   a month's figure is what happened that month and does not change when a student leaves later.
 - **Results** are the mean of ``Grade.percentage`` over the items graded in the month (the day of
   ``graded_at`` in the district's zone), without the course total, which is cumulative (the same
-  items a term mark takes, :func:`bridge.marks.term_percentage`).
+  items a term mark takes, :func:`bridge.reports.marks.term_percentage`).
 
 Only the courses of one academic year count (the current one unless asked), and only what is dated
 within its months. The work is two grouped queries, whatever the size of the registry: each row is

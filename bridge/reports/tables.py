@@ -4,7 +4,7 @@ once, and each report a view of those facts.
 Attendance counts the lessons (not cancelled) the student has a mark for: a lesson where the
 teacher took no attendance is not counted either way. Present and late are attended; absent and
 excused are missed (listed with their dates). With a term, only lessons in the home school's term
-count and the mark is the term's; without, the whole year and the year mark (see :mod:`bridge.marks`).
+count and the mark is the term's; without, the whole year and the year mark (see :mod:`bridge.reports.marks`).
 A student is at risk when the share attended is below ``[marks] at_risk_attendance`` or the mark
 is failing.
 """
@@ -18,9 +18,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bridge.marks import Mark, form_of, home_mark, term_percentage, year_percentage
 from bridge.models import AssessmentForm
 from bridge.reports.data import Attendance, Enrolled, HomeTerms, Scope, attendance_of, enrolled, grades_of
+from bridge.reports.marks import Mark, form_of, home_mark, term_percentage, year_percentage
 from config import Settings
 from config.settings import MarksSettings
 

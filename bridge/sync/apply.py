@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from bridge.models import MoodleLink, SyncChange
 from bridge.progress import bar
-from bridge.sync.desired import KINDS, MEMBERSHIPS, Ref
+from bridge.sync.items import KINDS, MEMBERSHIPS, Ref
 from bridge.sync.plan import Action, Change, Plan
 from bridge.sync.reconcile import encode
 

@@ -16,8 +16,9 @@ from sqlalchemy import select
 
 from bridge.models import MoodleLink, SyncRun
 from bridge.runtime import Runtime
-from bridge.sync.desired import DesiredState, compute_desired
+from bridge.sync.desired import compute_desired
 from bridge.sync.gateway import Gateway
+from bridge.sync.items import DesiredState
 from bridge.sync.reconcile import plan_full, removal_rules
 from bridge.sync.run import _record_plan
 

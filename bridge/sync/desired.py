@@ -1,25 +1,13 @@
-"""The desired Moodle state, computed from the registry.
-
-Every managed thing is an :class:`Item`: a kind, a key in registry terms and the fields the sync
-owns. References to other managed things are :class:`Ref` values (resolved to Moodle ids only
-when applying), so an item's fingerprint depends on registry facts alone and stays stable across
-Moodle sites and runs.
-
-Kinds, in the order they must be applied (each depends only on kinds before it):
-category → course → attendance → user → cohort → cohort_member → group → enrolment → group_member
-→ attendance_session → event (Moodle admits only enrolled users to a group). The timetable's kinds
-(attendance, attendance_session, event) are built in :mod:`bridge.sync.desired_schedule`.
+"""The desired Moodle state, computed from the registry: every item of the kinds in
+:mod:`bridge.sync.items`. The timetable's kinds (attendance, attendance_session, event) are built in
+:mod:`bridge.sync.desired_schedule`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
-import hashlib
 import re
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
-from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -36,50 +24,11 @@ from bridge.models import (
     Student,
     Teacher,
 )
+from bridge.sync.desired_schedule import add_schedule_items
+from bridge.sync.items import DesiredState, Ref
 from config.settings import Settings, SyncSettings
 
-KINDS = ("category", "course", "attendance", "user", "cohort", "cohort_member", "group", "enrolment", "group_member",
-         "attendance_session", "event")
-MEMBERSHIPS = frozenset({"cohort_member", "group_member", "enrolment"})
-
 WEEKDAYS_RU = {1: "Пн", 2: "Вт", 3: "Ср", 4: "Чт", 5: "Пт", 6: "Сб", 7: "Вс"}
-
-
-@dataclass(frozen=True, slots=True)
-class Ref:
-    """A reference to another managed item, resolved to its Moodle id when applying."""
-
-    kind: str
-    key: str
-
-    def __repr__(self) -> str:  # short and cheap: fingerprints of half a million items use it
-        return f"<{self.kind}:{self.key}>"
-
-
-class Item(NamedTuple):
-    """One managed thing as the registry wants it. A named tuple, not a dataclass: a region has
-    half a million of them and a tuple is several times cheaper to make."""
-
-    kind: str
-    key: str
-    fields: Mapping[str, object]
-    fingerprint: str = ""
-
-    @classmethod
-    def make(cls, kind: str, key: str, fields: Mapping[str, object]) -> Item:
-        # A membership is nothing but its two ends, and both are in its key: nothing to hash.
-        return cls(kind, key, fields, MEMBERSHIP_FINGERPRINT if kind in PURE_MEMBERSHIPS else fingerprint(fields))
-
-
-# Memberships whose fields are only the references named by their key.
-PURE_MEMBERSHIPS = frozenset({"cohort_member", "group_member"})
-MEMBERSHIP_FINGERPRINT = "member"
-
-
-def fingerprint(fields: Mapping[str, object]) -> str:
-    """A short stable hash of the fields (refs by registry key, never by Moodle id). Each kind
-    builds its fields in one fixed order, so the dict's own repr is a stable text."""
-    return hashlib.blake2b(repr(fields).encode(), digest_size=16).hexdigest()
 
 
 # ICAO Doc 9303 transliteration, the one Russian passports use since 2014.
@@ -100,23 +49,6 @@ def translit(text: str) -> str:
 def username(rule: str, last: str, first: str, external_id: str) -> str:
     t_first = translit(first)
     return rule.format(last=translit(last), first=t_first, f=t_first[:1], id=translit(external_id))
-
-
-@dataclass
-class DesiredState:
-    """Desired items by kind, each a dict key → Item."""
-
-    items: dict[str, dict[str, Item]] = field(default_factory=lambda: {k: {} for k in KINDS})
-
-    def add(self, kind: str, key: str, fields: Mapping[str, object]) -> None:
-        self.items[kind][key] = Item.make(kind, key, fields)
-
-    def __iter__(self) -> Iterator[Item]:
-        for kind in KINDS:
-            yield from self.items[kind].values()
-
-    def count(self) -> int:
-        return sum(len(v) for v in self.items.values())
 
 
 @functools.lru_cache(maxsize=4096)  # a district has few distinct enrolment dates
@@ -226,8 +158,6 @@ def compute_desired(session: Session, settings: Settings) -> DesiredState:
             state.add("group", group_key, {"course": Ref("course", code), "name": school[1],
                                            "idnumber": f"{code}:{school[0]}"})
         state.add("group_member", f"{group_key}/{ext}", {"group": Ref("group", group_key), "user": Ref("user", ext)})
-
-    from bridge.sync.desired_schedule import add_schedule_items
 
     add_schedule_items(session, state, course_code)
     return state

@@ -25,7 +25,7 @@ from bridge.models import (
     ScheduleStatus,
     School,
 )
-from bridge.sync.desired import DesiredState, Ref
+from bridge.sync.items import DesiredState, Ref
 
 ATTENDANCE_NAME = "Посещаемость"
 SESSION_DESCRIPTION = "Занятие сетевого курса"

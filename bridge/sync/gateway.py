@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 
 from bridge.models import MoodleLink
 from bridge.sync.apply import Resolved
-from bridge.sync.desired import DesiredState, Item, Ref
 from bridge.sync.gateway_schedule import SCHEDULE_KINDS, ScheduleGateway
+from bridge.sync.items import DesiredState, Item, Ref
 from bridge.sync.reconcile import Actual, Found
 from config import Settings
 from moodle_client import MoodleClient

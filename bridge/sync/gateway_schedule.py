@@ -16,8 +16,8 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from bridge.sync.apply import Resolved
-from bridge.sync.desired import DesiredState, Item, Ref
 from bridge.sync.desired_schedule import ATTENDANCE_NAME
+from bridge.sync.items import DesiredState, Item, Ref
 from bridge.sync.reconcile import Actual, Found
 from moodle_client import MoodleClient
 from moodle_client.attendance import AttendanceSession, NewSession

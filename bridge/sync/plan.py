@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from bridge.sync.desired import Item
+from bridge.sync.items import Item
 
 
 class Action(enum.StrEnum):

@@ -14,7 +14,7 @@ from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
 from bridge.models import MoodleLink
-from bridge.sync.desired import KINDS, DesiredState, Item, Ref
+from bridge.sync.items import KINDS, DesiredState, Item, Ref
 from bridge.sync.plan import Action, Change, Plan
 
 # What falling out of the registry does to a managed thing. Categories, cohorts and groups stay:

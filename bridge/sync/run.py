@@ -16,20 +16,18 @@ from dataclasses import asdict, dataclass, field
 from sqlalchemy import func, select
 
 from bridge.db import utc
+from bridge.job_lock import job_lock
+from bridge.models import JobLock, SyncChange, SyncRun
 from bridge.runtime import Runtime
-from bridge.sync.desired import KINDS, compute_desired
+from bridge.sync.desired import compute_desired
+from bridge.sync.items import KINDS
 from bridge.sync.plan import Plan, PlanRefused, check_guard, summarize
 from bridge.sync.reconcile import plan_delta, plan_full, removal_rules
-from bridge.models import JobLock, SyncChange, SyncRun
-from sync_jobs.lock import job_lock
+from moodle_client.errors import MoodleNotConfigured
 
 log = logging.getLogger(__name__)
 
 LOCK_NAME = "sync"
-
-
-class MoodleNotConfigured(Exception):
-    pass
 
 
 @dataclass

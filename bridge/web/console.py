@@ -9,7 +9,7 @@ from bridge.accounts import audit
 from bridge.calendar.conflicts import find_conflicts
 from bridge.calendar.load import check_load
 from bridge.models import AccountRole, AuditEntry, SyncChange, SyncRun
-from bridge.stats import network_stats
+from bridge.reports.stats import network_stats
 from bridge.web import db_session, get_or_404, runtime
 from bridge.web.auth import current_account, require
 from bridge.web.charts import bar_chart
@@ -101,8 +101,9 @@ def sync_page():
     """Start a preview (a dry run) or an apply, and follow it on the run's page; the history below.
 
     The run goes on in the background: a sync may take minutes, a request must not."""
-    from bridge.sync.run import MoodleNotConfigured, start_sync
-    from sync_jobs.lock import LockBusy
+    from bridge.job_lock import LockBusy
+    from bridge.sync.run import start_sync
+    from moodle_client.errors import MoodleNotConfigured
 
     error = None
     if request.method == "POST":

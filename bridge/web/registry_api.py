@@ -102,7 +102,7 @@ ADMIN, COORDINATOR, TEACHER = AccountRole.ADMIN, AccountRole.COORDINATOR, Accoun
 @bp.get("/stats")
 @require()
 def stats():
-    from bridge.stats import network_stats
+    from bridge.reports.stats import network_stats
 
     return jsonify(network_stats(db_session(), runtime().settings).as_json())
 
@@ -225,8 +225,9 @@ def start_sync_run():
     """Start a run and answer at once (202) with its id; ``.../progress`` tells how far it got.
 
     A dry run unless the body says ``"dry_run": false``: writing to Moodle is asked for, never implied."""
-    from bridge.sync.run import MoodleNotConfigured, start_sync
-    from sync_jobs.lock import LockBusy
+    from bridge.job_lock import LockBusy
+    from bridge.sync.run import start_sync
+    from moodle_client.errors import MoodleNotConfigured
 
     body = json_fields(SYNC_START_FIELDS)
     mode = body.get("mode", "delta")

@@ -12,24 +12,24 @@ from sqlalchemy.orm import selectinload
 
 from bridge.accounts import audit
 from bridge.calendar.conflicts import find_conflicts
-from bridge.calendar.tokens import FeedKind, FeedOwner, issue_link, link_status
 from bridge.calendar.load import max_weekly_hours
-from bridge.marks import form_of, home_mark
+from bridge.calendar.tokens import FeedKind, FeedOwner, issue_link, link_status
 from bridge.models import (
     AccountRole,
     AttendanceMark,
-    Grade,
-    GradeItem,
-    Lesson,
     CourseTeacher,
     CurriculumLoad,
     Enrolment,
     EnrolmentStatus,
+    Grade,
+    GradeItem,
+    Lesson,
     NetworkCourse,
     School,
     Student,
     Teacher,
 )
+from bridge.reports.marks import form_of, home_mark
 from bridge.web import db_session, runtime
 from bridge.web.auth import current_account, require, visible_students
 

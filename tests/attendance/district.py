@@ -9,7 +9,7 @@ import datetime as dt
 from sqlalchemy import select
 
 from bridge.calendar.face_to_face import add_session
-from bridge.lessons import expand_lessons
+from bridge.calendar.lessons import expand_lessons
 from bridge.models import AcademicYear, FaceToFaceSession, Lesson, NetworkCourse, School, SessionKind, Term
 from tests.builders import build_district
 

@@ -7,8 +7,8 @@ import datetime as dt
 
 import pytest
 
-from bridge.marks import GradePoint, Mark, form_of, home_mark, term_percentage, year_percentage
 from bridge.models import AssessmentForm
+from bridge.reports.marks import GradePoint, Mark, form_of, home_mark, term_percentage, year_percentage
 from config.settings import MarksSettings, SettingsError
 
 DEFAULTS = MarksSettings()

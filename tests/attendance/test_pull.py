@@ -8,11 +8,11 @@ from dataclasses import replace
 
 from sqlalchemy import select
 
+from bridge.job_lock import job_lock
 from bridge.models import AttendanceMark, Grade, GradeItem, Lesson, MarkChange, NetworkCourse, School, Student
 from bridge.pull.run import run_pull
 from bridge.runtime import Runtime
 from bridge.sync.run import run_sync
-from sync_jobs.lock import job_lock
 from sync_jobs.scheduler import pull_job
 from tests.attendance.district import D, build_timetable, lesson
 from tests.attendance.test_schedule_sync import session_link

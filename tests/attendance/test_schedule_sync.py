@@ -9,7 +9,7 @@ import datetime as dt
 from sqlalchemy import select
 
 from bridge.calendar.face_to_face import cancel_session, edit_session
-from bridge.lessons import cancel_lesson, expand_lessons, move_lesson
+from bridge.calendar.lessons import cancel_lesson, expand_lessons, move_lesson
 from bridge.models import LessonSlot, MoodleLink, NetworkCourse, Term
 from bridge.sync.run import run_sync
 from moodle_client.functions import Kind, describe

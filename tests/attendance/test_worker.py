@@ -10,11 +10,11 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from bridge.job_lock import job_lock
 from bridge.models import AttendanceMark, SyncChange, SyncRun, WebhookEvent
 from bridge.runtime import Runtime
 from bridge.sync.run import run_sync
 from config.settings import PullSettings
-from sync_jobs.lock import job_lock
 from sync_jobs.scheduler import webhooks_job
 from tests.attendance.district import D, build_timetable, lesson
 from tests.attendance.test_schedule_sync import session_link

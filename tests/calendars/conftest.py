@@ -8,12 +8,12 @@ from collections.abc import Iterator
 
 import pytest
 import requests
-from werkzeug.serving import make_server
 from sqlalchemy import select
+from werkzeug.serving import make_server
 
 from bridge.calendar.face_to_face import add_session, expand_sessions
+from bridge.calendar.lessons import cancel_lesson, expand_lessons, move_lesson
 from bridge.calendar.tokens import FeedKind, FeedOwner, issue_token
-from bridge.lessons import cancel_lesson, expand_lessons, move_lesson
 from bridge.models import FaceToFaceRule, HolidayPolicy, Lesson
 from bridge.web.calendar_feeds import BODIES
 from tests.calendars.district import FULL_YEAR_TERMS, District, build_district, planted_district

@@ -5,15 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-import ics
 import icalendar
+import ics
 import pytest
 from sqlalchemy import select
 
 from bridge.calendar import feeds
 from bridge.calendar.feeds import FeedContext, build_feed, course_scope, owner_scope
+from bridge.calendar.lessons import cancel_lesson, move_lesson
 from bridge.calendar.tokens import FeedKind, FeedOwner, revoke_tokens
-from bridge.lessons import cancel_lesson, move_lesson
 from bridge.models import FaceToFaceSession, Lesson, SessionKind
 from tests.calendars.conftest import feed_links, lesson_on
 

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from bridge.lessons import cancel_lesson, expand_lessons, move_lesson
+from bridge.calendar.lessons import cancel_lesson, expand_lessons, move_lesson
 from bridge.models import Holiday, Lesson, LessonSlot, ScheduleStatus, Term
 from tests.calendars.conftest import lesson_on
 from tests.calendars.district import SEPTEMBER, build_district

@@ -7,10 +7,10 @@ from dataclasses import replace
 import pytest
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from bridge import job_lock as job_locks
 from bridge.models import JobLock
 from bridge.runtime import Runtime
 from config import Secret
-from sync_jobs import lock as job_locks
 from sync_jobs.scheduler import configure, sync_job
 
 

@@ -2,7 +2,8 @@
 
 import pytest
 
-from bridge.sync.desired import Ref, compute_desired, translit, username
+from bridge.sync.desired import compute_desired, translit, username
+from bridge.sync.items import Ref
 from bridge.sync.plan import Action, Change, Plan, PlanRefused, check_guard
 from bridge.sync.reconcile import plan_delta
 

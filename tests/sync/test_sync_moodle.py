@@ -10,10 +10,10 @@ from dataclasses import replace
 import pytest
 from sqlalchemy import select
 
+from bridge.job_lock import LockBusy
 from bridge.models import MoodleLink, SyncChange, SyncRun, Teacher
 from bridge.runtime import Runtime
 from bridge.sync.run import run_sync
-from sync_jobs.lock import LockBusy
 from tests.builders import withdraw
 
 

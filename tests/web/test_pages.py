@@ -6,8 +6,8 @@ import re
 
 from sqlalchemy import func, select
 
+from bridge.calendar.lessons import expand_lessons
 from bridge.calendar.tokens import FeedKind, FeedOwner, issue_token
-from bridge.lessons import expand_lessons
 from bridge.models import AcademicYear, School, Student, Term
 from tests.web.test_access import _csrf, _login
 

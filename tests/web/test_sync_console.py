@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from bridge.models import AuditEntry, JobLock, SyncRun
-from bridge.sync.desired import KINDS
+from bridge.sync.items import KINDS
 from bridge.sync.plan import Action
 from bridge.sync.run import LOCK_NAME, wait_for_runs
 from bridge.web.console import ACTION_NAMES, KIND_NAMES

@@ -1,0 +1,1 @@
+"""The sync: registry → desired items → plan (delta or full) → guard → apply → recorded run."""
