@@ -5,7 +5,16 @@ import datetime as dt
 from sqlalchemy import func, select
 
 from bridge.demo import load_demo
-from bridge.models import FaceToFaceRule, FaceToFaceSession, LessonSlot, NetworkCourse, School, Student, Teacher
+from bridge.models import (
+    FaceToFaceRule,
+    FaceToFaceSession,
+    Lesson,
+    LessonSlot,
+    NetworkCourse,
+    School,
+    Student,
+    Teacher,
+)
 from bridge.reports.stats import network_stats
 
 TODAY = dt.date(2026, 11, 23)
@@ -40,8 +49,15 @@ def test_loading_the_demo_twice_changes_nothing(session):
                                                     FaceToFaceSession)} == first
 
 
-def test_demo_command(runner):
+def test_demo_command(runner, session):
+    """The command does what the README says of the demo: the district with its year of lessons and
+    face-to-face sessions (a sync after it has sessions to create), and running it again changes nothing."""
     first = runner.invoke(["demo"])
     assert first.exit_code == 0, first.output
+    lessons = count(session, Lesson)
+    assert lessons > 500 and count(session, FaceToFaceSession) >= 9
+    assert f"lessons: {lessons} created, 0 updated" in first.output
     again = runner.invoke(["demo"])
     assert again.exit_code == 0 and "students         0 created, 0 updated, 106 unchanged" in again.output
+    assert f"lessons: 0 created, 0 updated, 0 cancelled, {lessons} unchanged" in again.output
+    assert count(session, Lesson) == lessons

@@ -39,9 +39,16 @@ def lessons_expand(rt: Runtime, code: str | None) -> None:
             course = session.scalar(select(NetworkCourse).where(NetworkCourse.code == code))
             if course is None:
                 raise CliError(f"no network course with code {code!r}")
-        click.echo(expand_lessons(session, course).describe("lessons"))
         if course is None:
-            click.echo(expand_sessions(session).describe("face-to-face sessions"))
+            expand_everything(session)
+        else:
+            click.echo(expand_lessons(session, course).describe("lessons"))
+
+
+def expand_everything(session: Session) -> None:
+    """Every course's lessons and every rule's face-to-face sessions, as ``lessons expand`` and ``demo`` do."""
+    click.echo(expand_lessons(session).describe("lessons"))
+    click.echo(expand_sessions(session).describe("face-to-face sessions"))
 
 
 @click.group()

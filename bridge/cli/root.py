@@ -7,7 +7,7 @@ import click
 
 from bridge import db
 from bridge.cli.accounts import user
-from bridge.cli.calendar import calendar_link, check, lessons
+from bridge.cli.calendar import calendar_link, check, expand_everything, lessons
 from bridge.cli.common import CliError, pass_runtime
 from bridge.cli.moodle import moodle
 from bridge.cli.pull import pull
@@ -49,13 +49,14 @@ def init(rt: Runtime) -> None:
 @main.command()
 @pass_runtime
 def demo(rt: Runtime) -> None:
-    """Load the demo district (Volzhsky-like network). Running it twice changes nothing."""
+    """Load the demo district (Volzhsky-like network) and expand its year of lessons and face-to-face
+    sessions. Running it twice changes nothing."""
     from bridge.demo import load_demo
 
     db.upgrade(rt.engine)
     with db.session_scope(rt.sessions) as session:
-        summary = load_demo(session)
-    click.echo(summary.describe())
+        click.echo(load_demo(session).describe())
+        expand_everything(session)
 
 
 @main.command()
