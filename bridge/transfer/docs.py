@@ -85,7 +85,7 @@ column (e.g. `users.csv:7:grades`).
 | `users.csv`, role `teacher` / `student` | teachers / students | `teacher_id`/`student_id` = `sourcedId`; `last_name` = `familyName`, `first_name` = `givenName`, `middle_name` = `middleName`, `email`; school = the first school among `orgSourcedIds` (1.1) or the org of the user's primary role in `roles.csv`, or `primaryOrgSourcedId` when given (1.2); students' `grade` = the first of `grades` (CEDS `09` → 9). |
 | `users.csv`, other roles | — | ignored (parents, guardians, administrators, ...) |
 | `enrollments.csv`, role `teacher` | course teachers | the class's teachers are replaced by the package's teacher enrollments |
-| `enrollments.csv`, role `student` | enrolments | `status` = `active`, `starts_on` = `beginDate` (else the start of the class's first term), `ends_on` = `endDate` |
+| `enrollments.csv`, role `student` | enrolments | `status` = `active`, `starts_on` = `beginDate` (else the start of the class's first term), `ends_on` = `endDate`; a student enrolled in a class once per term (one `sourcedId` each, as exports do) gets one enrolment from the earliest start to the latest end (open if any term is), and the report says how many were merged |
 | `enrollments.csv`, other roles | — | ignored |
 
 Not used: `username`, `userIds`, `identifier`, `sms`, `phone`, `agentSourcedIds`, `password`,

@@ -10,7 +10,8 @@ The mapping (and what is ignored) is documented in docs/import-templates.md; in 
 * academicSessions: schoolYear -> academic year, term/semester under it -> terms;
 * classes (scheduled) -> network courses, code = the class's sourcedId;
 * users with role teacher/student -> teachers/students (1.2: the role from roles.csv);
-* enrollments: teacher -> the course's teachers, student -> enrolments.
+* enrollments: teacher -> the course's teachers, student -> enrolments (a student enrolled in a class once per
+  term, as exports do, becomes one enrolment spanning the terms).
 
 Bulk and delta files are both applied as upserts, and nothing is deleted: rows with status
 ``tobedeleted`` are skipped and counted in the report's notes.
@@ -18,6 +19,7 @@ Bulk and delta files are both applied as upserts, and nothing is deleted: rows w
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -376,6 +378,7 @@ class _Package:
 
     def enrollments(self, enrollments: list[Rec], kept: dict[str, Rec], sessions: dict[str, Rec],
                     years: dict[str, str]) -> None:
+        per_student: dict[tuple[str, str], list[Rec]] = defaultdict(list)
         for e in enrollments:
             cls = kept.get(e["classSourcedId"])
             if e["classSourcedId"] in self.homerooms:
@@ -390,14 +393,46 @@ class _Package:
             if e["role"] != "student":
                 self.ignored[f"enrollments with role {e['role'] or '(none)'}"] += 1
                 continue
-            starts = e["beginDate"] or (_class_start(cls, sessions) if cls else "")
-            self.out.add("enrolments", e, {
-                "student_id": (e["userSourcedId"], e.at("userSourcedId")),
-                "course_code": (e["classSourcedId"], e.at("classSourcedId")),
-                "status": ("active", e.at("role")),
-                "starts_on": (starts, e.at("beginDate")),
-                "ends_on": (e["endDate"], e.at("endDate")),
-            })
+            per_student[e["userSourcedId"], e["classSourcedId"]].append(e)
+        merged = 0
+        for (_, class_id), rows in per_student.items():
+            cls = kept.get(class_id)
+            default_start = _class_start(cls, sessions) if cls else ""
+            spans = _spanning(rows, default_start)
+            merged += len(rows) - len(spans)
+            for first, (starts, starts_at), (ends, ends_at) in spans:
+                self.out.add("enrolments", first, {
+                    "student_id": (first["userSourcedId"], first.at("userSourcedId")),
+                    "course_code": (class_id, first.at("classSourcedId")),
+                    "status": ("active", first.at("role")),
+                    "starts_on": (starts, starts_at),
+                    "ends_on": (ends, ends_at),
+                })
+        if merged:
+            self.source.notes.append(
+                f"merged {merged} enrollment(s) of a student in a class they already had for another term: "
+                f"one enrolment per student and course, from the first term's start to the last term's end")
+
+
+def _spanning(rows: list[Rec], default_start: str) -> list[tuple[Rec, tuple[str, tuple], tuple[str, tuple]]]:
+    """The enrolments of one student in one class: OneRoster exports one enrollment per term (each with its
+    own sourcedId), the registry keeps one per student and course, so the terms become one span: the earliest
+    start and the latest end (none if any term is open-ended). Each value keeps the cell it came from. Rows
+    whose dates are not ISO dates are left apart, so the checks report each bad cell (and the duplicate)."""
+    spans = [(e, (e["beginDate"] or default_start, e.at("beginDate")), (e["endDate"], e.at("endDate"))) for e in rows]
+    if len(spans) == 1 or not all(_is_date(start[0]) and (not end[0] or _is_date(end[0])) for _, start, end in spans):
+        return spans
+    starts = min((start for _, start, _ in spans), key=lambda value: value[0])
+    open_end = next((end for _, _, end in spans if not end[0]), None)
+    return [(rows[0], starts, open_end or max((end for _, _, end in spans), key=lambda value: value[0]))]
+
+
+def _is_date(text: str) -> bool:
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _grade_span(grades: list[str]) -> tuple[str, str]:

@@ -26,6 +26,11 @@ from bridge.transfer import ImportRejected, import_path, import_tables
 from transfer.helpers import FIXTURES, registry_state
 
 ONE_ONE, ONE_TWO = FIXTURES / "oneroster-1.1", FIXTURES / "oneroster-1.2"
+# Exports as real systems make them (written from the 1.1 and 1.2 CSV specifications): an enrollment per
+# student, class and term, quoted comma lists, zero-padded grades, empty status and dateLastModified,
+# tobedeleted rows, a trailing empty header column, a users row with one empty field more than the header,
+# orgSourcedIds lists naming the district too, a homeroom class beside the scheduled ones.
+PER_TERM = {"1.1": FIXTURES / "oneroster-1.1-terms", "1.2": FIXTURES / "oneroster-1.2-terms"}
 
 
 def _zipped(folder: Path, tmp_path: Path) -> Path:
@@ -130,6 +135,65 @@ def test_oneroster_1_2(session, tmp_path, packed):
     }
     assert "ignored 1 enrollments.csv rows with status tobedeleted (nothing is deleted)" in report.notes
     assert "ignored 1 users with role districtAdministrator" in report.notes
+
+
+@pytest.mark.parametrize("version", PER_TERM)
+def test_oneroster_enrolment_per_term_becomes_one_spanning_the_terms(session, version):
+    """The same student in the same class in the fall and in the spring (two enrollments, two sourcedIds) is
+    one registry enrolment from the first term's start to the last term's end; an open-ended spring leaves it
+    open; a class taken in one term only keeps that term's dates. The report says what was merged."""
+    report = import_path(session, PER_TERM[version])
+    assert _enrolments(session) == {
+        ("usr-s1", "cls-phys-a", "active", dt.date(2026, 9, 1), dt.date(2027, 5, 31)),
+        ("usr-s3", "cls-phys-a", "active", dt.date(2026, 9, 1), dt.date(2027, 5, 31)),
+        ("usr-s2", "cls-bio-a", "active", dt.date(2026, 9, 1), dt.date(2027, 5, 31)),
+        ("usr-s4", "cls-bio-a", "active", dt.date(2026, 9, 1), None),
+        ("usr-s4", "cls-phys-a", "active", dt.date(2026, 9, 1), dt.date(2026, 12, 29)),
+    }
+    assert ("merged 4 enrollment(s) of a student in a class they already had for another term: one enrolment "
+            "per student and course, from the first term's start to the last term's end") in report.notes
+    assert report.counts["enrolments"].created == 5
+
+
+@pytest.mark.parametrize("version", PER_TERM)
+def test_oneroster_export_shapes_of_real_systems(session, version):
+    """What real exports do, read as they mean it: zero-padded grades, a student's school found among an
+    orgSourcedIds list that names the district too (1.2: primaryOrgSourcedId), a quoted term list with or
+    without spaces, tobedeleted users and enrollments skipped, a homeroom class and its enrollments ignored."""
+    report = import_path(session, PER_TERM[version])
+    assert set(session.execute(select(Student.external_id, Student.grade, School.external_id).join(School))) == {
+        ("usr-s1", 10, "org-sch5"), ("usr-s2", 9, "org-sch5"), ("usr-s3", 10, "org-sch7"), ("usr-s4", 11, "org-sch7")}
+    assert set(session.execute(select(Teacher.external_id, School.external_id).join(School))) == {
+        ("usr-t-phys", "org-lyc"), ("usr-t-bio", "org-lyc")}
+    assert _courses(session) == {
+        ("cls-phys-a", "Физика 10-11 (сетевая группа)", "Физика", 10, 11, 1, "org-lyc", "2026-2027"),
+        ("cls-bio-a", "Биология 9-11 (сетевая группа)", "Биология", 9, 11, 1, "org-lyc", "2026-2027"),
+    }
+    assert _teachers_of(session) == {("cls-phys-a", "usr-t-phys"), ("cls-bio-a", "usr-t-bio")}
+    assert [n for n, in session.execute(select(Term.name).order_by(Term.number))] == [
+        "Осенний семестр", "Весенний семестр"]
+    assert "ignored 1 enrollments.csv rows with status tobedeleted (nothing is deleted)" in report.notes
+    assert "ignored 1 users.csv rows with status tobedeleted (nothing is deleted)" in report.notes
+    assert "ignored 1 homeroom classes" in report.notes
+    assert "ignored 1 enrollments in homeroom classes" in report.notes
+
+
+@pytest.mark.parametrize("version", PER_TERM)
+def test_oneroster_per_term_reimport_changes_nothing(session, version):
+    import_path(session, PER_TERM[version])
+    before = registry_state(session)
+    report = import_path(session, PER_TERM[version])
+    assert not report.changed
+    assert registry_state(session) == before
+
+
+def test_oneroster_per_term_enrolment_with_a_bad_date_is_reported_at_its_cell(session, tmp_path):
+    """Terms are merged only when every date is a date: a bad one is named at its cell, nothing is written."""
+    path = _copy(PER_TERM["1.1"], tmp_path,
+                 ("enrollments.csv", "usr-s1,student,false,2027-01-09", "usr-s1,student,false,2027-13-09"))
+    problems = _problems(session, path)
+    assert any(p.startswith("enrollments.csv:9:beginDate") for p in problems), problems
+    assert session.scalar(select(Student.id)) is None
 
 
 def test_oneroster_reimport_changes_nothing_and_keeps_roles_and_hours(session):
