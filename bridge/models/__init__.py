@@ -25,36 +25,12 @@ area's module, with its name added to the imports and ``__all__`` below.
 
 from bridge.models.base import NAMING, Base, TimestampMixin
 from bridge.models.registry import (
-    AcademicYear,
-    AssessmentForm,
-    BellPeriod,
-    ClassLesson,
-    CourseTeacher,
-    CurriculumLoad,
-    Enrolment,
-    EnrolmentStatus,
-    Holiday,
-    LessonSlot,
-    NetworkCourse,
-    PersonMixin,
-    School,
-    SchoolRole,
-    Student,
-    Teacher,
-    Term,
+    AcademicYear, AssessmentForm, BellPeriod, ClassLesson, CourseTeacher, CurriculumLoad, Enrolment,
+    EnrolmentStatus, Holiday, LessonSlot, NetworkCourse, PersonMixin, School, SchoolRole, Student, Teacher, Term,
 )
 from bridge.models.calendar import (
-    CalendarToken,
-    FaceToFaceRule,
-    FaceToFaceRuleCourse,
-    FaceToFaceSession,
-    FaceToFaceSessionCourse,
-    HolidayPolicy,
-    Lesson,
-    ScheduledMixin,
-    ScheduleStatus,
-    SessionKind,
-    new_uid,
+    CalendarToken, FaceToFaceRule, FaceToFaceRuleCourse, FaceToFaceSession, FaceToFaceSessionCourse, HolidayPolicy,
+    Lesson, ScheduledMixin, ScheduleStatus, SessionKind, new_uid,
 )
 from bridge.models.sync_state import JobLock, MoodleLink, SyncChange, SyncRun
 from bridge.models.marks import AttendanceKind, AttendanceMark, Grade, GradeItem, MarkChange
