@@ -1,13 +1,20 @@
 """The demo district: the Volzhsky figures of DESIGN.md, deterministic, and loading it twice changes nothing."""
 
 import datetime as dt
+import re
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
+from bridge.calendar.lessons import expand_lessons
 from bridge.demo import load_demo
+from bridge.demo.results import DEMO_MARK, DemoResults, generate_results
 from bridge.models import (
+    Account,
+    AttendanceMark,
     FaceToFaceRule,
     FaceToFaceSession,
+    Grade,
+    GradeItem,
     Lesson,
     LessonSlot,
     NetworkCourse,
@@ -15,7 +22,11 @@ from bridge.models import (
     Student,
     Teacher,
 )
+from bridge.reports.data import Scope
+from bridge.reports.dynamics import network_dynamics
 from bridge.reports.stats import network_stats
+from bridge.reports.tables import build_report
+from bridge.transfer import import_tables
 
 TODAY = dt.date(2026, 11, 23)
 
@@ -61,3 +72,81 @@ def test_demo_command(runner, session):
     assert again.exit_code == 0 and "students         0 created, 0 updated, 106 unchanged" in again.output
     assert f"lessons: 0 created, 0 updated, 0 cancelled, {lessons} unchanged" in again.output
     assert count(session, Lesson) == lessons
+
+
+def _marks(session) -> set[tuple]:
+    return set(session.execute(
+        select(Student.external_id, NetworkCourse.code, Lesson.date, AttendanceMark.kind, AttendanceMark.taken_by)
+        .join(Student, AttendanceMark.student_id == Student.id).join(Lesson).join(NetworkCourse)))
+
+
+def _grades(session) -> set[tuple]:
+    return set(session.execute(
+        select(Student.external_id, NetworkCourse.code, GradeItem.moodle_id, GradeItem.item_type, Grade.percentage)
+        .join(Student, Grade.student_id == Student.id).join(GradeItem).join(NetworkCourse)))
+
+
+def test_demo_results_fill_the_year_to_date_deterministically(session, runtime):
+    """Attendance for every lesson held, graded works and course totals, marked as generated (taken by
+    "demo", negative Moodle ids), the same for the same day however often and from scratch."""
+    load_demo(session, TODAY)
+    expand_lessons(session)
+    first = generate_results(session, TODAY, runtime.settings.district.timezone)
+    session.commit()
+    held = session.scalar(select(func.count()).select_from(Lesson).where(Lesson.date < TODAY))
+    assert held > 100 and first.attendance >= held * 4 and first.grades > 500
+    assert {by for *_, by in _marks(session)} == {DEMO_MARK}
+    assert max(d for _, _, d, _, _ in _marks(session)) < TODAY
+    assert all(m < 0 for _, _, m, _, _ in _grades(session))
+    marks, grades = _marks(session), _grades(session)
+    assert generate_results(session, TODAY, runtime.settings.district.timezone) == DemoResults(0, 0)
+    for model in (AttendanceMark, Grade, GradeItem):
+        session.execute(delete(model))
+    assert generate_results(session, TODAY, runtime.settings.district.timezone) == first
+    assert (_marks(session), _grades(session)) == (marks, grades)
+
+
+def test_demo_results_fill_the_reports_and_charts(session, runtime):
+    """What the newcomer's first screens show: monthly attendance and results, marks, an at-risk list."""
+    load_demo(session, TODAY)
+    expand_lessons(session)
+    generate_results(session, TODAY, runtime.settings.district.timezone)
+    session.commit()
+    dynamics = network_dynamics(session, runtime.settings, today=TODAY).as_json()
+    assert all(dynamics[chart] for chart in ("attendance_by_school", "attendance_by_grade", "results_by_school",
+                                             "results_by_grade"))
+    at_risk = build_report("at-risk", session, runtime.settings, Scope())
+    marks = build_report("marks", session, runtime.settings, Scope())
+    assert 0 < len(at_risk.rows) < len(marks.rows) // 2 and len(marks.rows) >= 180
+
+
+def test_demo_creates_an_administrator_to_sign_in_with(runner, client):
+    result = runner.invoke(["demo"])
+    assert result.exit_code == 0, result.output
+    login, password = re.search(r"login (\S+), password (\S+) \(shown once\)", result.output).groups()
+    page = client.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    signed_in = client.post("/login", data={"login": login, "password": password, "csrf_token": token})
+    assert signed_in.status_code == 302 and client.get("/").status_code == 200
+    again = runner.invoke(["demo"])
+    assert again.exit_code == 0 and f"account {login} exists, its password unchanged" in again.output
+    assert password not in again.output
+
+
+def test_demo_refuses_a_registry_that_is_not_the_demos(runner, session):
+    """Generated marks must never mix with a real registry's: nothing is loaded, one line says why."""
+    import_tables(session, {"schools": [{"school_id": "REAL-1", "name": "МОУ СОШ № 99", "role": "participant",
+                                         "municipality": "Энск"}]})
+    session.commit()
+    result = runner.invoke(["demo"])
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines()[-1].startswith("Error: this registry is not the demo's: 1 of its 1 ")
+    assert count(session, School) == 1 and count(session, Student) == 0 and count(session, Account) == 0
+
+
+def test_demo_takes_the_administrators_login_and_password(runner, session):
+    result = runner.invoke(["demo", "--admin-login", "metodist", "--admin-password", "short"])
+    assert result.exit_code == 1 and "--admin-login/--admin-password: the password must have at least" in result.output
+    assert count(session, Student) == 0  # nothing half-written
+    result = runner.invoke(["demo", "--admin-login", "metodist", "--admin-password", "a long enough secret"])
+    assert result.exit_code == 0 and "login metodist, password a long enough secret" in result.output

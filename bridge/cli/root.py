@@ -3,7 +3,13 @@ feature's commands added to it. Every command: ``--help``, exit 0 on success, no
 
 from __future__ import annotations
 
+import datetime as dt
+import secrets
+from zoneinfo import ZoneInfo
+
 import click
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from bridge import db
 from bridge.cli.accounts import user
@@ -47,16 +53,47 @@ def init(rt: Runtime) -> None:
 
 
 @main.command()
+@click.option("--admin-login", default="admin", show_default=True, help="Login of the demo administrator.")
+@click.option("--admin-password", help="Its password (default: generated and printed once).")
 @pass_runtime
-def demo(rt: Runtime) -> None:
-    """Load the demo district (Volzhsky-like network) and expand its year of lessons and face-to-face
-    sessions. Running it twice changes nothing."""
-    from bridge.demo import load_demo
+def demo(rt: Runtime, admin_login: str, admin_password: str | None) -> None:
+    """Load the demo district (Volzhsky-like network), expand its year of lessons and face-to-face sessions,
+    add a year to date of attendance and grades (generated, marked as demo data) and an administrator to
+    sign in with. Refuses a registry that is not the demo's. Running it again changes nothing but adds what
+    became due since."""
+    from bridge.demo import NotTheDemo, check_demo_registry, load_demo
+    from bridge.demo.results import generate_results
 
     db.upgrade(rt.engine)
+    zone = rt.settings.district.timezone
     with db.session_scope(rt.sessions) as session:
+        try:
+            check_demo_registry(session)
+        except NotTheDemo as exc:
+            raise CliError(str(exc)) from None
         click.echo(load_demo(session).describe())
         expand_everything(session)
+        session.flush()
+        click.echo(generate_results(session, dt.datetime.now(ZoneInfo(zone)).date(), zone).describe())
+        click.echo(_demo_admin(session, rt, admin_login, admin_password))
+
+
+def _demo_admin(session: Session, rt: Runtime, login: str, password: str | None) -> str:
+    """The account a newcomer signs in with after ``serve``: created once, its password shown once."""
+    from bridge.accounts import AccountError, create_account
+    from bridge.models import Account, AccountRole
+
+    web = f"http://{rt.settings.web.host}:{rt.settings.web.port}/"
+    if session.scalar(select(Account.id).where(Account.login == login)) is not None:
+        return (f"account {login} exists, its password unchanged (netcourses user password {login} sets one); "
+                f"netcourses serve, then sign in at {web}")
+    password = password or secrets.token_urlsafe(12)
+    try:
+        create_account(session, login, password, AccountRole.ADMIN, display_name="Администратор (демо)")
+    except AccountError as exc:
+        raise CliError(f"--admin-login/--admin-password: {exc}") from None
+    return (f"demo administrator: login {login}, password {password} (shown once); "
+            f"netcourses serve, then sign in at {web}")
 
 
 @main.command()

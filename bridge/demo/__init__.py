@@ -15,7 +15,10 @@ import datetime as dt
 import random
 from collections.abc import Mapping
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+
+from bridge.models import School
 
 Tables = dict[str, list[dict[str, str]]]
 
@@ -205,10 +208,14 @@ def demo_tables(today: dt.date | None = None) -> Tables:
     tables["students"], tables["enrolments"] = students, enrolments
 
     # Each school's own curriculum (hours a week per grade) and the class timetable the
-    # conflict check compares network lessons with.
+    # conflict check compares network lessons with. The schools leave room for the network: their own
+    # hours plus the most a student can take (three courses: 3 h in grade 9, 6 h in grade 11) stay within
+    # SanPiN's weekly maximum (33/36 h in grade 9, 34/37 h in grade 11, five/six-day week), and no class
+    # has a 7th lesson, so home lessons end before the network's 14:30. The one clash the demo keeps is the
+    # cadet school's own holiday (above).
     loads, timetable = [], []
     for sid, _name, _short, _role, days, _count in SCHOOLS:
-        for grade, hours in ((9, 31 if days == 5 else 33), (11, 33 if days == 5 else 35)):
+        for grade, hours in ((9, 30 if days == 5 else 33), (11, 28 if days == 5 else 31)):
             loads.append({"school_id": sid, "grade": str(grade), "hours_per_week": str(hours)})
             for letter in "АБВ":
                 for lesson in range(hours):
@@ -219,13 +226,28 @@ def demo_tables(today: dt.date | None = None) -> Tables:
     return tables
 
 
+class NotTheDemo(Exception):
+    """The registry holds schools of its own: the demo (and its generated marks) must not mix with them."""
+
+
+def check_demo_registry(session: Session) -> None:
+    """Refuse a registry that is not empty and not the demo's: the demo's generated attendance and grades
+    would read as real in a real registry's reports."""
+    ours = [sid for sid, *_ in SCHOOLS]
+    others = session.scalars(select(School.external_id).where(School.external_id.not_in(ours))
+                             .order_by(School.external_id)).all()
+    if others:
+        count = session.scalar(select(func.count()).select_from(School))
+        raise NotTheDemo(f"this registry is not the demo's: {len(others)} of its {count} schools are not demo "
+                         f"schools (e.g. {others[0]}); load the demo into an empty database "
+                         f"(NETCOURSES_DATABASE_URL=sqlite:///demo.db netcourses demo)")
+
+
 def load_demo(session: Session, today: dt.date | None = None):
     """Load (or re-load, changing nothing) the demo district through the importer, and its rule of
     face-to-face sessions: the third Saturday of every month at the base school, and the contest."""
-    from sqlalchemy import select
-
     from bridge.calendar.face_to_face import add_session
-    from bridge.models import AcademicYear, FaceToFaceRule, FaceToFaceSession, HolidayPolicy, School, SessionKind
+    from bridge.models import AcademicYear, FaceToFaceRule, FaceToFaceSession, HolidayPolicy, SessionKind
     from bridge.transfer import import_tables
 
     report = import_tables(session, demo_tables(today), source="demo")
