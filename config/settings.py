@@ -110,14 +110,16 @@ class WebSettings:
 
     host: str = "127.0.0.1"
     port: int = 5000
-    # Absolute URL the app is reached at from outside (used in calendar links).
-    public_url: str = "http://127.0.0.1:5000"
+    # Absolute URL the app is reached at from outside, for the links it hands out (calendar links, feeds).
+    # Empty: the console and the API build them from the address the request came to (the development server
+    # on any port works); the CLI from host and port. Set it behind a proxy or a domain name.
+    public_url: str = ""
     secret_key: Secret = field(default_factory=lambda: Secret(""))
 
     def __post_init__(self) -> None:
         if not 0 < self.port < 65536:
             raise SettingsError(f"web.port: {self.port} is not a TCP port")
-        if not self.public_url.startswith(("http://", "https://")):
+        if self.public_url and not self.public_url.startswith(("http://", "https://")):
             raise SettingsError("web.public_url: must start with http:// or https://")
 
 

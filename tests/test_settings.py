@@ -76,3 +76,25 @@ def test_bad_settings_fail_cli_in_one_line(tmp_path, monkeypatch):
     assert result.exit_code == 1
     assert result.output.strip().startswith("Error: configuration: NETCOURSES_CONFIG: file not found")
     assert len(result.output.strip().splitlines()) == 1
+
+
+def test_readme_settings_blocks_show_the_real_defaults():
+    """The README's TOML blocks are what a newcomer copies: each value there is the default in force."""
+    import re
+    import tomllib
+    from pathlib import Path
+
+    from config import Settings
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"^```toml\n(.*?)^```", readme, flags=re.S | re.M)
+    assert blocks
+    defaults = Settings()
+    shown = 0
+    for block in blocks:
+        for section, values in tomllib.loads(block).items():
+            for key, value in values.items():
+                default = getattr(getattr(defaults, section), key)
+                assert (list(default) if isinstance(default, tuple) else default) == value, f"{section}.{key}"
+                shown += 1
+    assert shown >= 20

@@ -3,7 +3,8 @@
 A feed shows a set of courses (:class:`FeedScope`): one course (public), a student's active
 enrolments, a teacher's courses, or every course a school's students attend. Public feeds hold no
 person's name: no student, no teacher, and no hand-written notes (they may name someone); private
-feeds add the notes. Event UIDs are the entries' random ``uid`` at the host of ``web.public_url``.
+feeds add the notes. Event UIDs are the entries' random ``uid`` at the host of ``web.public_url`` (else ``web.host``:
+the same however the feed is reached).
 
 Times carry the zone of the school that sets them (TZID with its VTIMEZONE), never floating.
 A cancelled entry stays in the feed as STATUS:CANCELLED for :data:`CANCELLED_KEPT_DAYS` days after
@@ -75,7 +76,7 @@ class FeedContext:
     def from_settings(cls, settings: Settings, today: dt.date | None = None) -> FeedContext:
         tz = settings.district.timezone
         return cls(
-            uid_domain=urlsplit(settings.web.public_url).hostname or "localhost",
+            uid_domain=urlsplit(settings.web.public_url).hostname or settings.web.host,
             moodle_url=settings.moodle.url.rstrip("/"),
             timezone=tz,
             today=today or dt.datetime.now(ZoneInfo(tz)).date(),

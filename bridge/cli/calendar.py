@@ -168,8 +168,10 @@ def calendar_link(rt: Runtime, student: str | None, teacher: str | None, school:
             message = f"revoked the calendar link of {kind.value} {external_id}" if revoked else (
                 f"{kind.value} {external_id} has no calendar link")
         else:
+            web = rt.settings.web
+            base = web.public_url or f"http://{web.host}:{web.port}"
             try:
-                link = issue_link(session, owner, rt.settings.web.public_url, rotate=rotate)
+                link = issue_link(session, owner, base, rotate=rotate)
             except LinkExists as exists:
                 raise CliError(
                     f"{kind.value} {external_id} already has a calendar link (issued {exists.issued_at:%Y-%m-%d}); "
@@ -177,4 +179,7 @@ def calendar_link(rt: Runtime, student: str | None, teacher: str | None, school:
                 ) from None
             message = (f"{link.feed.url}\nwebcal: {link.feed.webcal}\nGoogle Calendar: {link.feed.google}\n"
                        f"page: {link.page}")
+            if not web.public_url:
+                message += (f"\nnote: the links start with {base} (web.host and web.port): web.public_url is not "
+                            f"set; set it to the address people reach the service at")
     click.echo(message)  # once committed

@@ -15,6 +15,12 @@ def runtime() -> Runtime:
     return current_app.extensions["netcourses"]
 
 
+def public_url() -> str:
+    """The base of the links the app hands out: ``web.public_url``, else the address this request came to,
+    so a development server on another port or host hands out links that work."""
+    return runtime().settings.web.public_url or request.host_url.rstrip("/")
+
+
 def db_session() -> Session:
     """The request's session, opened on first use and closed by the app at teardown."""
     if "db_session" not in g:

@@ -41,7 +41,7 @@ from bridge.calendar.tokens import (
     revoke_tokens,
 )
 from bridge.models import Account, AccountRole, Student
-from bridge.web import db_session, json_fields, runtime
+from bridge.web import db_session, json_fields, public_url
 from bridge.web.auth import current_account, require, visible_students
 
 bp = Blueprint("links_api", __name__, url_prefix="/api/v1")
@@ -113,7 +113,7 @@ def link_issue(kind: str, key: str):
     rotate = _rotate()
     owner = _owner_or_404(kind, key)
     try:
-        link = issue_link(db_session(), owner, runtime().settings.web.public_url, rotate=rotate)
+        link = issue_link(db_session(), owner, public_url(), rotate=rotate)
     except LinkExists as exists:
         abort(409, f"{owner.kind.value} {key} already has a calendar link (issued {exists.issued_at:%Y-%m-%d}); "
                    "only its hash is kept, so it cannot be shown again: send rotate: true to replace it")

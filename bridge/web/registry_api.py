@@ -25,7 +25,7 @@ from bridge.models import (
     SyncRun,
     Teacher,
 )
-from bridge.web import db_session, get_or_404, json_fields, runtime
+from bridge.web import db_session, get_or_404, json_fields, public_url, runtime
 from bridge.web.auth import current_account, require, visible_students
 
 bp = Blueprint("registry_api", __name__, url_prefix="/api/v1")
@@ -77,7 +77,7 @@ def dump_student(s: Student) -> dict[str, Any]:
 
 
 def dump_course(c: NetworkCourse) -> dict[str, Any]:
-    feed = subscribe_links(course_feed_url(runtime().settings.web.public_url, c.code))
+    feed = subscribe_links(course_feed_url(public_url(), c.code))
     return {
         "code": c.code,
         "title": c.title,

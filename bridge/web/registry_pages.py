@@ -30,7 +30,7 @@ from bridge.models import (
     Teacher,
 )
 from bridge.reports.marks import form_of, home_mark
-from bridge.web import db_session, runtime
+from bridge.web import db_session, public_url, runtime
 from bridge.web.auth import current_account, require, visible_students
 
 bp = Blueprint("registry_pages", __name__)
@@ -141,7 +141,7 @@ def student(external_id: str):
     link = None
     if request.method == "POST" and current_account().role in (ADMIN, COORDINATOR):
         # A new link replaces the old one: only the hash is kept, so a link is shown once.
-        link = issue_link(session, owner, runtime().settings.web.public_url, rotate=True).page
+        link = issue_link(session, owner, public_url(), rotate=True).page
         audit(session, current_account(), "issue calendar link", external_id)
     audit(session, current_account(), "read student", external_id)
     session.commit()

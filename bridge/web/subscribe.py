@@ -22,7 +22,7 @@ from bridge.calendar.tokens import (
     subscribe_page_url,
 )
 from bridge.models import NetworkCourse
-from bridge.web import db_session, runtime
+from bridge.web import db_session, public_url, runtime
 from bridge.web.calendar_feeds import private_scope_or_404
 
 bp = Blueprint("subscribe", __name__)
@@ -42,10 +42,10 @@ def page(token: str):
     scope = private_scope_or_404(token)
     settings = runtime().settings
     ctx = FeedContext.from_settings(settings)
-    page_url = subscribe_page_url(settings.web.public_url, token)
+    page_url = subscribe_page_url(public_url(), token)
     entries = upcoming(session, scope, ctx, days=UPCOMING_DAYS)
     body = render_template("subscribe/page.html", title=scope.name, entries=entries, days=UPCOMING_DAYS,
-                           links=subscribe_links(private_feed_url(settings.web.public_url, token)),
+                           links=subscribe_links(private_feed_url(public_url(), token)),
                            qr=qr_svg(page_url), weekdays=WEEKDAYS)
     return body, 200, {"Cache-Control": "private, no-store", "Referrer-Policy": "no-referrer"}
 
@@ -57,6 +57,6 @@ def catalogue():
     courses = db_session().scalars(select(NetworkCourse).options(
         selectinload(NetworkCourse.provider_school), selectinload(NetworkCourse.slots),
         selectinload(NetworkCourse.academic_year)).order_by(NetworkCourse.subject_area, NetworkCourse.title)).all()
-    rows = [(c, subscribe_links(course_feed_url(settings.web.public_url, c.code))) for c in courses]
+    rows = [(c, subscribe_links(course_feed_url(public_url(), c.code))) for c in courses]
     return render_template("subscribe/catalogue.html", rows=rows, weekdays=WEEKDAYS,
                            today=dt.datetime.now(ZoneInfo(settings.district.timezone)).date())
