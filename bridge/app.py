@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
 
 from bridge.runtime import Runtime
+from bridge.web import local_time
 
 
 def create_app(runtime: Runtime | None = None) -> Flask:
@@ -17,6 +18,8 @@ def create_app(runtime: Runtime | None = None) -> Flask:
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = 16 * 1024 * 1024
     app.extensions["netcourses"] = rt
+    app.json.ensure_ascii = False  # names in the API's JSON as they are, not \u escapes
+    app.add_template_filter(local_time, "local")
     secret = rt.settings.web.secret_key.reveal()
     if not secret:
         # Sessions then last as long as this process: fine for `serve` and tests, not for production

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import abort, current_app, g, request
 from sqlalchemy.orm import Session
 
+from bridge.db import utc
 from bridge.runtime import Runtime
 
 
@@ -19,6 +22,14 @@ def public_url() -> str:
     """The base of the links the app hands out: ``web.public_url``, else the address this request came to,
     so a development server on another port or host hands out links that work."""
     return runtime().settings.web.public_url or request.host_url.rstrip("/")
+
+
+def local_time(value: dt.datetime | None, fmt: str = "%d.%m.%Y %H:%M") -> str:
+    """A stored timestamp (UTC) as the district's clock shows it: the template filter ``local``. People
+    in the console read times of their own day, not UTC."""
+    if value is None:
+        return "—"
+    return utc(value).astimezone(ZoneInfo(runtime().settings.district.timezone)).strftime(fmt)
 
 
 def db_session() -> Session:
