@@ -33,11 +33,17 @@ def make_engine(url: str, **kwargs) -> Engine:
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
+            # SQLite's own lower() knows ASCII only: a search for «козлова» must find «Козлова», as on PostgreSQL.
+            dbapi_conn.create_function("lower", 1, _lower, deterministic=True)
 
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def _lower(text: str | None) -> str | None:
+    return None if text is None else text.lower()
 
 
 def utc(value: dt.datetime | None) -> dt.datetime | None:

@@ -32,6 +32,7 @@ from bridge.models import (
 from bridge.reports.marks import form_of, home_mark
 from bridge.web import db_session, public_url, runtime
 from bridge.web.auth import current_account, require, visible_students
+from bridge.web.lists import natural_key, paginate
 
 bp = Blueprint("registry_pages", __name__)
 
@@ -54,7 +55,7 @@ def schools():
     in_network = dict(session.execute(
         select(Student.school_id, func.count(func.distinct(Student.id))).join(Enrolment, Enrolment.student_id == Student.id)
         .where(Enrolment.status == EnrolmentStatus.ACTIVE).group_by(Student.school_id)).all())
-    rows = session.scalars(select(School).order_by(School.role, School.short_name)).all()
+    rows = sorted(session.scalars(select(School)), key=lambda s: (s.role.value, natural_key(s.short_name)))
     return render_template("console/schools.html", schools=rows, in_network=in_network, roles=ROLE_NAMES)
 
 
@@ -113,14 +114,41 @@ def course(code: str):
 @bp.get("/students")
 @require(ADMIN, COORDINATOR, TEACHER)
 def students():
+    """Students the role may see, found by name or id, narrowed by school, grade, course and enrolment
+    status, a page at a time (a region has tens of thousands)."""
     session = db_session()
     account = current_account()
-    q = visible_students(select(Student).options(selectinload(Student.school))
-                         .order_by(Student.last_name, Student.first_name), account)
-    rows = session.scalars(q.limit(1000)).all()
-    audit(session, account, "read students", "/students")
+    args = {k: request.args.get(k, "").strip() for k in ("q", "school", "grade", "course", "status")}
+    q = visible_students(select(Student).options(selectinload(Student.school)).join(School), account)
+    if args["q"]:
+        like = "%" + args["q"].lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        q = q.where(func.lower(Student.last_name + " " + Student.first_name + " " + Student.middle_name
+                               + " " + Student.external_id).like(like, escape="\\"))
+    if args["school"]:
+        q = q.where(School.external_id == args["school"])
+    if args["grade"]:
+        if not (args["grade"].isascii() and args["grade"].isdigit()):
+            abort(400, "grade: a class year is a whole number")
+        q = q.where(Student.grade == int(args["grade"]))
+    if args["course"] or args["status"]:
+        enrolled = select(Enrolment.id).join(NetworkCourse).where(Enrolment.student_id == Student.id)
+        if args["course"]:
+            enrolled = enrolled.where(NetworkCourse.code == args["course"])
+        if args["status"]:
+            if args["status"] not in STATUS:
+                abort(400, f"status: one of {', '.join(STATUS)}")
+            enrolled = enrolled.where(Enrolment.status == EnrolmentStatus(args["status"]))
+        q = q.where(enrolled.exists())
+    page = paginate(session, q.order_by(Student.last_name, Student.first_name, Student.external_id))
+    seen = visible_students(select(Student.school_id), account)
+    schools = sorted(session.execute(select(School.external_id, School.short_name).where(School.id.in_(seen))).all(),
+                     key=lambda row: natural_key(row.short_name))
+    courses = session.scalars(select(NetworkCourse.code).order_by(NetworkCourse.code)).all()
+    grades = session.scalars(select(Student.grade).distinct().order_by(Student.grade)).all()
+    audit(session, account, "read students", request.full_path.rstrip("?"))
     session.commit()
-    return render_template("console/students.html", students=rows)
+    return render_template("console/students.html", page=page, args=args, schools=schools, courses=courses,
+                           grades=grades, status=STATUS)
 
 
 @bp.route("/students/<external_id>", methods=["GET", "POST"])
