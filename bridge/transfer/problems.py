@@ -33,6 +33,10 @@ REASONS: dict[str, tuple[str, str]] = {
     # cells
     "required": ("a value is required", "не заполнено обязательное поле"),
     "too_long": ("longer than {max} characters", "длиннее {max} символов"),
+    "markup": (
+        "may not contain < or > (Moodle refuses markup in names and titles): {value}",
+        "не может содержать < и > (Moodle не принимает разметку в именах и названиях): {value}",
+    ),
     "bad_id": ("an identifier may not contain commas: {value}", "идентификатор не может содержать запятые: {value}"),
     "not_integer": ("not a whole number: {value}", "не целое число: {value}"),
     "out_of_range": ("{value} is not between {lo} and {hi}", "{value} — вне диапазона {lo}–{hi}"),
