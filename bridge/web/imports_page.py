@@ -17,7 +17,7 @@ from werkzeug.utils import secure_filename
 
 from bridge.accounts import audit
 from bridge.models import AccountRole
-from bridge.transfer import ImportRejected, import_path
+from bridge.transfer import ImportRejected, ImportReport, import_path
 from bridge.web import db_session, runtime
 from bridge.web.auth import current_account, require
 
@@ -75,26 +75,26 @@ def _save(uploads: Path, upload, name: str) -> tuple[str, Path]:
     return upload_id, path
 
 
-def _check(path: Path, *, apply: bool):
-    """(report, problems): the import's outcome as a dry run, or applied."""
+def _check(path: Path, *, apply: bool) -> tuple[ImportReport | None, ImportRejected | None]:
+    """(report, rejection): the import's outcome as a dry run, or applied."""
     db = db_session()
     try:
-        report = import_path(db, path, dry_run=not apply)
+        report = import_path(db, path, dry_run=not apply, limits=runtime().settings.imports)
     except ImportRejected as rejected:
         db.rollback()
-        return None, rejected.problems
+        return None, rejected
     if apply:
         audit(db, current_account(), "import", path.name)
         db.commit()
     else:
         db.rollback()
-    return report, []
+    return report, None
 
 
 @bp.route("/imports", methods=["GET", "POST"])
 @require(AccountRole.ADMIN)
 def imports():
-    report, problems, applied, error = None, [], False, None
+    report, rejected, applied, error = None, None, False, None
     uploads = _uploads()
     if request.method == "POST" and request.form.get("action") == "confirm":
         path = _pending(uploads)
@@ -102,7 +102,7 @@ def imports():
             minutes = runtime().settings.imports.upload_ttl_minutes
             error = f"Нет загруженного файла (неподтверждённый файл хранится {minutes} мин): загрузите его ещё раз."
         else:
-            report, problems = _check(path, apply=True)
+            report, rejected = _check(path, apply=True)
             applied = report is not None
             _discard(uploads)
     elif request.method == "POST":
@@ -113,10 +113,10 @@ def imports():
         else:
             _discard(uploads)
             upload_id, path = _save(uploads, upload, name)
-            report, problems = _check(path, apply=False)
+            report, rejected = _check(path, apply=False)
             if report is not None:
                 session["pending_import"] = upload_id
             else:
                 shutil.rmtree(path.parent, ignore_errors=True)
-    return render_template("console/imports.html", report=report, problems=problems, applied=applied,
+    return render_template("console/imports.html", report=report, rejected=rejected, applied=applied,
                            error=error, names=TEMPLATE_NAMES)
