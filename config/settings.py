@@ -234,6 +234,29 @@ class PullSettings:
 
 
 @dataclass(frozen=True)
+class ImportSettings:
+    """Imports of schools' lists (CLI and console). A zip of a few hundred kilobytes can unpack to
+    gigabytes, and a file of a million bad rows makes a million problems: both are capped here."""
+
+    # Uncompressed bytes of one file (a CSV, a sheet of a workbook, a member of a zip) and of all the
+    # files of one import together; the region benchmark's largest file is about 6 MB.
+    max_file_bytes: int = 64 * 1024 * 1024
+    max_total_bytes: int = 256 * 1024 * 1024
+    # Problems listed; the rest are counted ("and 1,499,900 more").
+    max_problems: int = 1000
+    # Where the console keeps an upload until it is confirmed (empty: the app's instance folder,
+    # instance/uploads), and for how long an unconfirmed upload is kept.
+    upload_dir: str = ""
+    upload_ttl_minutes: int = 60
+
+    def __post_init__(self) -> None:
+        if self.max_file_bytes < 1024 or self.max_total_bytes < self.max_file_bytes:
+            raise SettingsError("imports: max_file_bytes must be 1024 or more, max_total_bytes at least max_file_bytes")
+        if self.max_problems < 1 or self.upload_ttl_minutes < 1:
+            raise SettingsError("imports: max_problems and upload_ttl_minutes must be 1 or more")
+
+
+@dataclass(frozen=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     moodle: MoodleSettings = field(default_factory=MoodleSettings)
@@ -243,6 +266,7 @@ class Settings:
     webhooks: WebhookSettings = field(default_factory=WebhookSettings)
     marks: MarksSettings = field(default_factory=MarksSettings)
     pull: PullSettings = field(default_factory=PullSettings)
+    imports: ImportSettings = field(default_factory=ImportSettings)
 
     def __post_init__(self) -> None:
         if "://" not in self.database_url:

@@ -47,7 +47,7 @@ def _report_command(name: str, help_text: str) -> click.Command:
         from bridge.accounts import audit
         from bridge.models import School
         from bridge.reports.data import Scope
-        from bridge.reports.export import write_report
+        from bridge.reports.export import report_bytes
         from bridge.reports.tables import build_report
 
         with db.session_scope(rt.sessions) as session:
@@ -58,7 +58,7 @@ def _report_command(name: str, help_text: str) -> click.Command:
                     raise CliError(f"--school: no school {school_key!r}")
             table = build_report(name, session, rt.settings, Scope(school_id=school_id, term=term))
             try:
-                write_report(table, out, fmt)
+                out.write_bytes(report_bytes(table, fmt))
             except OSError as exc:
                 raise CliError(f"--out: cannot write {out}: {exc.strerror}") from None
             what = f"{out} ({fmt}, school={school_key or 'all'}, term={term or 'year'})"

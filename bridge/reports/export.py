@@ -1,37 +1,42 @@
-"""A report written as CSV (UTF-8 with BOM, so Excel shows Cyrillic) or XLSX (openpyxl): a title
-row in XLSX only, then the Russian headers, then the rows; numbers stay numbers."""
+"""A report as the bytes of a CSV file (UTF-8 with BOM, so Excel shows Cyrillic) or an XLSX workbook
+(openpyxl): a title row in XLSX only, then the Russian headers, then the rows; numbers stay numbers, text is
+text (:mod:`bridge.spreadsheets`). Made in memory: the console sends it without leaving pupils' names and
+marks in a temporary file."""
 
 from __future__ import annotations
 
 import csv
-from pathlib import Path
+import io
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from bridge.reports.tables import Table
+from bridge.spreadsheets import csv_cells, xlsx_cells
 
 FORMATS = ("csv", "xlsx")
 
 
-def write_report(table: Table, out: Path, fmt: str) -> None:
+def report_bytes(table: Table, fmt: str) -> bytes:
     if fmt not in FORMATS:
         raise ValueError(f"unknown report format {fmt!r}: use csv or xlsx")
     if fmt == "csv":
-        with Path(out).open("w", encoding="utf-8-sig", newline="") as fh:
-            writer = csv.writer(fh)
-            writer.writerow(table.headers)
-            writer.writerows(["" if v is None else v for v in row] for row in table.rows)
-        return
+        text = io.StringIO(newline="")
+        writer = csv.writer(text)
+        writer.writerow(csv_cells(table.headers))
+        writer.writerows(csv_cells("" if v is None else v for v in row) for row in table.rows)
+        return text.getvalue().encode("utf-8-sig")
     book = Workbook()
     sheet = book.active
     sheet.title = table.name
-    sheet.append([table.title])
+    sheet.append(xlsx_cells(sheet, [table.title]))
     sheet["A1"].font = Font(bold=True)
-    sheet.append(table.headers)
+    sheet.append(xlsx_cells(sheet, table.headers))
     for cell in sheet[2]:
         cell.font = Font(bold=True)
     for row in table.rows:
-        sheet.append(list(row))
+        sheet.append(xlsx_cells(sheet, row))
     sheet.freeze_panes = "A3"
+    out = io.BytesIO()
     book.save(out)
+    return out.getvalue()

@@ -14,6 +14,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from config.settings import ImportSettings
+
 from bridge.transfer.apply import apply
 from bridge.transfer.export import ExportSummary, export_registry
 from bridge.transfer.paths import read_path
@@ -35,8 +37,8 @@ __all__ = [
 ]
 
 
-def _run(session: Session, source: Source, *, name: str, dry_run: bool) -> ImportReport:
-    plan = validate(session, source)
+def _run(session: Session, source: Source, *, name: str, dry_run: bool, limits: ImportSettings) -> ImportReport:
+    plan = validate(session, source, limits.max_problems)
     if not dry_run:
         apply(session, plan)
     return ImportReport.from_plan(plan, source=name, dry_run=dry_run, notes=tuple(source.notes))
@@ -48,14 +50,18 @@ def import_tables(
     *,
     source: str = "<memory>",
     dry_run: bool = False,
+    limits: ImportSettings = ImportSettings(),
 ) -> ImportReport:
     """Import template tables given as template name -> rows of string cells (as a CSV gives them)."""
-    return _run(session, memory_tables(tables, source), name=source, dry_run=dry_run)
+    return _run(session, memory_tables(tables, source), name=source, dry_run=dry_run, limits=limits)
 
 
-def import_path(session: Session, path: Path, *, dry_run: bool = False) -> ImportReport:
-    """Import a CSV file, a folder of CSVs, an XLSX workbook, or a OneRoster folder or zip."""
+def import_path(
+    session: Session, path: Path, *, dry_run: bool = False, limits: ImportSettings = ImportSettings()
+) -> ImportReport:
+    """Import a CSV file, a folder of CSVs, an XLSX workbook, or a OneRoster folder or zip, within
+    ``limits`` (the ``[imports]`` settings: unpacked sizes, problems listed)."""
     from bridge.transfer.oneroster import RegistryFacts
 
-    source = read_path(Path(path), RegistryFacts(session))
-    return _run(session, source, name=str(path), dry_run=dry_run)
+    source = read_path(Path(path), RegistryFacts(session), limits)
+    return _run(session, source, name=str(path), dry_run=dry_run, limits=limits)

@@ -31,13 +31,16 @@ class Text:
     def parse(self, text: str) -> Any:
         if len(text) > self.max_len:
             raise CellProblem("too_long", max=self.max_len)
+        if "<" in text or ">" in text:
+            # Moodle refuses markup in names and titles on every sync; say so here, once, at the row.
+            raise CellProblem("markup", value=text)
         return text
 
     def format(self, value: Any) -> str:
         return "" if value is None else str(value)
 
     def allowed(self) -> str:
-        return f"up to {self.max_len} characters"
+        return f"up to {self.max_len} characters, no < or >"
 
 
 @dataclass(frozen=True)
@@ -53,7 +56,7 @@ class Ident(Text):
         return super().parse(text)
 
     def allowed(self) -> str:
-        return f"up to {self.max_len} characters, no commas"
+        return f"up to {self.max_len} characters, no commas, no < or >"
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,17 @@ OneRoster 1.1/1.2 package (a folder or zip with `manifest.csv`, see below).
   Column order does not matter. An unknown column is an error (a typo must not drop data
   silently).
 * Dates: `YYYY-MM-DD` or `DD.MM.YYYY`. Times: `HH:MM` (24-hour).
+* **Sizes.** No file may unpack to more than `imports.max_file_bytes` (64 MB; a member of a zip,
+  an XLSX workbook's parts) and all the files of one import together to no more than
+  `imports.max_total_bytes` (256 MB): reading stops at the limit, with that file named.
+* At most `imports.max_problems` (1000) problems are listed; the rest are counted ("and 1,499,900
+  more").
+* Text never holds `<` or `>`: Moodle refuses markup in names and titles, so such a cell is rejected
+  here, at its row, rather than at every sync.
+* **Export**: text is written as text, never as a formula (a name such as `=HYPERLINK(...)` stays a
+  name in Excel). In CSV a cell starting with `=`, `+`, `-`, `@`, a tab or a carriage return gets a
+  leading `'` (OWASP's rule against CSV injection), which the import takes off again: importing the
+  export back changes nothing.
 
 ## Rules
 

@@ -1,6 +1,6 @@
 """``netcourses export``: the registry written in the import templates, as a folder of CSV files
-(UTF-8 with BOM, so Excel shows Cyrillic) or one XLSX workbook with a sheet per template.
-Importing the export back changes nothing."""
+(UTF-8 with BOM, so Excel shows Cyrillic) or one XLSX workbook with a sheet per template; text is
+written as text, never as a formula (:mod:`bridge.spreadsheets`). Importing the export back changes nothing."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from typing import Any
 from openpyxl import Workbook
 from sqlalchemy.orm import Session
 
+from bridge.spreadsheets import csv_cells, xlsx_cells
 from bridge.transfer.registry import BINDINGS, rows
 from bridge.transfer.templates import FILE_TEMPLATES, TEMPLATES
 
@@ -76,17 +77,17 @@ def export_registry(session: Session, out: Path, fmt: str) -> ExportSummary:
                 writer.writerow(TEMPLATES[name].column_names)
                 counts[name] = 0
                 for values in template_values(session, name):
-                    writer.writerow(_text_row(name, values))
+                    writer.writerow(csv_cells(_text_row(name, values)))
                     counts[name] += 1
     else:
         book = Workbook(write_only=True)
         for name in FILE_TEMPLATES:
             sheet = book.create_sheet(title=name)
             columns = TEMPLATES[name].columns
-            sheet.append(list(TEMPLATES[name].column_names))
+            sheet.append(xlsx_cells(sheet, TEMPLATES[name].column_names))
             counts[name] = 0
             for values in template_values(session, name):
-                sheet.append([_cell(c.kind, v) for c, v in zip(columns, values)])
+                sheet.append(xlsx_cells(sheet, [_cell(c.kind, v) for c, v in zip(columns, values)]))
                 counts[name] += 1
         out.parent.mkdir(parents=True, exist_ok=True)
         book.save(out)

@@ -19,6 +19,14 @@ REASONS: dict[str, tuple[str, str]] = {
         "неверная кодировка: файл не в UTF-8 и не в Windows-1251",
     ),
     "unreadable": ("cannot read the file: {detail}", "не удаётся прочитать файл: {detail}"),
+    "file_too_large": (
+        "unpacks to more than {limit} (imports.max_file_bytes): nothing was read further",
+        "в распакованном виде больше {limit} (imports.max_file_bytes): дальше не читается",
+    ),
+    "total_too_large": (
+        "the files together unpack to more than {limit} (imports.max_total_bytes): nothing was read further",
+        "файлы вместе в распакованном виде больше {limit} (imports.max_total_bytes): дальше не читается",
+    ),
     "csv_error": ("malformed CSV: {detail}", "ошибка формата CSV: {detail}"),
     "unknown_template": (
         "cannot tell which template this is: name it after a template (e.g. students.csv) or use a template's columns",
@@ -33,6 +41,10 @@ REASONS: dict[str, tuple[str, str]] = {
     # cells
     "required": ("a value is required", "не заполнено обязательное поле"),
     "too_long": ("longer than {max} characters", "длиннее {max} символов"),
+    "markup": (
+        "may not contain < or > (Moodle refuses markup in names and titles): {value}",
+        "не может содержать < и > (Moodle не принимает разметку в именах и названиях): {value}",
+    ),
     "bad_id": ("an identifier may not contain commas: {value}", "идентификатор не может содержать запятые: {value}"),
     "not_integer": ("not a whole number: {value}", "не целое число: {value}"),
     "out_of_range": ("{value} is not between {lo} and {hi}", "{value} — вне диапазона {lo}–{hi}"),
@@ -132,11 +144,19 @@ class Problem:
 
 
 class ImportRejected(Exception):
-    """The import had defects; nothing was written. ``problems`` lists every one, in file order."""
+    """The import had defects; nothing was written. ``problems`` lists them in file order, the first
+    ``limit`` of them (``imports.max_problems``): a file of a million bad rows must not become a page of a
+    million lines. ``more`` counts the rest, so that ``total`` is every problem found."""
 
-    def __init__(self, problems: Iterable[Problem]) -> None:
-        self.problems = sorted(problems, key=lambda p: (p.file, p.row, p.column))
-        super().__init__(f"import rejected: {len(self.problems)} problem(s), nothing was changed")
+    def __init__(self, problems: Iterable[Problem], *, limit: int | None = None, more: int = 0) -> None:
+        ordered = sorted(problems, key=lambda p: (p.file, p.row, p.column))
+        self.problems = ordered[:limit]
+        self.more = more + len(ordered) - len(self.problems)
+        super().__init__(f"import rejected: {self.total} problem(s), nothing was changed")
+
+    @property
+    def total(self) -> int:
+        return len(self.problems) + self.more
 
 
 class CellProblem(Exception):

@@ -20,6 +20,7 @@ from typing import Any
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
+from bridge.spreadsheets import csv_read
 from bridge.transfer.problems import Problem
 from bridge.transfer.templates import FILE_TEMPLATES, TEMPLATES
 
@@ -168,10 +169,12 @@ def parse_csv(name: str, data: bytes) -> tuple[tuple[str, ...], Iterator[Row], l
 
 
 def read_csv(name: str, data: bytes) -> Source:
+    """A template CSV; a cell the export wrote with a leading ``'`` (so that no spreadsheet program runs
+    it as a formula) is read back as it was."""
     header, rows, problems = parse_csv(name, data)
     if not any(header):
         return Source(problems=problems)
-    return _table(name, header, rows, problems)
+    return _table(name, header, ((n, [csv_read(c) for c in cells], o) for n, cells, o in rows), problems)
 
 
 # ---- XLSX ------------------------------------------------------------------------------------

@@ -93,15 +93,20 @@ Plan = dict[str, Change]
 
 
 class Validator:
-    def __init__(self, registry: Registry) -> None:
+    def __init__(self, registry: Registry, max_problems: int) -> None:
         self.registry = registry
         self.records: dict[str, dict[Key, Record]] = defaultdict(dict)
         self.owners: dict[str, set[Any]] = defaultdict(set)
         self.broken: set[str] = set()
+        # The first max_problems problems are kept, the rest only counted: memory stays flat however bad the file.
+        self.max_problems = max_problems
         self.problems: list[Problem] = []
+        self.found = 0
 
     def problem(self, where: tuple[str, int, str], code: str, params: Mapping[str, Any] | None = None) -> None:
-        self.problems.append(Problem(*where, code, dict(params or {})))
+        self.found += 1
+        if len(self.problems) < self.max_problems:
+            self.problems.append(Problem(*where, code, dict(params or {})))
 
     # ---- tables ----
 
@@ -137,7 +142,7 @@ class Validator:
     ) -> None:
         rec = Record(file, number, origin, dict(fixed))
         values = rec.values
-        found = len(self.problems)
+        found = self.found
         late: list[Column] = []
         for i, column in columns:
             text = cells[i].strip() if i < len(cells) else ""
@@ -161,7 +166,7 @@ class Validator:
         for check in t.checks:
             for column_name, code, params in check(values):
                 self.problem(rec.where(column_name), code, params)
-        rec.faulty = len(self.problems) > found
+        rec.faulty = self.found > found
         key = tuple(values.get(k) for k in t.key)
         if None in key:
             return
@@ -311,9 +316,10 @@ class Validator:
         return plan
 
 
-def validate(session: Session, source: Source) -> Plan:
-    """Check everything; raise :class:`ImportRejected` with every problem, else return the plan."""
-    validator = Validator(Registry(session))
+def validate(session: Session, source: Source, max_problems: int) -> Plan:
+    """Check everything; raise :class:`ImportRejected` with every problem (the first ``max_problems`` of
+    them listed, the rest counted), else return the plan."""
+    validator = Validator(Registry(session), max_problems)
     validator.broken |= source.broken
     for table in source.tables:
         validator.add(table)
@@ -322,8 +328,9 @@ def validate(session: Session, source: Source) -> Plan:
     validator.check_references()
     validator.check_terms()
     validator.check_grades()
-    if validator.problems:
-        raise ImportRejected(validator.problems)
+    if found or validator.found:
+        raise ImportRejected(validator.problems, limit=max_problems,
+                             more=validator.found - len(validator.problems) + len(found))
     return validator.plan()
 
 

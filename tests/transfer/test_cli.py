@@ -60,7 +60,7 @@ def test_rejection_as_json(runner, runtime, tmp_path):
     assert result.exit_code == 1
     assert json.loads(result.stdout) == {"ok": False, "problems": [
         {"file": "students.csv", "row": 2, "column": "school_id", "code": "unknown_school",
-         "reason": "unknown school sch-99"}]}
+         "reason": "unknown school sch-99"}], "more": 0}
 
 
 def test_report_as_json(runner, runtime, upload):
