@@ -1,0 +1,121 @@
+"""Screenshots of every console page for every role, at a phone's width (390 px) and a laptop's (1280 px):
+``./scripts/screens [FOLDER]`` (default ``screens/``, not committed). To look at what a person sees.
+
+It loads the demo into a scratch SQLite database, makes one account per role and a parent's calendar link,
+serves the app on loopback and walks the pages in headless chromium, each as a full-page PNG named
+``<role>-<page>-<width>.png``.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import re
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+from click.testing import CliRunner
+from selenium.webdriver.common.by import By
+from sqlalchemy import select
+from werkzeug.serving import make_server
+
+from bridge.accounts import create_account
+from bridge.app import create_app
+from bridge.calendar.tokens import FeedKind, find_owner, issue_link
+from bridge.cli.root import main
+from bridge.models import AccountRole, CourseTeacher, FaceToFaceSession, NetworkCourse, School, Student, Teacher
+from bridge.runtime import Runtime
+from config import Settings
+from tests.browser.chromium import chromium
+
+PASSWORD = "screens password"
+WIDTHS = (390, 1280)
+
+
+def _setup(rt: Runtime) -> dict[str, list[tuple[str, str]]]:
+    """The demo, an account per role, and the pages each role is shown: role -> [(name, path)]."""
+    result = CliRunner().invoke(main, ["demo", "--admin-password", PASSWORD], obj=rt)
+    assert result.exit_code == 0, result.output
+    with rt.sessions() as session:
+        school = session.scalar(select(School).where(School.external_id == "VLZ-06"))
+        student = session.scalar(select(Student).where(Student.school_id == school.id).order_by(Student.id))
+        teacher = session.scalar(select(Teacher).order_by(Teacher.id))
+        course = session.scalar(select(NetworkCourse).join(CourseTeacher).where(CourseTeacher.teacher_id == teacher.id))
+        session_id = session.scalar(select(FaceToFaceSession.id).order_by(FaceToFaceSession.date))
+        create_account(session, "coordinator", PASSWORD, AccountRole.COORDINATOR, school="VLZ-06")
+        create_account(session, "teacher", PASSWORD, AccountRole.TEACHER, teacher=teacher.external_id)
+        create_account(session, "viewer", PASSWORD, AccountRole.VIEWER)
+        parent = issue_link(session, find_owner(session, FeedKind.STUDENT, student.external_id), "http://x").page
+        session.commit()
+        token = parent.rsplit("/", 1)[1]
+        sid, code = student.external_id, course.code
+    everyone = [("dashboard", "/"), ("schools", "/schools"), ("courses", "/courses"), ("course", f"/courses/{code}"),
+                ("face-to-face", "/face-to-face")]
+    people = [("students", "/students"), ("student", f"/students/{sid}"), ("reports", "/reports")]
+    return {
+        "admin": everyone + people + [("sync", "/sync"), ("teachers", "/teachers"), ("imports", "/imports"),
+                                      ("accounts", "/accounts"), ("audit", "/audit"),
+                                      ("face-to-face-session", f"/face-to-face/{session_id}")],
+        "coordinator": everyone + people,
+        "teacher": everyone + people[:2],
+        "viewer": everyone,
+        "parent": [("subscribe", f"/calendar/feed/{token}"), ("catalogue", "/catalogue")],
+        "anonymous": [("login", "/login")],
+    }
+
+
+def _full_page(driver, path: Path) -> None:
+    height = driver.execute_script("return document.documentElement.scrollHeight")
+    width = driver.execute_script("return document.documentElement.clientWidth")
+    shot = driver.execute_cdp_cmd("Page.captureScreenshot", {
+        "format": "png", "captureBeyondViewport": True,
+        "clip": {"x": 0, "y": 0, "width": width, "height": height, "scale": 1}})
+    path.write_bytes(base64.b64decode(shot["data"]))
+
+
+def _sign_in(driver, base: str, login: str) -> None:
+    driver.delete_all_cookies()
+    driver.get(base + "/login")
+    driver.find_element(By.NAME, "login").send_keys(login)
+    driver.find_element(By.NAME, "password").send_keys(PASSWORD)
+    driver.find_element(By.CSS_SELECTOR, "form button, form input[type=submit]").click()
+
+
+def take(out: Path) -> list[Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # a line per request says nothing here
+    with tempfile.TemporaryDirectory() as scratch:
+        rt = Runtime(Settings(database_url=f"sqlite:///{scratch}/screens.db"))
+        pages = _setup(rt)
+        server = make_server("127.0.0.1", 0, create_app(rt), threaded=True)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        base, shots = f"http://127.0.0.1:{server.server_port}", []
+        try:
+            with chromium() as driver:
+                for role, paths in pages.items():
+                    if role not in ("parent", "anonymous"):
+                        _sign_in(driver, base, role)
+                    else:
+                        driver.delete_all_cookies()
+                    for width in WIDTHS:
+                        driver.set_window_size(width, 900)
+                        for name, path in paths:
+                            driver.get(base + path)
+                            shots.append(out / f"{role}-{name}-{width}.png")
+                            _full_page(driver, shots[-1])
+                            overflow = driver.execute_script(
+                                "return document.documentElement.scrollWidth > document.documentElement.clientWidth")
+                            if overflow:
+                                print(f"wider than the screen: {role} {name} at {width} px", file=sys.stderr)
+        finally:
+            server.shutdown()
+    return shots
+
+
+if __name__ == "__main__":
+    folder = Path(sys.argv[1] if len(sys.argv) > 1 else "screens")
+    taken = take(folder)
+    print(f"{len(taken)} screenshots in {folder}/")
+    assert all(re.match(r".+-\d+\.png$", p.name) for p in taken)
