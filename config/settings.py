@@ -135,7 +135,8 @@ class SyncSettings:
     auth: str = "manual"
     # For students without e-mail; the reserved .invalid domain never receives mail.
     email_placeholder: str = "{username}@students.invalid"
-    lang: str = "ru"
+    # Language of new accounts; empty: the site's default. Must be an installed language pack.
+    lang: str = ""
     teacher_role_id: int = 3
     student_role_id: int = 5
     # What a withdrawn student becomes: "suspend" keeps grades and attendance; "unenrol" removes.

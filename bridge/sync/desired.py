@@ -166,9 +166,12 @@ def compute_desired(session: Session, settings: Settings) -> DesiredState:
 def _user_fields(cfg: SyncSettings, ext: str, last: str, first: str, middle: str, email: str | None,
                  institution: str, department: str, settings: Settings) -> dict[str, object]:
     name = username(cfg.username, last, first, ext)
-    return {
+    fields: dict[str, object] = {
         "username": name, "idnumber": ext, "auth": cfg.auth, "firstname": first, "lastname": last,
         "middlename": middle, "email": email or cfg.email_placeholder.format(username=name),
-        "institution": institution, "department": department, "lang": cfg.lang,
+        "institution": institution, "department": department,
         "timezone": settings.district.timezone, "suspended": False,
     }
+    if cfg.lang:  # unset: Moodle gives the site's default language (which is surely installed)
+        fields["lang"] = cfg.lang
+    return fields
