@@ -144,6 +144,9 @@ class SyncSettings:
     # Adopt things made by hand in Moodle by shortname / username too (idnumber always adopts).
     adopt_by_shortname: bool = False
     adopt_by_username: bool = False
+    # Attendance sessions are made for the lessons of the coming N weeks (a rolling window that the
+    # scheduled runs top up); sessions already made stay, past lessons are not back-filled.
+    sessions_weeks_ahead: int = 4
     # Refuse a plan that suspends or removes more than this share of what it manages
     # (and at least guard_min items) unless forced.
     guard_ratio: float = 0.10
@@ -160,6 +163,8 @@ class SyncSettings:
             raise SettingsError(f"sync.auth: unsupported auth method {self.auth!r}")
         if not 0 < self.guard_ratio <= 1:
             raise SettingsError("sync.guard_ratio: must be in (0, 1]")
+        if self.sessions_weeks_ahead < 1:
+            raise SettingsError("sync.sessions_weeks_ahead: must be 1 or more")
         if self.guard_min < 0 or self.delta_every_minutes < 1 or self.misfire_grace_seconds < 1:
             raise SettingsError("sync: guard_min must be 0 or more, delta_every_minutes and misfire_grace_seconds 1 or more")
         for name, needed in (("category_idnumber", "{year}"), ("course_shortname", "{code}"), ("username", "{id}")):

@@ -26,6 +26,7 @@ from bridge.models import (
 )
 from bridge.sync.desired_schedule import add_schedule_items
 from bridge.sync.items import DesiredState, Ref
+from bridge.years import district_today
 from config.settings import Settings, SyncSettings
 
 WEEKDAYS_RU = {1: "Пн", 2: "Вт", 3: "Ср", 4: "Чт", 5: "Пт", 6: "Сб", 7: "Вс"}
@@ -59,8 +60,9 @@ def _epoch(day: dt.date | None, tz: ZoneInfo, end_of_day: bool = False) -> int:
     return int(dt.datetime.combine(day, t, tzinfo=tz).timestamp())
 
 
-def compute_desired(session: Session, settings: Settings) -> DesiredState:
-    """Read the registry with a few bulk queries and build every desired item."""
+def compute_desired(session: Session, settings: Settings, today: dt.date | None = None) -> DesiredState:
+    """Read the registry with a few bulk queries and build every desired item; ``today`` (default: the
+    district's) starts the window of attendance sessions."""
     cfg: SyncSettings = settings.sync
     tz = ZoneInfo(settings.district.timezone)
     state = DesiredState()
@@ -159,7 +161,8 @@ def compute_desired(session: Session, settings: Settings) -> DesiredState:
                                            "idnumber": f"{code}:{school[0]}"})
         state.add("group_member", f"{group_key}/{ext}", {"group": Ref("group", group_key), "user": Ref("user", ext)})
 
-    add_schedule_items(session, state, course_code)
+    start = today or district_today(settings)
+    add_schedule_items(session, state, course_code, (start, start + dt.timedelta(weeks=cfg.sessions_weeks_ahead)))
     return state
 
 

@@ -176,7 +176,7 @@ def _execute(rt: Runtime, run_id: int, mode: str, dry_run: bool, force: bool, cl
         run = session.get(SyncRun, run_id)
         report = SyncReport(run_id=run.id, mode=mode, dry_run=dry_run, status="ok")
         try:
-            desired = compute_desired(session, settings)
+            desired = compute_desired(session, settings, today=rt.today())
             rules = removal_rules(settings.sync.withdrawn)
             if mode == "full":
                 assert gateway is not None

@@ -4,12 +4,14 @@ students a plan may take away."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 from sqlalchemy import func, select
 
 from bridge.calendar.lessons import expand_lessons
 from bridge.demo import load_demo
 from bridge.models import Enrolment, EnrolmentStatus, MoodleLink, Student
+from bridge.runtime import Runtime
 from bridge.sync.run import run_sync
 
 TODAY = dt.date(2026, 9, 1)
@@ -21,6 +23,9 @@ def sync(runtime, moodle, **kwargs):
 
 def test_withdrawing_a_third_of_the_students_is_refused_beside_a_year_of_lessons(runtime, session, fake_moodle,
                                                                                  moodle):
+    # Sessions for the whole year at once (a window of 40 weeks): the most a guard can be diluted.
+    settings = replace(runtime.settings, sync=replace(runtime.settings.sync, sessions_weeks_ahead=40))
+    runtime = Runtime(settings, engine=runtime.engine, today=TODAY)
     load_demo(session, TODAY)
     expand_lessons(session)
     session.commit()
