@@ -12,7 +12,6 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bridge.db import make_engine, session_factory
-from bridge.years import district_today
 from config import Settings, load_settings
 
 
@@ -26,7 +25,7 @@ class Runtime:
 
     def today(self) -> dt.date:
         """Today in the district: where the sync's rolling window of attendance sessions starts."""
-        return self._today or district_today(self.settings)
+        return self._today or self.settings.district.today()
 
     @cached_property
     def settings(self) -> Settings:

@@ -3,17 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bridge.models import AcademicYear
-from config import Settings
-
-
-def district_today(settings: Settings) -> dt.date:
-    return dt.datetime.now(ZoneInfo(settings.district.timezone)).date()
 
 
 def year_of(session: Session, day: dt.date) -> AcademicYear | None:

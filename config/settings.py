@@ -14,6 +14,7 @@ same way everywhere. An unknown key, a wrong type or a bad value stops start-up 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import os
 import tomllib
 import types
@@ -102,6 +103,12 @@ class DistrictSettings:
             raise SettingsError(f"district.timezone: unknown time zone {self.timezone!r}") from None
         if self.total_students < 0:
             raise SettingsError("district.total_students: must be 0 or more")
+
+    def today(self) -> dt.date:
+        """The date in the district now (a day's lessons are counted in its time zone)."""
+        from zoneinfo import ZoneInfo
+
+        return dt.datetime.now(ZoneInfo(self.timezone)).date()
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,6 @@ from bridge.models import (
 )
 from bridge.sync.desired_schedule import add_schedule_items
 from bridge.sync.items import DesiredState, Ref
-from bridge.years import district_today
 from config.settings import Settings, SyncSettings
 
 WEEKDAYS_RU = {1: "Пн", 2: "Вт", 3: "Ср", 4: "Чт", 5: "Пт", 6: "Сб", 7: "Вс"}
@@ -161,7 +160,7 @@ def compute_desired(session: Session, settings: Settings, today: dt.date | None 
                                            "idnumber": f"{code}:{school[0]}"})
         state.add("group_member", f"{group_key}/{ext}", {"group": Ref("group", group_key), "user": Ref("user", ext)})
 
-    start = today or district_today(settings)
+    start = today or settings.district.today()
     add_schedule_items(session, state, course_code, (start, start + dt.timedelta(weeks=cfg.sessions_weeks_ahead)))
     return state
 
