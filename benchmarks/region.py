@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import argparse
 import csv
+import datetime as dt
 import random
 from collections import defaultdict
 from pathlib import Path
 
 YEAR = "2026-2027"
+YEAR_STARTS = dt.date(2026, 9, 1)
 SURNAMES = (
     "Иванов", "Смирнов", "Кузнецов", "Попов", "Васильев", "Петров", "Соколов", "Михайлов", "Новиков", "Фёдоров",
     "Морозов", "Волков", "Алексеев", "Лебедев", "Семёнов", "Егоров", "Павлов", "Козлов", "Степанов", "Николаев",
@@ -81,7 +83,7 @@ def region_tables(
                 t["class_timetable"].append({"school_id": sid, "grade": "9", "class_letter": "А",
                                              "weekday": str(weekday), "period": str(period),
                                              "subject": SUBJECTS[(weekday + period) % len(SUBJECTS)][1]})
-    t["academic_years"].append({"year_code": YEAR, "starts_on": "2026-09-01", "ends_on": "2027-05-31"})
+    t["academic_years"].append({"year_code": YEAR, "starts_on": YEAR_STARTS.isoformat(), "ends_on": "2027-05-31"})
     for number, (name, starts, ends) in enumerate((
         ("1 четверть", "2026-09-01", "2026-10-24"), ("2 четверть", "2026-11-05", "2026-12-28"),
         ("3 четверть", "2027-01-11", "2027-03-20"), ("4 четверть", "2027-03-30", "2027-05-31"),

@@ -5,6 +5,7 @@ Built lazily so ``--help`` and bad-settings errors do not touch the database.
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import cached_property
 
 from sqlalchemy import Engine
@@ -15,10 +16,16 @@ from config import Settings, load_settings
 
 
 class Runtime:
-    def __init__(self, settings: Settings | None = None, engine: Engine | None = None) -> None:
+    def __init__(self, settings: Settings | None = None, engine: Engine | None = None,
+                 today: dt.date | None = None) -> None:
         self._settings = settings
+        self._today = today  # a fixed date (tests, benchmarks); otherwise the district's today
         if engine is not None:
             self.engine = engine  # fills the cached property: tests share one engine
+
+    def today(self) -> dt.date:
+        """Today in the district: where the sync's rolling window of attendance sessions starts."""
+        return self._today or self.settings.district.today()
 
     @cached_property
     def settings(self) -> Settings:

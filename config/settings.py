@@ -14,6 +14,7 @@ same way everywhere. An unknown key, a wrong type or a bad value stops start-up 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import os
 import tomllib
 import types
@@ -103,6 +104,12 @@ class DistrictSettings:
         if self.total_students < 0:
             raise SettingsError("district.total_students: must be 0 or more")
 
+    def today(self) -> dt.date:
+        """The date in the district now (a day's lessons are counted in its time zone)."""
+        from zoneinfo import ZoneInfo
+
+        return dt.datetime.now(ZoneInfo(self.timezone)).date()
+
 
 @dataclass(frozen=True)
 class WebSettings:
@@ -137,7 +144,8 @@ class SyncSettings:
     auth: str = "manual"
     # For students without e-mail; the reserved .invalid domain never receives mail.
     email_placeholder: str = "{username}@students.invalid"
-    lang: str = "ru"
+    # Language of new accounts; empty: the site's default. Must be an installed language pack.
+    lang: str = ""
     teacher_role_id: int = 3
     student_role_id: int = 5
     # What a withdrawn student becomes: "suspend" keeps grades and attendance; "unenrol" removes.
@@ -145,6 +153,9 @@ class SyncSettings:
     # Adopt things made by hand in Moodle by shortname / username too (idnumber always adopts).
     adopt_by_shortname: bool = False
     adopt_by_username: bool = False
+    # Attendance sessions are made for the lessons of the coming N weeks (a rolling window that the
+    # scheduled runs top up); sessions already made stay, past lessons are not back-filled.
+    sessions_weeks_ahead: int = 4
     # Refuse a plan that suspends or removes more than this share of what it manages
     # (and at least guard_min items) unless forced.
     guard_ratio: float = 0.10
@@ -161,6 +172,8 @@ class SyncSettings:
             raise SettingsError(f"sync.auth: unsupported auth method {self.auth!r}")
         if not 0 < self.guard_ratio <= 1:
             raise SettingsError("sync.guard_ratio: must be in (0, 1]")
+        if self.sessions_weeks_ahead < 1:
+            raise SettingsError("sync.sessions_weeks_ahead: must be 1 or more")
         if self.guard_min < 0 or self.delta_every_minutes < 1 or self.misfire_grace_seconds < 1:
             raise SettingsError("sync: guard_min must be 0 or more, delta_every_minutes and misfire_grace_seconds 1 or more")
         for name, needed in (("category_idnumber", "{year}"), ("course_shortname", "{code}"), ("username", "{id}")):

@@ -12,6 +12,14 @@ item, so it is split without being sent whole: isolating one bad item in n costs
 
 Errors that would fail any item alike (token, access, maintenance, transport, outcome unknown) are
 not bisected: they propagate, carrying ``partial``, the :class:`BatchResult` of what was done before.
+
+A production Moodle answers many bad values with a bare ``invalidparameter`` that names no field
+(only developer debugging adds ``debuginfo``). When an item fails alone that way, it is sent again
+with each of its optional fields left out in turn (a :class:`Probe`); the first field whose absence
+Moodle accepts is named, with its value, in the item's error, and every other item of the list that
+carries the same value fails with that error at once instead of being bisected. The probe is a
+write: the probed item now exists in Moodle without that field (found again by its idnumber, which
+is never left out).
 """
 
 from __future__ import annotations
@@ -20,7 +28,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from moodle_client.errors import MoodleError, is_item_level
+from moodle_client.errors import InvalidParameter, MoodleError, is_item_level
 from moodle_client.records import MoodleWarning
 
 I = TypeVar("I")  # noqa: E741 - the input type
@@ -77,6 +85,26 @@ class BatchResult(Generic[I, R]):
 Decoded = tuple[list[tuple[Any, Any]], list[MoodleWarning]]
 
 
+@dataclass(frozen=True)
+class Probe:
+    """How to find the field behind a bare ``invalidparameter``: ``fields(i)`` the optional fields
+    item ``i`` carries, as (name, value); ``send(i, name)`` sends item ``i`` alone without ``name``."""
+
+    fields: Callable[[int], Sequence[tuple[str, Any]]]
+    send: Callable[[int, str], Any]
+
+
+def _nameless(error: MoodleError) -> bool:
+    return isinstance(error, InvalidParameter) and not (error.debuginfo or "").strip()
+
+
+def _naming(error: MoodleError, name: str, value: Any) -> InvalidParameter:
+    named = InvalidParameter(f"{error.message}: Moodle rejects {name}={value!r} (it accepts the item without it)",
+                             wsfunction=error.wsfunction, exception=error.exception, errorcode=error.errorcode)
+    named.field, named.value = name, value  # type: ignore[attr-defined]
+    return named
+
+
 def plan_chunks(sizes: Sequence[int], room: int) -> list[range]:
     """Greedy packing of consecutive items whose field counts are ``sizes`` into ``room`` fields each."""
     chunks: list[range] = []
@@ -103,8 +131,10 @@ class _Run(Generic[I, R]):
         send: Callable[[Sequence[int]], Any],
         decode: Callable[[Any, Sequence[I]], Decoded],
         atomic: bool,
+        probe: Probe | None = None,
     ) -> None:
-        self.items, self.send, self.decode, self.atomic = items, send, decode, atomic
+        self.items, self.send, self.decode, self.atomic, self.probe = items, send, decode, atomic, probe
+        self.culprit: tuple[str, Any, MoodleError] | None = None  # a field found by the probe, its value, the error
         self.ok: list[BatchItem[I, R]] = []
         self.failed: list[BatchFailure[I]] = []
         self.warnings: list[MoodleWarning] = []
@@ -124,9 +154,10 @@ class _Run(Generic[I, R]):
             except MoodleError as error:
                 if not (self.atomic and is_item_level(error)):
                     raise
-                if len(indices) == 1:
-                    self.failed.append(BatchFailure(chunk[0], error))
-                    self.settled.add(indices[0])
+                if len(indices) == 1 or self.known_culprit(indices, error):
+                    reason = self.explain(indices[0], error) if len(indices) == 1 else self.culprit[2]  # type: ignore[index]
+                    self.failed.extend(BatchFailure(self.items[i], reason) for i in indices)
+                    self.settled.update(indices)
                     return True
             else:
                 pairs, warnings = self.decode(answer, chunk)
@@ -140,6 +171,34 @@ class _Run(Generic[I, R]):
         return True
 
 
+    def known_culprit(self, indices: Sequence[int], error: MoodleError) -> bool:
+        """Every item of a chunk that failed namelessly carries the value the probe found bad."""
+        if self.culprit is None or self.probe is None or not _nameless(error):
+            return False
+        name, value, _ = self.culprit
+        return all((name, value) in self.probe.fields(i) for i in indices)
+
+    def explain(self, index: int, error: MoodleError) -> MoodleError:
+        """Name the field behind a nameless ``invalidparameter`` of one item (see the module's doc)."""
+        if self.probe is None or not _nameless(error):
+            return error
+        fields = list(self.probe.fields(index))
+        if self.culprit is not None and self.culprit[:2] in fields:
+            return self.culprit[2]
+        for name, value in fields:
+            self.calls += 1
+            try:
+                self.probe.send(index, name)
+            except MoodleError as again:
+                if not is_item_level(again):
+                    raise
+                continue
+            named = _naming(error, name, value)
+            self.culprit = (name, value, named)
+            return named
+        return error
+
+
 def run_batch(
     items: Sequence[I],
     sizes: Sequence[int],
@@ -147,13 +206,15 @@ def run_batch(
     send: Callable[[Sequence[int]], Any],
     decode: Callable[[Any, Sequence[I]], Decoded],
     atomic: bool,
+    probe: Probe | None = None,
 ) -> BatchResult[I, Any]:
     """Send ``items`` in chunks of at most ``room`` fields (item ``i`` takes ``sizes[i]``).
 
     ``send`` gets the positions of a chunk's items and returns Moodle's answer; ``decode`` turns
-    the answer into (input, result) pairs and warnings.
+    the answer into (input, result) pairs and warnings; ``probe`` names the field behind a nameless
+    ``invalidparameter`` of an atomic function.
     """
-    run: _Run[I, Any] = _Run(items, send, decode, atomic)
+    run: _Run[I, Any] = _Run(items, send, decode, atomic, probe)
     for span in plan_chunks(sizes, room):
         try:
             run.chunk(span)

@@ -9,6 +9,7 @@ every error this module raises.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import random
 import time
@@ -21,7 +22,7 @@ import requests
 from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError
 
 from config.settings import MoodleSettings, Secret
-from moodle_client.batch import BatchResult, Decoded, run_batch
+from moodle_client.batch import BatchResult, Decoded, Probe, run_batch
 from moodle_client.errors import (
     MoodleError,
     OutcomeUnknown,
@@ -88,6 +89,17 @@ def _reached_server(exc: requests.RequestException) -> bool:
             reason = reason.reason
         return not isinstance(reason, (NewConnectionError, ConnectTimeoutError))
     return True
+
+
+# Never left out by a probe: what finds the thing again in Moodle, and what the item cannot do without.
+_NEVER_PROBED = frozenset({"idnumber", "password", "createpassword"})
+
+
+def _optional(item: Any) -> list[str]:
+    """The fields of an input dataclass that Moodle may go without (their default is None)."""
+    if not dataclasses.is_dataclass(item):
+        return []
+    return [f.name for f in dataclasses.fields(item) if f.default is None and f.name not in _NEVER_PROBED]
 
 
 def _snippet(text: str, limit: int = 120) -> str:
@@ -260,9 +272,17 @@ class ClientCore:
         def send(indices: Sequence[int]) -> Any:
             return self._post(wsfunction, extra_fields + flatten({key: [encoded[i] for i in indices]}))
 
+        def send_without(index: int, name: str) -> Any:
+            item = {k: v for k, v in encoded[index].items() if k != name}
+            return self._post(wsfunction, extra_fields + flatten({key: [item]}))
+
+        def optional_fields(index: int) -> list[tuple[str, Any]]:
+            item = items[index]
+            return [(name, encoded[index][name]) for name in _optional(item) if name in encoded[index]]
+
         sizes = [len(flatten({key: [e]})) for e in encoded]
         room = self.max_params - FIXED_FIELDS - len(extra_fields)
-        return run_batch(items, sizes, room, send, decode, spec.atomic)
+        return run_batch(items, sizes, room, send, decode, spec.atomic, Probe(optional_fields, send_without))
 
     def read_list(self, wsfunction: str, values: Sequence[Any], extra: Mapping[str, Any] | None = None) -> list[Any]:
         """A read whose list parameter may be long: one POST per chunk, answers concatenated."""

@@ -30,6 +30,7 @@ R, W = Kind.READ, Kind.WRITE
 
 _TABLE = (
     WsFunction("core_webservice_get_site_info", R),
+    WsFunction("core_get_string", R),  # probes whether a language pack is installed
     WsFunction("core_course_get_categories", R),
     WsFunction("core_course_create_categories", W, "categories", atomic=True),
     WsFunction("core_course_get_courses_by_field", R),

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from moodle_client.core import ClientCore
+from moodle_client.errors import InvalidParameter
 from moodle_client.functions import ATTENDANCE_PREFIX, REQUIRED_FUNCTIONS
 from moodle_client.records import ApiRecord
 
@@ -47,3 +48,14 @@ class SiteInfo(ApiRecord):
 class SiteCalls(ClientCore):
     def get_site_info(self) -> SiteInfo:
         return SiteInfo.from_api(self.call("core_webservice_get_site_info"))
+
+    def language_name(self, lang: str) -> str | None:
+        """The name a language pack gives itself, or ``None`` if the site does not have it.
+
+        Read-only, and the one way to learn it: Moodle rejects a user whose ``lang`` is not installed
+        with a bare ``invalidparameter`` that names the field only with developer debugging on."""
+        try:
+            return str(self.call("core_get_string", {"stringid": "thislanguage", "component": "langconfig",
+                                                     "lang": lang}))
+        except InvalidParameter:
+            return None

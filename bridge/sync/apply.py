@@ -33,6 +33,7 @@ ID_KINDS = tuple(k for k in KINDS if k not in MEMBERSHIPS)
 class ApplyOutcome:
     applied: dict[str, dict[str, int]] = field(default_factory=dict)
     errors: list[dict[str, str]] = field(default_factory=list)
+    stopped: str = ""  # why the run stopped before its last kind (every item of one kind failed alike)
 
     def count(self, change: Change) -> None:
         self.applied.setdefault(change.kind, Counter())[change.action.value] += 1  # type: ignore[index]
@@ -68,6 +69,7 @@ class Applier:
         for kind in KINDS:
             changes = by_kind.get(kind, [])
             if changes:
+                errors_before = len(self.outcome.errors)
                 self._apply_kind(kind, changes)
                 if self.gateway.fatal is None:
                     # The kind is done: what did not fail is applied. Marked kind by kind, so
@@ -80,6 +82,8 @@ class Applier:
                     # Not about one item (site down, token revoked, outcome unknown): stop here.
                     # What was confirmed is linked; the next run re-reads and goes on.
                     raise self.gateway.fatal
+                if self._failed_alike(kind, changes, errors_before):
+                    break
             if progress is not None:
                 progress.update(len(changes))
         if progress is not None:
@@ -88,6 +92,20 @@ class Applier:
         self.outcome.errors += [{"kind": "cohort_member", "key": "-", "action": "create", "reason": w}
                                 for w in self.gateway.warnings]
         return self.outcome
+
+    def _failed_alike(self, kind: str, changes: list[Change], errors_before: int) -> bool:
+        """Every change of a kind failed, for one and the same reason (a setting Moodle refuses, a
+        missing plugin): stop, so that nothing depending on them is tried, and say it once."""
+        errors = self.outcome.errors[errors_before:]
+        reasons = {e["reason"] for e in errors}
+        if len(changes) < 2 or len(errors) != len(changes) or len(reasons) != 1:
+            return False
+        (reason,) = reasons
+        self.outcome.errors[errors_before:] = [{"kind": kind, "key": f"all {len(changes)}", "action": "-",
+                                                "reason": reason}]
+        self.outcome.stopped = (f"every {kind} change ({len(changes)}) failed for one reason, so the run stopped "
+                                f"before what depends on them: {reason}")
+        return True
 
     # -- one kind ---------------------------------------------------------------------------
 

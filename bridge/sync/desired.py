@@ -59,8 +59,9 @@ def _epoch(day: dt.date | None, tz: ZoneInfo, end_of_day: bool = False) -> int:
     return int(dt.datetime.combine(day, t, tzinfo=tz).timestamp())
 
 
-def compute_desired(session: Session, settings: Settings) -> DesiredState:
-    """Read the registry with a few bulk queries and build every desired item."""
+def compute_desired(session: Session, settings: Settings, today: dt.date | None = None) -> DesiredState:
+    """Read the registry with a few bulk queries and build every desired item; ``today`` (default: the
+    district's) starts the window of attendance sessions."""
     cfg: SyncSettings = settings.sync
     tz = ZoneInfo(settings.district.timezone)
     state = DesiredState()
@@ -159,16 +160,20 @@ def compute_desired(session: Session, settings: Settings) -> DesiredState:
                                            "idnumber": f"{code}:{school[0]}"})
         state.add("group_member", f"{group_key}/{ext}", {"group": Ref("group", group_key), "user": Ref("user", ext)})
 
-    add_schedule_items(session, state, course_code)
+    start = today or settings.district.today()
+    add_schedule_items(session, state, course_code, (start, start + dt.timedelta(weeks=cfg.sessions_weeks_ahead)))
     return state
 
 
 def _user_fields(cfg: SyncSettings, ext: str, last: str, first: str, middle: str, email: str | None,
                  institution: str, department: str, settings: Settings) -> dict[str, object]:
     name = username(cfg.username, last, first, ext)
-    return {
+    fields: dict[str, object] = {
         "username": name, "idnumber": ext, "auth": cfg.auth, "firstname": first, "lastname": last,
         "middlename": middle, "email": email or cfg.email_placeholder.format(username=name),
-        "institution": institution, "department": department, "lang": cfg.lang,
+        "institution": institution, "department": department,
         "timezone": settings.district.timezone, "suspended": False,
     }
+    if cfg.lang:  # unset: Moodle gives the site's default language (which is surely installed)
+        fields["lang"] = cfg.lang
+    return fields

@@ -14,13 +14,14 @@ import datetime as dt
 from collections.abc import Mapping
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from bridge.models import (
     FaceToFaceSession,
     FaceToFaceSessionCourse,
     Lesson,
+    MoodleLink,
     NetworkCourse,
     ScheduleStatus,
     School,
@@ -35,15 +36,25 @@ def _epoch(day: dt.date, at: dt.time, zone: str) -> int:
     return int(dt.datetime.combine(day, at, ZoneInfo(zone)).timestamp())
 
 
-def add_schedule_items(session: Session, state: DesiredState, course_code: Mapping[int, str]) -> None:
-    """Add the attendance, attendance_session and event items of every course in ``course_code``."""
+def add_schedule_items(session: Session, state: DesiredState, course_code: Mapping[int, str],
+                       window: tuple[dt.date, dt.date]) -> None:
+    """Add the attendance, attendance_session and event items of every course in ``course_code``.
+
+    A session is made one call per lesson (mod_attendance takes no list): a region's year is some
+    200,000 calls, hours of a first sync. So sessions are made for the lessons of ``window`` (from
+    today, some weeks ahead), which each day's runs move on; a session already made stays managed
+    wherever its lesson is (a past one keeps its marks, a moved one follows). Past lessons never made
+    are not back-filled."""
     for code in course_code.values():
         state.add("attendance", code, {"course": Ref("course", code), "name": ATTENDANCE_NAME})
 
-    live = Lesson.status != ScheduleStatus.CANCELLED
+    start, end = window
+    made = select(MoodleLink.key).where(MoodleLink.kind == "attendance_session")
+    wanted = and_(Lesson.status != ScheduleStatus.CANCELLED,
+                  or_(and_(Lesson.date >= start, Lesson.date < end), Lesson.uid.in_(made)))
     for uid, course_id, day, at, minutes, zone, note in session.execute(
             select(Lesson.uid, Lesson.course_id, Lesson.date, Lesson.starts_at, Lesson.duration_minutes,
-                   Lesson.timezone, Lesson.note).where(live).order_by(Lesson.course_id, Lesson.date)):
+                   Lesson.timezone, Lesson.note).where(wanted).order_by(Lesson.course_id, Lesson.date)):
         code = course_code[course_id]
         state.add("attendance_session", uid, {
             "attendance": Ref("attendance", code), "sessiontime": _epoch(day, at, zone), "duration": minutes * 60,

@@ -20,6 +20,7 @@ from bridge.models import MoodleLink
 from bridge.sync.apply import Resolved
 from bridge.sync.gateway_schedule import SCHEDULE_KINDS, ScheduleGateway
 from bridge.sync.items import DesiredState, Item, Ref
+from bridge.sync.plan import Action, Plan
 from bridge.sync.reconcile import Actual, Found
 from config import Settings
 from moodle_client import MoodleClient
@@ -39,6 +40,21 @@ ALREADY_A_MEMBER = "3"
 
 # Above this many new courses one "all courses" read is cheaper than one read per course.
 ALL_COURSES_THRESHOLD = 10
+
+
+LANGUAGE_PACKS_PATH = "Site administration > Language > Language packs"
+
+
+def missing_language(client: MoodleClient, lang: str) -> str | None:
+    """Why no user sent with ``lang`` can be made (its pack is not installed), or None.
+
+    Moodle rejects such users with a bare ``invalidparameter``, naming the field only with developer
+    debugging on; one read-only probe says it before anything is written."""
+    if not lang or client.language_name(lang) is not None:
+        return None
+    return (f"the language pack {lang!r} (sync.lang) is not installed in Moodle, which rejects every user sent "
+            f"with it: install it in {LANGUAGE_PACKS_PATH}, or set sync.lang to an installed language "
+            "(or leave it empty for the site's default)")
 
 
 def _when(epoch: object) -> dt.datetime | None:
@@ -64,6 +80,12 @@ class Gateway(ScheduleGateway):
 
     def calls(self) -> tuple[int, int]:
         return self.client.stats.reads, self.client.stats.writes
+
+    def preflight(self, plan: Plan) -> str | None:
+        """What would make a whole kind fail, found before anything is written (a missing language)."""
+        sends_lang = any(c.kind == "user" and c.item is not None and "lang" in c.item.fields
+                         and (c.action == Action.CREATE or "lang" in c.fields) for c in plan.changes)
+        return missing_language(self.client, self.cfg.lang) if sends_lang else None
 
     # -- writes -----------------------------------------------------------------------------
 
@@ -172,7 +194,7 @@ class Gateway(ScheduleGateway):
         return NewUser(username=f["username"], firstname=f["firstname"], lastname=f["lastname"], email=f["email"],
                        password=new_password() if f["auth"] == "manual" else None, auth=f["auth"],
                        idnumber=f["idnumber"], middlename=f["middlename"], institution=f["institution"],
-                       department=f["department"], timezone=f["timezone"], lang=f["lang"])
+                       department=f["department"], timezone=f["timezone"], lang=f.get("lang"))
 
     @staticmethod
     def _user_update(r: Resolved) -> UserUpdate:

@@ -55,7 +55,7 @@ class PlanRefused(Exception):
 class Plan:
     mode: str
     changes: list[Change] = field(default_factory=list)
-    managed: int = 0  # things the sync manages (links) when the plan was made
+    managed: dict[str, int] = field(default_factory=dict)  # things the sync manages (links) by kind
 
     def by_kind(self) -> dict[str, dict[str, int]]:
         counts: dict[str, Counter[str]] = {}
@@ -76,25 +76,33 @@ class Plan:
 
 
 def check_guard(plan: Plan, desired_count: int, *, ratio: float, minimum: int, force: bool) -> None:
-    """Refuse a plan that suspends or removes too much of what the sync manages.
+    """Refuse a plan that suspends or removes too much of any one kind the sync manages.
 
-    The limit is ``ratio`` of the managed things, but never below ``minimum``; ``force``
-    overrides it. An empty registry never empties Moodle, forced or not: that is far more
+    Kind by kind, because the kinds differ in number by orders of magnitude: a year of attendance
+    sessions would otherwise dilute a withdrawal of a third of the students below any share of the
+    whole. The limit of a kind is ``ratio`` of its managed things, but never below ``minimum``;
+    ``force`` overrides it. An empty registry never empties Moodle, forced or not: that is far more
     often a wrong database URL than an intention.
     """
-    destructive = len(plan.destructive)
+    destructive = Counter(c.kind for c in plan.destructive)
     if not destructive:
         return
     if desired_count == 0:
         raise PlanRefused(
-            f"the registry is empty but the plan would suspend or remove {destructive} things in Moodle; "
+            f"the registry is empty but the plan would suspend or remove {destructive.total()} things in Moodle; "
             "refusing (check NETCOURSES_DATABASE_URL)")
-    limit = max(int(plan.managed * ratio), minimum)
-    if destructive > limit and not force:
+    if force:
+        return
+    over = []
+    for kind, count in destructive.items():
+        managed = plan.managed.get(kind, 0)
+        limit = max(int(managed * ratio), minimum)
+        if count > limit:
+            over.append(f"{count} of {managed} managed {kind} items (limit {limit})")
+    if over:
         raise PlanRefused(
-            f"the plan would suspend or remove {destructive} of {plan.managed} managed things "
-            f"(limit {limit}: {ratio:.0%} and at least {minimum}); review it with --dry-run and "
-            "run again with --force if it is intended")
+            f"the plan would suspend or remove {'; '.join(over)}: more than {ratio:.0%} of a kind and more than "
+            f"{minimum}; review it with --dry-run and run again with --force if it is intended")
 
 
 def summarize(counts: Mapping[str, Mapping[str, int]]) -> list[str]:

@@ -129,7 +129,7 @@ def decode_refs(kind: str, key: str, fields: Mapping[str, object]) -> dict[str, 
 
 def plan_delta(session: Session, desired: DesiredState, rules: Mapping = REMOVAL) -> Plan:
     links = load_links(session)
-    plan = Plan(mode="delta", managed=sum(len(v) for v in links.values()))
+    plan = Plan(mode="delta", managed={kind: len(v) for kind, v in links.items()})
     for kind in KINDS:
         want, have = desired.items[kind], links.get(kind, {})
         changed = [key for key, item in want.items() if key in have and have[key].fingerprint != item.fingerprint]
@@ -154,7 +154,7 @@ def plan_full(session: Session, desired: DesiredState, actual: Actual, rules: Ma
     """Compare with Moodle itself: creates what is missing (even if a link says it was made),
     puts back what was edited by hand (drift), adopts what exists but is not linked yet."""
     links = load_links(session)
-    plan = Plan(mode="full", managed=sum(len(v) for v in links.values()))
+    plan = Plan(mode="full", managed={kind: len(v) for kind, v in links.items()})
     for kind in KINDS:
         want, have, found = desired.items[kind], links.get(kind, {}), actual.things[kind]
         gone = [key for key in have if key not in want and key in found]

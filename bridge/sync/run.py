@@ -176,7 +176,7 @@ def _execute(rt: Runtime, run_id: int, mode: str, dry_run: bool, force: bool, cl
         run = session.get(SyncRun, run_id)
         report = SyncReport(run_id=run.id, mode=mode, dry_run=dry_run, status="ok")
         try:
-            desired = compute_desired(session, settings)
+            desired = compute_desired(session, settings, today=rt.today())
             rules = removal_rules(settings.sync.withdrawn)
             if mode == "full":
                 assert gateway is not None
@@ -189,13 +189,17 @@ def _execute(rt: Runtime, run_id: int, mode: str, dry_run: bool, force: bool, cl
             _record_plan(rt, run.id, plan)
             check_guard(plan, desired.count(), ratio=settings.sync.guard_ratio,
                         minimum=settings.sync.guard_min, force=force)
-            if not dry_run and plan.changes:
+            problem = gateway.preflight(plan) if gateway is not None and not dry_run else None
+            if problem:
+                report.status, report.message = "failed", f"nothing written: {problem}"
+            elif not dry_run and plan.changes:
                 from bridge.sync.apply import Applier
 
                 assert gateway is not None
                 outcome = Applier(session, gateway, run.id, show_progress=show_progress).apply(plan)
                 report.applied = outcome.applied
                 report.errors = outcome.errors
+                report.message = outcome.stopped
                 if outcome.errors:
                     report.status = "failed"
         except PlanRefused as exc:

@@ -23,7 +23,9 @@ class MoodleException(Exception):
 
 
 class InvalidParameterException(MoodleException):
-    def __init__(self, debuginfo: str) -> None:
+    """``debuginfo=None``: checks that name nothing even with debugging on (a missing language pack)."""
+
+    def __init__(self, debuginfo: str | None) -> None:
         super().__init__(
             "invalid_parameter_exception", "invalidparameter", "Invalid parameter value detected", debuginfo
         )

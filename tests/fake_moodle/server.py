@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -122,12 +122,14 @@ class FakeMoodle:
         now: int = RECORDED_NOW,
         debug: bool = True,
         sitename: str = "Network School District",
+        langs: Iterable[str] = ("en", "ru"),
     ) -> None:
         self.url = url.rstrip("/")
         self.token = token
         self.debug = debug  # a site with debugging on adds debuginfo to errors; production does not
         self.site = Site(now, self.url, sitename)
         self.site.service = list(REGISTRY)
+        self.site.langs = set(langs)  # the installed language packs
         self.maintenance = False
         self.revoked: set[str] = set()
         self.faults: list[Fault] = []

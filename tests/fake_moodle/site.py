@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fake_moodle.exceptions import MoodleException, missing_by_id, missing_record
+from fake_moodle.exceptions import InvalidParameterException, MoodleException, missing_by_id, missing_record
 from fake_moodle.rows import (
     AttendanceRow,
     CategoryRow,
@@ -33,6 +33,8 @@ ROLE_EDITINGTEACHER, ROLE_STUDENT = 3, 5
 ROLES = {1: "manager", 2: "coursecreator", 3: "editingteacher", 4: "teacher", 5: "student"}
 # Roles the admin may assign in a course context (get_assignable_roles).
 ASSIGNABLE_ROLES = {1, 3, 4, 5}
+# Language packs a site may have, by code, with the name each gives itself (langconfig's thislanguage).
+LANGUAGE_NAMES = {"en": "English", "ru": "Русский", "de": "Deutsch", "tt": "Татарча", "uk": "Українська"}
 DEFAULT_STATUSES = (("P", "Present", 2.0), ("A", "Absent", 0.0), ("L", "Late", 1.0), ("E", "Excused", 1.0))
 
 
@@ -45,6 +47,8 @@ class Site:
         # Names of the functions in the token's external service, in the order site info lists them.
         self.service: list[str] = []
         self.attendance_installed = True
+        # Installed language packs: the recorded site had en and ru (FakeMoodle(langs=...) to change).
+        self.langs: set[str] = {"en", "ru"}
         self.journal = j = Journal()
         self.categories: Table[CategoryRow] = Table(j, {"idnumber": lambda r: r.idnumber})
         self.courses: Table[CourseRow] = Table(
@@ -96,6 +100,12 @@ class Site:
         )
         for acronym, description, grade in DEFAULT_STATUSES:
             self.statuses.insert(StatusRow(0, acronym, description, grade))
+
+    def require_language(self, lang: str) -> None:
+        """Moodle checks a language against the installed packs and names nothing, even with
+        debugging on (core_user_create_users__lang_not_installed, core_get_string__lang_not_installed)."""
+        if lang not in self.langs:
+            raise InvalidParameterException(None)
 
     def installed(self, function: str) -> bool:
         return self.attendance_installed or not function.startswith("mod_attendance_")

@@ -142,3 +142,37 @@ def test_enrolment_batches_are_all_or_nothing_per_post_and_bisected(fake_moodle,
     assert [f.input.userid for f in result.failed] == [999999]
     assert result.failed[0].error.errorcode == "codingerror"
     assert [e.userid for e in fake_moodle.enrolments(course)] == students
+
+
+def test_a_nameless_invalidparameter_is_traced_to_its_field_and_value():
+    """A production site (no debugging) without the ``de`` pack rejects users namelessly, as recorded
+    (core_user_create_users__lang_not_installed): the client finds and names the field itself."""
+    from dataclasses import replace
+
+    fake = FakeMoodle(debug=False, langs=("en", "ru"))
+    users = [replace(u, lang="de" if i in (3, 7) else None) for i, u in enumerate(new_students(10))]
+    with fake.running(), MoodleClient(fake.url, fake.token, sleep=lambda s: None) as client:
+        result = client.create_users(users)
+    assert sorted(f.input.username for f in result.failed) == ["sch14.student000003", "sch14.student000007"]
+    for failure in result.failed:
+        assert failure.error.debuginfo is None  # Moodle said nothing more...
+        assert "Moodle rejects lang='de'" in str(failure.error)  # ...the client names it
+    assert len(result.ok) == 8
+    # The probe was a write: the first bad user went through without lang (found again by idnumber).
+    probed = fake.user("sch14.student000003")
+    assert probed is not None and probed.lang == "en" and fake.user("sch14.student000007") is None
+
+
+def test_a_whole_list_failing_for_one_value_is_named_once_and_not_bisected_to_the_end():
+    from dataclasses import replace
+
+    fake = FakeMoodle(debug=False, langs=("en",))
+    users = [replace(u, lang="ru") for u in new_students(118)]
+    with fake.running(), MoodleClient(fake.url, fake.token, sleep=lambda s: None) as client:
+        result = client.create_users(users)
+    assert not result.ok and len(result.failed) == 118
+    assert {str(f.error) for f in result.failed} == {
+        "core_user_create_users: Invalid parameter value detected: Moodle rejects lang='ru' "
+        "(it accepts the item without it) [invalidparameter]"}
+    # Bisecting 118 items down to each one would take over 230 calls.
+    assert result.calls <= 2 * math.ceil(math.log2(118)) + 12

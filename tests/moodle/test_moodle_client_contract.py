@@ -248,6 +248,18 @@ def _check_marked(session: Any) -> None:
 CASES = [
     Case("get_site_info", ("core_webservice_get_site_info",), lambda c: c.get_site_info(), _check_site),
     Case(
+        "language_name",
+        ("core_get_string__lang_installed",),
+        lambda c: c.language_name("ru"),
+        lambda r: r == "Русский" or pytest.fail(r),
+    ),
+    Case(
+        "language_name",
+        ("core_get_string__lang_not_installed",),
+        lambda c: c.language_name("de"),
+        lambda r: r is None or pytest.fail(r),
+    ),
+    Case(
         "get_categories",
         ("core_course_get_categories",),
         lambda c: c.get_categories(),
@@ -748,6 +760,15 @@ RAISING = [
         "invalidparameter",
     ),
     ("mod_attendance_remove_session__nonexistent", lambda c: c.remove_session(999999), NotFound, "invalidrecord"),
+    (
+        "core_user_create_users__lang_not_installed",
+        lambda c: c.call("core_user_create_users", {"users": [{
+            "username": "ivanova.m.s-0001", "idnumber": "S-0001", "auth": "manual", "firstname": "Мария",
+            "lastname": "Иванова", "email": "s-0001@students.invalid", "password": "Aa1!xxxxxxxxxxxxxxx",
+            "lang": "de", "timezone": "Europe/Moscow"}]}),
+        InvalidParameter,
+        "invalidparameter",
+    ),
     (
         "core_user_create_users__batch_duplicate_username",
         lambda c: c.call(

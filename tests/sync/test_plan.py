@@ -45,7 +45,8 @@ def test_first_delta_creates_everything_in_dependency_order(session, district, r
 
 
 def _plan(n_destructive: int, managed: int) -> Plan:
-    return Plan("delta", [Change(Action.SUSPEND, "enrolment", f"k{i}") for i in range(n_destructive)], managed)
+    return Plan("delta", [Change(Action.SUSPEND, "enrolment", f"k{i}") for i in range(n_destructive)],
+                {"enrolment": managed})
 
 
 def test_guard_allows_a_share_and_a_minimum():
@@ -54,7 +55,7 @@ def test_guard_allows_a_share_and_a_minimum():
 
 
 def test_guard_refuses_more_unless_forced():
-    with pytest.raises(PlanRefused, match="would suspend or remove 101 of 1000 managed things"):
+    with pytest.raises(PlanRefused, match="would suspend or remove 101 of 1000 managed enrolment items"):
         check_guard(_plan(101, 1000), 1000, ratio=0.1, minimum=20, force=False)
     check_guard(_plan(101, 1000), 1000, ratio=0.1, minimum=20, force=True)
 

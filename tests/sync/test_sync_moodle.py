@@ -137,7 +137,8 @@ def test_guard_refuses_mass_suspension_unless_forced(runtime, district, session,
         withdraw(session, ext, "NC-CHEM-11")
     fake_moodle.reset_counts()
     refused = sync(rt, moodle)
-    assert refused.status == "refused" and "would suspend or remove 8 of" in refused.message
+    assert refused.status == "refused" and "would suspend or remove 4 of 11 managed enrolment items" in refused.message
+    assert "4 of 9 managed group_member items" in refused.message
     assert fake_moodle.writes == 0
     forced = sync(rt, moodle, force=True)
     assert forced.status == "ok" and forced.applied["enrolment"] == {"suspend": 4}

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from fake_moodle.params import Multiple, Single, Value
+from fake_moodle.params import Multiple, Single, Value, dflt, opt
 from fake_moodle.registry import COMPONENT_VERSIONS, REGISTRY, ws
-from fake_moodle.site import Site
+from fake_moodle.exceptions import InvalidParameterException
+from fake_moodle.site import LANGUAGE_NAMES, Site
 
 
 @ws(
@@ -49,3 +50,24 @@ def get_site_info(site: Site, p: dict[str, Any]) -> dict[str, Any]:
         "theme": "boost",
         "limitconcurrentlogins": 0,
     }
+
+
+@ws(
+    "core_get_string",
+    "read",
+    Single(
+        {
+            "stringid": Value("alphanumext"),
+            "component": dflt("component", "moodle"),
+            "lang": dflt("safedir", None),
+            "stringparams": Multiple(Single({"name": opt("alphanumext"), "value": Value("raw")}), "default", []),
+        }
+    ),
+)
+def get_string(site: Site, p: dict[str, Any]) -> str:
+    """Only the string the client asks for: a language pack's own name (langconfig/thislanguage)."""
+    lang = p["lang"] or "en"
+    site.require_language(lang)
+    if (p["component"], p["stringid"]) != ("langconfig", "thislanguage"):
+        raise InvalidParameterException(f"the fake has only langconfig/thislanguage, not {p['component']}/{p['stringid']}")
+    return LANGUAGE_NAMES[lang]

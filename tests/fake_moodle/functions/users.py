@@ -12,7 +12,6 @@ from fake_moodle.rows import CourseRow, UserRow
 from fake_moodle.site import ROLES, Site
 
 AUTHS = {"manual", "nologin", "email", "ldap", "oauth2", "cas", "db"}
-LANGS = {"en", "ru"}
 _EDITABLE = (
     "username",
     "firstname",
@@ -92,8 +91,7 @@ def add_user(site: Site, data: dict[str, Any]) -> UserRow:
         raise InvalidParameterException(f"Username already exists: {data['username']}")
     if data["auth"] not in AUTHS:
         raise InvalidParameterException(f"Invalid authentication type: {data['auth']}")
-    if data["lang"] not in LANGS:
-        raise InvalidParameterException(f"Invalid language code: {data['lang']}")
+    site.require_language(data["lang"])
     if not data.get("password") and not data.get("createpassword"):
         raise InvalidParameterException("Invalid password: you must provide a password, or set createpassword.")
     if not data["email"]:
