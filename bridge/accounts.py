@@ -12,7 +12,7 @@ import re
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -256,12 +256,19 @@ def revoke_all_tokens(session: Session, account: Account, *, by: Account | None 
 
 
 def _keep_an_admin(session: Session, account: Account, doing: str) -> None:
-    """Refuse to leave the network without an active administrator. The active administrators'
-    rows are locked (PostgreSQL), in id order, so two requests disabling the last two wait for each other."""
+    """Refuse to leave the network without an active administrator, also when two requests
+    disable (or demote) the last two at once: each would count the other as still active. So the
+    count is made under a lock held until the change commits, and a second request waits, then
+    counts afresh. On PostgreSQL the active administrators' rows are locked, in id order. SQLite
+    reads take no lock (and ignore FOR UPDATE): there a write to those rows first takes the
+    database's write lock, and the transaction it begins reads what the first request committed."""
     if account.role != AccountRole.ADMIN or not account.active:
         return
-    admins = session.scalars(select(Account.id).where(Account.role == AccountRole.ADMIN, Account.active.is_(True))
-                             .order_by(Account.id).with_for_update()).all()
+    active_admins = (Account.role == AccountRole.ADMIN, Account.active.is_(True))
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(update(Account).where(*active_admins).values(active=True),
+                        execution_options={"synchronize_session": False})
+    admins = session.scalars(select(Account.id).where(*active_admins).order_by(Account.id).with_for_update()).all()
     if not any(i != account.id for i in admins):
         raise AccountError(f"{account.login!r} is the last active administrator: cannot {doing} it "
                            "(make another administrator first)", code="last_admin")
