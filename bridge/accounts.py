@@ -13,6 +13,7 @@ import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -46,7 +47,7 @@ def create_account(session: Session, login: str, password: str, role: AccountRol
         raise AccountError("a login is 1 to 64 letters, digits and . _ @ - (no spaces)", code="login_invalid",
                            field="login")
     if session.scalar(select(Account.id).where(Account.login == login)) is not None:
-        raise AccountError(f"login {login!r} is taken", code="login_taken", field="login")
+        raise _login_taken(login)
     _check_password(password)
     if len(display_name) > MAX_DISPLAY_NAME or "\x00" in display_name:
         raise AccountError(f"the display name must have at most {MAX_DISPLAY_NAME} characters",
@@ -55,10 +56,20 @@ def create_account(session: Session, login: str, password: str, role: AccountRol
                       display_name=display_name or login)
     account.school_id, account.teacher_id = _scope(session, role, school, teacher)
     session.add(account)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:
+        # Another request created the login between the check above and now (the column is
+        # unique): this transaction cannot go on, so it is rolled back.
+        session.rollback()
+        raise _login_taken(login) from None
     if by is not None:
         audit(session, by, "create account", f"{login} ({role.value}{_scope_text(account)})")
     return account
+
+
+def _login_taken(login: str) -> AccountError:
+    return AccountError(f"login {login!r} is taken", code="login_taken", field="login")
 
 
 def _check_password(password: str) -> None:

@@ -9,8 +9,9 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
-from bridge.models import CalendarToken, SyncRun
-from tests.security.conftest import meanwhile, signed_in
+from bridge.models import Account, CalendarToken, SyncRun
+from tests.conftest import PASSWORD
+from tests.security.conftest import csrf, meanwhile, row_counts, signed_in
 from tests.web.conftest import bearer
 
 
@@ -37,6 +38,33 @@ def test_concurrent_calendar_links_without_rotate_issue_one(app, client, engine,
     assert client.get(urlsplit(issued[0].json["url"]).path).status_code == 200
     session.expire_all()
     assert len(session.scalars(select(CalendarToken)).all()) == 1
+
+
+def test_eight_concurrent_creations_of_one_login(app, engine, session, accounts):
+    """Eight POST /accounts/new of the same login at once: the probe got seven 500s (the unique
+    index's IntegrityError). Here seven land between the first one's check (login free) and its
+    insert: one is created (303), the others are told the login is taken (409)."""
+    form = {"login": "petrova", "display_name": "Петрова А. С.", "role": "viewer",
+            "password": PASSWORD, "password2": PASSWORD}
+    browsers = [signed_in(app, "admin") for _ in range(8)]
+    tokens = [csrf(b) for b in browsers]
+    others = []
+
+    def seven_more() -> None:
+        with ThreadPoolExecutor(3) as pool:
+            others.extend(pool.map(lambda b, t: b.post("/accounts/new", data=form | {"csrf_token": t}),
+                                   browsers[1:], tokens[1:]))
+
+    before = row_counts(session)
+    with meanwhile(engine, "WHERE account.login", seven_more) as ran:
+        first = browsers[0].post("/accounts/new", data=form | {"csrf_token": tokens[0]})
+    assert ran.is_set()
+    responses = [first, *others]
+    assert sorted(r.status_code for r in responses) == [303] + [409] * 7
+    assert all("Логин: такой логин уже есть" in r.text for r in responses if r.status_code == 409)
+    after = row_counts(session)
+    assert after["account"] == before["account"] + 1
+    assert session.scalars(select(Account.login).where(Account.login == "petrova")).all() == ["petrova"]
 
 
 def test_a_sync_run_killed_mid_apply_is_interrupted_in_every_view(client, session, accounts):
