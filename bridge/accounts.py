@@ -12,7 +12,8 @@ import re
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -46,7 +47,7 @@ def create_account(session: Session, login: str, password: str, role: AccountRol
         raise AccountError("a login is 1 to 64 letters, digits and . _ @ - (no spaces)", code="login_invalid",
                            field="login")
     if session.scalar(select(Account.id).where(Account.login == login)) is not None:
-        raise AccountError(f"login {login!r} is taken", code="login_taken", field="login")
+        raise _login_taken(login)
     _check_password(password)
     if len(display_name) > MAX_DISPLAY_NAME or "\x00" in display_name:
         raise AccountError(f"the display name must have at most {MAX_DISPLAY_NAME} characters",
@@ -55,10 +56,20 @@ def create_account(session: Session, login: str, password: str, role: AccountRol
                       display_name=display_name or login)
     account.school_id, account.teacher_id = _scope(session, role, school, teacher)
     session.add(account)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:
+        # Another request created the login between the check above and now (the column is
+        # unique): this transaction cannot go on, so it is rolled back.
+        session.rollback()
+        raise _login_taken(login) from None
     if by is not None:
         audit(session, by, "create account", f"{login} ({role.value}{_scope_text(account)})")
     return account
+
+
+def _login_taken(login: str) -> AccountError:
+    return AccountError(f"login {login!r} is taken", code="login_taken", field="login")
 
 
 def _check_password(password: str) -> None:
@@ -256,12 +267,19 @@ def revoke_all_tokens(session: Session, account: Account, *, by: Account | None 
 
 
 def _keep_an_admin(session: Session, account: Account, doing: str) -> None:
-    """Refuse to leave the network without an active administrator. The active administrators'
-    rows are locked (PostgreSQL), in id order, so two requests disabling the last two wait for each other."""
+    """Refuse to leave the network without an active administrator, also when two requests
+    disable (or demote) the last two at once: each would count the other as still active. So the
+    count is made under a lock held until the change commits, and a second request waits, then
+    counts afresh. On PostgreSQL the active administrators' rows are locked, in id order. SQLite
+    reads take no lock (and ignore FOR UPDATE): there a write to those rows first takes the
+    database's write lock, and the transaction it begins reads what the first request committed."""
     if account.role != AccountRole.ADMIN or not account.active:
         return
-    admins = session.scalars(select(Account.id).where(Account.role == AccountRole.ADMIN, Account.active.is_(True))
-                             .order_by(Account.id).with_for_update()).all()
+    active_admins = (Account.role == AccountRole.ADMIN, Account.active.is_(True))
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(update(Account).where(*active_admins).values(active=True),
+                        execution_options={"synchronize_session": False})
+    admins = session.scalars(select(Account.id).where(*active_admins).order_by(Account.id).with_for_update()).all()
     if not any(i != account.id for i in admins):
         raise AccountError(f"{account.login!r} is the last active administrator: cannot {doing} it "
                            "(make another administrator first)", code="last_admin")

@@ -12,7 +12,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bridge.models import WebhookEvent
+from bridge.models import MAX_INTEGER, WebhookEvent
 
 # The plugin's own envelope: not part of the event, and the token must never be stored.
 ENVELOPE = ("token", "host", "extra")
@@ -38,11 +38,14 @@ def _stringify(value: Any) -> Any:
     return str(value)
 
 
-def _int(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+def moodle_id(value: Any) -> int | None:
+    """A Moodle id sent as a number or a string of ASCII digits, or None for anything else (a
+    float, ``1e400``, a Unicode digit, a number beyond the column)."""
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        value = int(value) if len(value) <= 18 else None
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_INTEGER:
+        return value
+    return None
 
 
 def store(session: Session, event: Mapping[str, Any], key: str) -> bool:
@@ -50,7 +53,7 @@ def store(session: Session, event: Mapping[str, Any], key: str) -> bool:
     payload = {k: v for k, v in event.items() if k != "token"}
     try:
         session.execute(insert(WebhookEvent).values(
-            dedupe_key=key, eventname=str(event["eventname"])[:255], course_id=_int(event.get("courseid")),
+            dedupe_key=key, eventname=str(event["eventname"])[:255], course_id=moodle_id(event.get("courseid")),
             payload=payload, received_at=dt.datetime.now(dt.UTC), status="pending", attempts=0, error=""))
         session.commit()
         return True

@@ -132,11 +132,13 @@ class PrivateLink:
 def issue_link(session: Session, owner: FeedOwner, public_url: str, *, rotate: bool = False) -> PrivateLink:
     """A new link for ``owner``. When one works already, raise :class:`LinkExists`, or with
     ``rotate`` revoke it first (it stops opening the calendar). Losing a race with another request
-    issuing one also raises :class:`LinkExists`, after rolling the session back."""
+    issuing one also raises :class:`LinkExists`, after rolling the session back: without
+    ``rotate`` nothing is revoked, not even a link issued since the check, which its requester
+    may be showing right now."""
     current = active_token(session, owner)
     if current is not None and not rotate:
         raise LinkExists(utc(current.created_at))
-    replaced = revoke_tokens(session, owner)
+    replaced = revoke_tokens(session, owner) if rotate else 0
     try:
         token = issue_token(session, owner)
     except IntegrityError:

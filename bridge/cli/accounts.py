@@ -8,7 +8,7 @@ import click
 
 from bridge import db
 from bridge.cli.common import CliError, echo_json, pass_runtime, when
-from bridge.models import AccountRole
+from bridge.models import MAX_INTEGER, AccountRole
 from bridge.runtime import Runtime
 
 
@@ -88,7 +88,8 @@ def user_list(rt: Runtime, as_json: bool) -> None:
 
 @user.command("revoke-token")
 @click.argument("login")
-@click.option("--id", "token_id", type=click.IntRange(min=1), help="The token's id (netcourses user list shows it).")
+@click.option("--id", "token_id", type=click.IntRange(min=1, max=MAX_INTEGER),
+              help="The token's id (netcourses user list shows it).")
 @click.option("--all", "every", is_flag=True, help="Every token of the account.")
 @pass_runtime
 def user_revoke_token(rt: Runtime, login: str, token_id: int | None, every: bool) -> None:

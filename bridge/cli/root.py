@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import click
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from bridge import db
@@ -26,13 +27,18 @@ from config import SettingsError
 
 
 class _Group(click.Group):
-    """Turns settings errors (raised lazily, when a command first needs them) into one-line failures."""
+    """Turns settings errors (raised lazily, when a command first needs them) and a database that
+    cannot be reached or used into one-line failures; the database's URL is shown without its password."""
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
         except SettingsError as exc:
             raise CliError(f"configuration: {exc}") from None
+        except OperationalError as exc:
+            url = ctx.obj.engine.url.render_as_string(hide_password=True)
+            reason = next(iter(str(exc.orig).strip().splitlines()), type(exc.orig).__name__)
+            raise CliError(f"database {url}: {reason}") from None
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})

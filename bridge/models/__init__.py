@@ -23,7 +23,7 @@ imported: that is why this package imports every area, so every table is on ``Ba
 area's module, with its name added to the imports and ``__all__`` below.
 """
 
-from bridge.models.base import NAMING, Base, TimestampMixin
+from bridge.models.base import MAX_INTEGER, NAMING, Base, TimestampMixin
 from bridge.models.registry import (
     AcademicYear, AssessmentForm, BellPeriod, ClassLesson, CourseTeacher, CurriculumLoad, Enrolment,
     EnrolmentStatus, Holiday, LessonSlot, NetworkCourse, PersonMixin, School, SchoolRole, Student, Teacher, Term,
@@ -41,6 +41,7 @@ __all__ = [
     # base
     "NAMING",
     "Base",
+    "MAX_INTEGER",
     "TimestampMixin",
     # registry
     "AcademicYear",

@@ -21,6 +21,9 @@ NAMING = {
 }
 
 
+MAX_INTEGER = 2**31 - 1  # an Integer column's largest value (PostgreSQL's integer is 32 bits)
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 

@@ -252,12 +252,18 @@ def run_progress(session, run: SyncRun) -> RunProgress:
             waiting.add(kind)
         else:
             done += n
-    status = run.status
-    if status == "running" and not run.dry_run and _lost(session, run):
-        status = "interrupted"
+    status = run_status(session, run)
     kind = next((k for k in planned if k in waiting), None) if status == "running" and not run.dry_run else None
     return RunProgress(run.id, status, run.dry_run, {k: dict(v) for k, v in planned.items()},
                        sum(sum(v.values()) for v in planned.values()), done, kind)
+
+
+def run_status(session, run: SyncRun) -> str:
+    """The run's status as every view shows it: the recorded one, except that a run recorded as
+    running whose process is gone (killed mid-apply) is ``interrupted``, for ever after."""
+    if run.status == "running" and not run.dry_run and _lost(session, run):
+        return "interrupted"
+    return run.status
 
 
 def _lost(session, run: SyncRun) -> bool:

@@ -11,7 +11,9 @@ from flask import abort, current_app, g, request
 from sqlalchemy.orm import Session
 
 from bridge.db import utc
+from bridge.models import MAX_INTEGER
 from bridge.runtime import Runtime
+from bridge.web.inputs import request_json
 
 
 def runtime() -> Runtime:
@@ -39,7 +41,7 @@ def db_session() -> Session:
     return g.db_session
 
 
-MAX_ID = 2**31 - 1  # ids beyond it are no row's, and would overflow the database's integer
+MAX_ID = MAX_INTEGER  # ids beyond it are no row's, and would overflow the database's integer
 
 
 def get_or_404(model, ident: int, what: str, *options):
@@ -55,7 +57,7 @@ def json_fields(fields: Mapping[str, type]) -> dict[str, Any]:
     ``fields``, each of its type: a typo must not quietly become a default."""
     if not request.get_data(cache=True):
         return {}
-    body = request.get_json(silent=True)
+    body = request_json("a JSON object")
     if not isinstance(body, dict):
         abort(400, "the body must be a JSON object")
     for name, value in body.items():

@@ -76,7 +76,10 @@ class FormError(Exception):
         message = MESSAGES.get(exc.code, str(exc))
         if exc.code in ("last_admin", "inactive"):  # not a field's fault: the account's state
             return cls(f"Учётная запись {account.login}: {message}", 409)
-        return cls.field(exc.field, message) if exc.field in LABELS else cls(message)
+        error = cls.field(exc.field, message) if exc.field in LABELS else cls(message)
+        if exc.code == "login_taken":  # a conflict with what is stored (perhaps a moment ago)
+            error.status = 409
+        return error
 
     def about(self, account: Account) -> FormError:
         """The same problem, saying which account's form it was on."""
@@ -86,8 +89,6 @@ class FormError(Exception):
 
 def _text(field: str) -> str:
     value = request.form.get(field, "")
-    if "\x00" in value:
-        raise FormError.field(field, "недопустимый символ")
     return value.strip() if not field.startswith("password") else value
 
 

@@ -78,7 +78,8 @@ def _check_csrf() -> None:
     if g.account is None and request.endpoint != "auth.login":
         return  # unauthenticated: the view itself answers 401/redirect
     sent = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token", "")
-    if not sent or not hmac.compare_digest(sent, session.get("csrf", "")):
+    # Compared as bytes: compare_digest refuses str with characters beyond ASCII (a TypeError, a 500).
+    if not sent or not hmac.compare_digest(sent.encode(), session.get("csrf", "").encode()):
         abort(400, "CSRF token missing or wrong")
 
 

@@ -68,7 +68,7 @@ def dashboard():
     charts |= {which: line_chart(dynamics.percents(which), months) for which in (
         "attendance_by_school", "results_by_grade", "attendance_by_grade", "results_by_school")}
     return render_template("console/dashboard.html", stats=stats, charts=charts, runs=runs, problems=problems,
-                           run_status=RUN_STATUS, warnings=warnings, last=last, kind_names=KIND_NAMES,
+                           run_status=RUN_STATUS, statuses=_statuses(runs), warnings=warnings, last=last, kind_names=KIND_NAMES,
                            action_names=ACTION_NAMES, dynamics_year=dynamics.year)
 
 
@@ -117,4 +117,12 @@ def sync_page():
             db_session().commit()
             return redirect(url_for("console.sync_run_page", run_id=run_id), 303)
     runs = db_session().scalars(select(SyncRun).order_by(SyncRun.id.desc()).limit(20)).all()
-    return render_template("console/sync.html", error=error, runs=runs, run_status=RUN_STATUS), 409 if error else 200
+    return render_template("console/sync.html", error=error, runs=runs, statuses=_statuses(runs)), 409 if error else 200
+
+
+def _statuses(runs) -> dict[int, str]:
+    """Each run's status in Russian, as every view derives it (an abandoned run is interrupted)."""
+    from bridge.sync.run import run_status
+
+    statuses = {run.id: run_status(db_session(), run) for run in runs}
+    return {run_id: RUN_STATUS.get(status, status) for run_id, status in statuses.items()}

@@ -79,8 +79,6 @@ class SessionForm:
 
 def _text(field: str, *, required: bool = False) -> str:
     value = request.form.get(field, "").strip()
-    if "\x00" in value:
-        raise FormError(field, "недопустимый символ")
     if required and not value:
         raise FormError(field, "заполните поле")
     if len(value) > TEXT_LIMITS[field]:

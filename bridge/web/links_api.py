@@ -73,8 +73,7 @@ def _owner_or_404(kind: str, key: str) -> FeedOwner:
         feed_kind = FeedKind(kind)
     except ValueError:
         abort(404, "calendar links are of a student, a teacher or a school")
-    # PostgreSQL text cannot hold NUL, and no external id does.
-    owner = find_owner(db_session(), feed_kind, key) if "\x00" not in key else None
+    owner = find_owner(db_session(), feed_kind, key)
     if owner is None or not may_manage(current_account(), owner):
         abort(404, f"no {feed_kind.value} {key!r}")
     return owner

@@ -192,7 +192,9 @@ def course(key: str):
 
 
 def dump_run(r: SyncRun) -> dict[str, Any]:
-    return {"id": r.id, "mode": r.mode, "dry_run": r.dry_run, "status": r.status,
+    from bridge.sync.run import run_status
+
+    return {"id": r.id, "mode": r.mode, "dry_run": r.dry_run, "status": run_status(db_session(), r),
             "started_at": r.started_at.isoformat(), "finished_at": r.finished_at.isoformat() if r.finished_at else None,
             "planned": r.planned, "applied": r.applied, "failed": r.failed, "drift": r.drift,
             "read_calls": r.read_calls, "write_calls": r.write_calls, "message": r.message}

@@ -29,8 +29,9 @@ from bridge.pull.attendance import KNOWN_ACRONYMS, put_mark
 from bridge.pull.history import Tally
 from bridge.reports.data import Scope
 from bridge.reports.tables import build_report
-from bridge.web import db_session, runtime
+from bridge.web import db_session, get_or_404, runtime
 from bridge.web.auth import current_account, require
+from bridge.web.inputs import request_json, whole_number
 from bridge.web.registry_api import page_args
 
 bp = Blueprint("reports_api", __name__, url_prefix="/api/v1")
@@ -38,6 +39,7 @@ bp = Blueprint("reports_api", __name__, url_prefix="/api/v1")
 ADMIN, COORDINATOR, TEACHER = AccountRole.ADMIN, AccountRole.COORDINATOR, AccountRole.TEACHER
 STATUSES = ("P", "L", "E", "A")
 MAX_TERM = 6
+ENTRIES = "a JSON list of {student, status[, remarks]}"
 
 
 def scope_from_request() -> Scope:
@@ -49,9 +51,10 @@ def scope_from_request() -> Scope:
         if school_id is None:
             abort(404, f"no school {key!r}")
     term = request.args.get("term")
-    if term is not None and not (term.isdigit() and 1 <= int(term) <= MAX_TERM):
+    number = whole_number(term) if term is not None else None
+    if term is not None and not (number is not None and 1 <= number <= MAX_TERM):
         abort(400, f"term must be a whole number from 1 to {MAX_TERM}")
-    return Scope(school_id=school_id, term=int(term) if term else None,
+    return Scope(school_id=school_id, term=number,
                  own_school_id=account.school_id if account.role == COORDINATOR else None,
                  teacher_id=account.teacher_id if account.role == TEACHER else None)
 
@@ -94,7 +97,7 @@ def summary_report():
 def _entries(body: Any, session, fs: FaceToFaceSession) -> list[tuple[Student, str, str]]:
     """Check every entry before anything is stored; the first problem is named by position and field."""
     if not isinstance(body, list):
-        abort(400, "the body must be a JSON list of {student, status[, remarks]}")
+        abort(400, f"the body must be {ENTRIES}")
     courses = [c for (c,) in session.execute(select(FaceToFaceSessionCourse.course_id)
                                              .where(FaceToFaceSessionCourse.session_id == fs.id))]
     if not courses:  # a session for no course in particular is for every course of its year
@@ -106,11 +109,11 @@ def _entries(body: Any, session, fs: FaceToFaceSession) -> list[tuple[Student, s
         if not isinstance(entry, dict):
             abort(400, f"{where}: expected an object with student and status")
         key, status, remarks = entry.get("student"), entry.get("status"), entry.get("remarks", "")
-        if not isinstance(key, str) or not key or "\x00" in key:
+        if not isinstance(key, str) or not key:
             abort(400, f"{where}: student: the student's external id is required")
         if status not in STATUSES:
             abort(400, f"{where}: status: must be one of {', '.join(STATUSES)}")
-        if not isinstance(remarks, str) or len(remarks) > 500 or "\x00" in remarks:
+        if not isinstance(remarks, str) or len(remarks) > 500:
             abort(400, f"{where}: remarks: text of at most 500 characters")
         if key in seen:
             abort(400, f"{where}: student: {key!r} is listed twice")
@@ -127,14 +130,12 @@ def _entries(body: Any, session, fs: FaceToFaceSession) -> list[tuple[Student, s
     return entries
 
 
-@bp.post("/face-to-face/<session_id>/attendance")
+@bp.post("/face-to-face/<int:session_id>/attendance")
 @require(ADMIN)
-def face_to_face_attendance(session_id: str):
+def face_to_face_attendance(session_id: int):
     session = db_session()
-    fs = session.get(FaceToFaceSession, int(session_id)) if session_id.isdigit() and len(session_id) < 10 else None
-    if fs is None:
-        abort(404, f"no face-to-face session {session_id}")
-    entries = _entries(request.get_json(silent=True), session, fs)
+    fs = get_or_404(FaceToFaceSession, session_id, "face-to-face session")
+    entries = _entries(request_json(ENTRIES), session, fs)
     account = current_account()
     marks = {m.student_id: m for m in session.scalars(
         select(AttendanceMark).where(AttendanceMark.face_to_face_session_id == fs.id))}

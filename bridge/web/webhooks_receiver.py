@@ -7,15 +7,18 @@ hint that something changed; the worker re-reads the truth from Moodle.
 
 from __future__ import annotations
 
-import json
-
 from flask import Blueprint, jsonify, request
 
+from bridge.models import MAX_INTEGER, WebhookEvent
 from bridge.web import db_session, runtime
-from webhooks.inbox import event_key, store
+from bridge.web.inputs import BadJson, strict_json
+from webhooks.inbox import event_key, moodle_id, store
 from webhooks.verify import VerificationError, token_matches, verify_signed
 
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
+
+SIGNED_PREFIX = "msg:"
+MAX_MESSAGE_ID = WebhookEvent.dedupe_key.type.length - len(SIGNED_PREFIX)  # it is stored as the dedupe key
 
 
 def _error(status: int, message: str):
@@ -32,6 +35,9 @@ def moodle():
     if len(body) > limit:
         return _error(413, f"body over {limit} bytes")
 
+    msg_id = request.headers.get("webhook-id", "")
+    if len(msg_id) > MAX_MESSAGE_ID or "\x00" in msg_id:
+        return _error(400, f"webhook-id must be at most {MAX_MESSAGE_ID} characters, without NUL")
     signed_key = None
     if "webhook-signature" in request.headers:
         if not cfg.signing_secrets:
@@ -42,16 +48,18 @@ def moodle():
             return _error(401, str(exc))
 
     try:
-        event = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        return _error(400, "body is not JSON")
+        event = strict_json(body)
+    except BadJson as exc:
+        return _error(400, str(exc))
     if not isinstance(event, dict):
         return _error(400, "body is not a JSON object")
     if signed_key is None and not token_matches(event.get("token"), cfg.tokens):
         return _error(401, "bad or missing token")
     if not isinstance(event.get("eventname"), str) or not event["eventname"].startswith("\\"):
         return _error(400, "eventname missing or not a Moodle event class")
+    if event.get("courseid") is not None and moodle_id(event["courseid"]) is None:
+        return _error(400, f"courseid must be a Moodle id: a whole number from 0 to {MAX_INTEGER}")
 
-    key = f"msg:{signed_key}" if signed_key else event_key(event)
+    key = SIGNED_PREFIX + signed_key if signed_key else event_key(event)
     stored = store(db_session(), event, key)
     return jsonify(status="accepted" if stored else "duplicate"), 202 if stored else 200
