@@ -42,10 +42,21 @@ def page_number() -> int:
     return int(raw)
 
 
-def paginate(session: Session, query: Select, per_page: int = PER_PAGE) -> Page:
-    """One page of ``query`` and the count of all its rows; a page past the last shows the last."""
-    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+def _numbered(total: int, per_page: int) -> tuple[int, int]:
+    """The page asked for (a page past the last shows the last) and how many pages there are."""
     pages = max(1, math.ceil(total / per_page))
-    number = min(page_number(), pages)
+    return min(page_number(), pages), pages
+
+
+def paginate(session: Session, query: Select, per_page: int = PER_PAGE) -> Page:
+    """One page of ``query``, counted in the database."""
+    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    number, pages = _numbered(total, per_page)
     items = session.scalars(query.limit(per_page).offset((number - 1) * per_page)).all()
     return Page(items, number, pages, total)
+
+
+def paginate_rows(rows: Sequence[Any], per_page: int = PER_PAGE) -> Page:
+    """One page of rows already built (a report's table)."""
+    number, pages = _numbered(len(rows), per_page)
+    return Page(rows[(number - 1) * per_page:number * per_page], number, pages, len(rows))

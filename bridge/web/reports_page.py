@@ -15,6 +15,7 @@ from bridge.reports.export import FORMATS, report_bytes
 from bridge.reports.tables import build_report
 from bridge.web import db_session, runtime
 from bridge.web.auth import current_account, require
+from bridge.web.lists import natural_key, paginate_rows
 from bridge.web.reports_api import scope_from_request
 
 bp = Blueprint("reports_page", __name__)
@@ -34,6 +35,6 @@ def reports():
     fmt = request.args.get("download")
     if fmt in FORMATS:
         return send_file(io.BytesIO(report_bytes(table, fmt)), as_attachment=True, download_name=f"{name}.{fmt}")
-    schools = db_session().scalars(select(School).order_by(School.short_name)).all()
-    return render_template("console/reports.html", table=table, name=name, reports=REPORTS, schools=schools,
-                           args=request.args)
+    schools = sorted(db_session().scalars(select(School)), key=lambda s: natural_key(s.short_name))
+    return render_template("console/reports.html", table=table, page=paginate_rows(table.rows), name=name,
+                           reports=REPORTS, schools=schools, args=request.args)

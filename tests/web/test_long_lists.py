@@ -94,3 +94,23 @@ def test_schools_in_natural_order(client, demo):
     students = client.get("/students").text
     options = re.findall(r'<option value="VLZ-[^"]+"[^>]*>([^<]+)</option>', students)
     assert options.index("СОШ № 6") < options.index("СОШ № 14") < options.index("СОШ № 30")
+
+
+def test_a_report_comes_a_page_at_a_time_and_downloads_whole(client, demo, runtime):
+    """The marks report of a district was one page of every row (17,000 px); the file stays whole."""
+    from bridge.calendar.lessons import expand_lessons
+    from bridge.demo.results import generate_results
+
+    expand_lessons(demo)
+    generate_results(demo, TODAY, runtime.settings.district.timezone)
+    demo.commit()
+    _sign_in(client, "admin")
+    first = client.get("/reports?report=marks").text
+    total = int(re.search(r"Строк: (\d+), страница 1 из (\d+)", first).group(1))
+    assert total > 100 and first.count("<tr><td>") == 50
+    second = client.get("/reports?report=marks&page=2").text
+    assert second.count("<tr><td>") == 50 and re.findall(r"<tr><td>.*?</tr>", second) != re.findall(
+        r"<tr><td>.*?</tr>", first)
+    assert 'href="/reports?report=marks&amp;page=3"' in second
+    csv = client.get("/reports?report=marks&download=csv").get_data(as_text=True)
+    assert len(csv.strip().splitlines()) == total + 1
