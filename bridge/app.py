@@ -24,6 +24,7 @@ def create_app(runtime: Runtime | None = None) -> Flask:
         logging.getLogger(__name__).warning("web.secret_key is not set: using a key for this process only")
         secret = secrets.token_urlsafe(32)
     app.config.update(
+        DEBUG=False,  # Flask reads FLASK_DEBUG from the environment; debug mode is never wanted here
         SECRET_KEY=secret,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
