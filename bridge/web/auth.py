@@ -119,6 +119,18 @@ def require(*roles: AccountRole) -> Callable:
     return decorate
 
 
+def local_path(target: str) -> str:
+    r"""``target`` when it is a path of this site, else ``/``: where sign-in may send someone back to.
+
+    Browsers drop tabs and line feeds from a URL, strip leading spaces, read a backslash as a slash and
+    any run of slashes as the start of a host, so ``/<TAB>/evil.example`` and ``/\evil.example`` lead to
+    another site: a control or invisible character or a backslash is refused, not cleaned. What is left and
+    starts with exactly one slash is a path (RFC 3986: no scheme, no host)."""
+    if target.startswith("/") and not target.startswith("//") and "\\" not in target and target.isprintable():
+        return target
+    return "/"
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     error = None
@@ -129,8 +141,7 @@ def login():
             session["account_id"] = account.id
             session["key"] = _key(account)
             csrf_token()
-            target = request.args.get("next", "")
-            return redirect(target if target.startswith("/") and not target.startswith("//") else "/")
+            return redirect(local_path(request.args.get("next", "")))
         error = "Неверный логин или пароль"
     return render_template("login.html", error=error), 401 if error else 200
 
