@@ -13,7 +13,7 @@ import hmac
 import secrets
 from collections.abc import Callable
 
-from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, g, make_response, redirect, render_template, request, session, url_for
 
 from bridge.accounts import account_for_token, authenticate
 from sqlalchemy import Select, false, select
@@ -98,7 +98,9 @@ def wants_json() -> bool:
 
 
 def require(*roles: AccountRole) -> Callable:
-    """Admit only signed-in accounts with one of ``roles`` (all roles when none are given)."""
+    """Admit only signed-in accounts with one of ``roles`` (all roles when none are given). What they are
+    answered is ``Cache-Control: no-store``: it names students, or may, and must not stay in a browser's or a
+    proxy's cache (a school's shared computer) after sign-out."""
     admitted = roles or ALL_ROLES
 
     def decorate(view: Callable) -> Callable:
@@ -111,7 +113,9 @@ def require(*roles: AccountRole) -> Callable:
                 return redirect(url_for("auth.login", next=request.full_path))
             if account.role not in admitted:
                 abort(403, "your role may not see this")
-            return view(*args, **kwargs)
+            response = make_response(view(*args, **kwargs))
+            response.headers["Cache-Control"] = "no-store"
+            return response
 
         wrapped.roles = admitted  # type: ignore[attr-defined]
         return wrapped
