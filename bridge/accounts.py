@@ -7,6 +7,7 @@ SHA-256 is stored, so neither can be read back from the database.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import re
 import secrets
@@ -105,11 +106,21 @@ def _scope_text(account: Account) -> str:
 
 
 def authenticate(session: Session, login: str, password: str) -> Account | None:
+    """The active account ``login`` if ``password`` is its password. An unknown or disabled login is
+    checked against a decoy hash, so both answers cost one hash and time does not tell which logins exist."""
     account = session.scalar(select(Account).where(Account.login == login, Account.active.is_(True)))
-    if account is None:
-        check_password_hash(generate_password_hash("x", PASSWORD_METHOD), password)  # same work either way
-        return None
-    return account if check_password_hash(account.password_hash, password) else None
+    stored = account.password_hash if account is not None else _decoy_hash(PASSWORD_METHOD)
+    return account if check_password_hash(stored, password) and account is not None else None
+
+
+@functools.cache
+def _decoy_hash(method: str) -> str:
+    return generate_password_hash(secrets.token_urlsafe(32), method)
+
+
+def end_sessions(account: Account) -> None:
+    """End every console session of ``account`` (on every computer, copied cookies included)."""
+    account.session_generation += 1
 
 
 def token_hash(token: str) -> str:
@@ -274,6 +285,7 @@ def set_active(session: Session, account: Account, active: bool, *, by: Account 
         return False
     if not active:
         _keep_an_admin(session, account, "disable")
+        end_sessions(account)
     account.active = active
     if by is not None:
         audit(session, by, "enable account" if active else "disable account", account.login)
@@ -281,13 +293,16 @@ def set_active(session: Session, account: Account, active: bool, *, by: Account 
     return True
 
 
-def set_password(session: Session, account: Account, password: str, *, by: Account | None = None) -> None:
-    """A new password for ``account`` (the same rule as when it was created)."""
+def set_password(session: Session, account: Account, password: str, *, by: Account | None = None) -> int:
+    """A new password for ``account`` (the same rule as when it was created). A password is reset when the
+    account may be in someone else's hands, so its sessions end and its API tokens are revoked too (how
+    many is returned): whoever had them must be given new ones."""
     _check_password(password)
     account.password_hash = generate_password_hash(password, PASSWORD_METHOD)
+    end_sessions(account)
     if by is not None:
         audit(session, by, "set password", account.login)
-    session.flush()
+    return revoke_all_tokens(session, account, by=by)
 
 
 def set_role(session: Session, account: Account, role: AccountRole, *, school: str | None = None,

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import secrets
 
 from flask import Flask, abort, g, jsonify, request
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bridge.runtime import Runtime
 
@@ -29,7 +31,11 @@ def create_app(runtime: Runtime | None = None) -> Flask:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=rt.settings.web.public_url.startswith("https://"),
+        PERMANENT_SESSION_LIFETIME=dt.timedelta(minutes=rt.settings.web.session_idle_minutes),
     )
+    if rt.settings.web.proxies:
+        hops = rt.settings.web.proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
     @app.after_request
     def _security_headers(response):

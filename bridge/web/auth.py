@@ -8,14 +8,13 @@ and writes an audit entry.
 from __future__ import annotations
 
 import functools
-import hashlib
 import hmac
 import secrets
 from collections.abc import Callable
 
 from flask import Blueprint, abort, g, make_response, redirect, render_template, request, session, url_for
 
-from bridge.accounts import account_for_token, authenticate
+from bridge.accounts import account_for_token, authenticate, end_sessions
 from sqlalchemy import Select, false, select
 
 from bridge.models import Account, AccountRole, CourseTeacher, Enrolment, Student
@@ -41,13 +40,8 @@ def _load_account() -> None:
     account_id = session.get("account_id")
     if account_id is not None:
         account = db_session().get(Account, account_id)
-        if account is not None and account.active and hmac.compare_digest(session.get("key", ""), _key(account)):
+        if account is not None and account.active and session.get("generation") == account.session_generation:
             g.account = account
-
-
-def _key(account: Account) -> str:
-    """Tied to the password: a new password ends every session signed in with the old one."""
-    return hashlib.sha256(account.password_hash.encode()).hexdigest()[:32]
 
 
 def visible_students(query: Select, account: Account) -> Select:
@@ -142,8 +136,9 @@ def login():
         account = authenticate(db_session(), request.form.get("login", ""), request.form.get("password", ""))
         if account is not None:
             session.clear()
+            session.permanent = True  # ends after web.session_idle_minutes without a request
             session["account_id"] = account.id
-            session["key"] = _key(account)
+            session["generation"] = account.session_generation
             csrf_token()
             return redirect(local_path(request.args.get("next", "")))
         error = "Неверный логин или пароль"
@@ -152,5 +147,10 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    """Sign out everywhere: the session ends on the server too, so a copy of the cookie is worth nothing."""
+    account = current_account()
+    if account is not None:
+        end_sessions(account)
+        db_session().commit()
     session.clear()
     return redirect(url_for("auth.login"))
