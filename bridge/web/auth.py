@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import functools
 import hmac
+import math
 import secrets
 from collections.abc import Callable
 
 from flask import Blueprint, abort, g, make_response, redirect, render_template, request, session, url_for
 
-from bridge.accounts import account_for_token, authenticate, end_sessions
+from bridge.accounts import account_for_token, end_sessions, sign_in
 from sqlalchemy import Select, false, select
 
 from bridge.models import Account, AccountRole, CourseTeacher, Enrolment, Student
@@ -131,18 +132,23 @@ def local_path(target: str) -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    error = None
-    if request.method == "POST":
-        account = authenticate(db_session(), request.form.get("login", ""), request.form.get("password", ""))
-        if account is not None:
-            session.clear()
-            session.permanent = True  # ends after web.session_idle_minutes without a request
-            session["account_id"] = account.id
-            session["generation"] = account.session_generation
-            csrf_token()
-            return redirect(local_path(request.args.get("next", "")))
-        error = "Неверный логин или пароль"
-    return render_template("login.html", error=error), 401 if error else 200
+    if request.method == "GET":
+        return render_template("login.html", error=None)
+    result = sign_in(db_session(), request.form.get("login", ""), request.form.get("password", ""),
+                     request.remote_addr or "-")
+    db_session().commit()
+    if result.account is not None:
+        session.clear()
+        session.permanent = True  # ends after web.session_idle_minutes without a request
+        session["account_id"] = result.account.id
+        session["generation"] = result.account.session_generation
+        csrf_token()
+        return redirect(local_path(request.args.get("next", "")))
+    if result.wait:
+        after = f"{result.wait} с" if result.wait < 60 else f"{math.ceil(result.wait / 60)} мин"
+        error = f"Слишком много неудачных попыток входа. Повторите через {after}."
+        return render_template("login.html", error=error), 429, {"Retry-After": str(result.wait)}
+    return render_template("login.html", error="Неверный логин или пароль"), 401
 
 
 @bp.post("/logout")
