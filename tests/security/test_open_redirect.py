@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import PASSWORD
-from tests.web.test_access import _csrf
+from tests.security.test_password_guessing import _attempt
+from tests.security.test_sessions import _signed_in
 
 # The query string as the attacker writes it -> what it tries.
 HOSTILE = {
@@ -28,9 +29,7 @@ HOSTILE = {
 
 
 def _sign_in(client, query: str):
-    page = client.get("/login")
-    return client.post(f"/login?{query}", data={"login": "admin", "password": PASSWORD,
-                                                "csrf_token": _csrf(page.text)})
+    return _attempt(client, "admin", PASSWORD, url=f"/login?{query}")
 
 
 @pytest.mark.parametrize("query", sorted(HOSTILE))
@@ -40,7 +39,7 @@ def test_open_redirect_after_sign_in_goes_home(client, accounts, query):
     response = _sign_in(client, query)
     assert response.status_code == 302, HOSTILE[query]
     assert response.headers["Location"] == "/", HOSTILE[query]
-    assert client.get("/api/v1/schools").status_code == 200  # the sign-in itself worked
+    assert _signed_in(client)  # the sign-in itself worked
 
 
 def test_a_path_of_this_site_is_kept(client, accounts):

@@ -20,19 +20,17 @@ from bridge.runtime import Runtime
 from config import Settings
 from config.settings import WebSettings
 from tests.conftest import PASSWORD
+from tests.security.test_sessions import _signed_in
 from tests.web.test_access import _csrf
 
 WRONG = "not the password at all"
 
 
-def _attempt(client, login: str, password: str, address: str = "127.0.0.1", **headers):
+def _attempt(client, login: str, password: str, address: str = "127.0.0.1", url: str = "/login", **headers):
+    """One sign-in through the form (with its CSRF token), from ``address``."""
     page = client.get("/login")
-    return client.post("/login", data={"login": login, "password": password, "csrf_token": _csrf(page.text)},
+    return client.post(url, data={"login": login, "password": password, "csrf_token": _csrf(page.text)},
                        environ_base={"REMOTE_ADDR": address}, headers=headers)
-
-
-def _signed_in(client) -> bool:
-    return client.get("/api/v1/schools").status_code == 200
 
 
 def _time_passes(session, seconds: float) -> None:
