@@ -28,9 +28,12 @@ LONGEST_WAIT = dt.timedelta(minutes=15)
 REMEMBERED = dt.timedelta(days=1)
 
 
+def _key(kind: str, value: str) -> str:
+    return hashlib.sha256(f"{kind}:{value}".encode()).hexdigest()
+
+
 def _keys(login: str, address: str) -> dict[str, str]:
-    return {kind: hashlib.sha256(f"{kind}:{value}".encode()).hexdigest()
-            for kind, value in (("login", login), ("address", address))}
+    return {"login": _key("login", login), "address": _key("address", address)}
 
 
 def _wait(failures: int, free: int) -> dt.timedelta:
@@ -61,4 +64,4 @@ def record_failure(session: Session, login: str, address: str, now: dt.datetime)
 def forget_login(session: Session, login: str) -> None:
     """The right password was given: the login's failures no longer count (the address's still do, or one
     account of the attacker's own would reset the count of every guess from their address)."""
-    session.execute(delete(SignInFailure).where(SignInFailure.key == _keys(login, "")["login"]))
+    session.execute(delete(SignInFailure).where(SignInFailure.key == _key("login", login)))
