@@ -7,6 +7,7 @@ SHA-256 is stored, so neither can be read back from the database.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import re
 import secrets
@@ -17,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from bridge import sign_in_throttle
 from bridge.db import utc
 from bridge.models import Account, AccountRole, ApiToken, AuditEntry, School, Teacher
 
@@ -115,12 +117,58 @@ def _scope_text(account: Account) -> str:
     return ""
 
 
+@dataclass(frozen=True)
+class SignIn:
+    """What an attempt to sign in came to: ``account`` when it succeeded; else ``wait``, the seconds before
+    another attempt may be made when it was refused unchecked (too many failures), or 0 (a wrong login or
+    password)."""
+
+    account: Account | None
+    wait: int = 0
+
+
+def sign_in(session: Session, login: str, password: str, address: str, now: dt.datetime | None = None) -> SignIn:
+    """Sign in as ``login`` from ``address`` (the client's IP address), unless failures of that login or from
+    that address say to wait first (bridge.sign_in_throttle). A failure is counted and written to the audit
+    log with the login it tried (when it is an account's: a mistyped password is not a login) and the address."""
+    now = now or dt.datetime.now(dt.UTC)
+    wait = sign_in_throttle.seconds_to_wait(session, login, address, now)
+    if wait:
+        return SignIn(None, wait)
+    account = authenticate(session, login, password)
+    if account is not None:
+        sign_in_throttle.forget_login(session, login)
+        return SignIn(account)
+    sign_in_throttle.record_failure(session, login, address, now)
+    known = _named(session, login)
+    audit(session, None, "sign-in failed", f"{known.login if known else 'unknown login'} from {address}")
+    return SignIn(None)
+
+
+def _named(session: Session, login: str) -> Account | None:
+    """The account ``login``, active or not; None for what cannot be a login (nor, with a NUL, be sent to
+    PostgreSQL)."""
+    return session.scalar(select(Account).where(Account.login == login)) if LOGIN.fullmatch(login) else None
+
+
 def authenticate(session: Session, login: str, password: str) -> Account | None:
-    account = session.scalar(select(Account).where(Account.login == login, Account.active.is_(True)))
-    if account is None:
-        check_password_hash(generate_password_hash("x", PASSWORD_METHOD), password)  # same work either way
-        return None
-    return account if check_password_hash(account.password_hash, password) else None
+    """The active account ``login`` if ``password`` is its password. An unknown or disabled login is
+    checked against a decoy hash, so both answers cost one hash and time does not tell which logins exist."""
+    account = _named(session, login)
+    if account is not None and not account.active:
+        account = None
+    stored = account.password_hash if account is not None else _decoy_hash(PASSWORD_METHOD)
+    return account if check_password_hash(stored, password) and account is not None else None
+
+
+@functools.cache
+def _decoy_hash(method: str) -> str:
+    return generate_password_hash(secrets.token_urlsafe(32), method)
+
+
+def end_sessions(account: Account) -> None:
+    """End every console session of ``account`` (on every computer, copied cookies included)."""
+    account.session_generation += 1
 
 
 def token_hash(token: str) -> str:
@@ -292,6 +340,7 @@ def set_active(session: Session, account: Account, active: bool, *, by: Account 
         return False
     if not active:
         _keep_an_admin(session, account, "disable")
+        end_sessions(account)
     account.active = active
     if by is not None:
         audit(session, by, "enable account" if active else "disable account", account.login)
@@ -299,13 +348,16 @@ def set_active(session: Session, account: Account, active: bool, *, by: Account 
     return True
 
 
-def set_password(session: Session, account: Account, password: str, *, by: Account | None = None) -> None:
-    """A new password for ``account`` (the same rule as when it was created)."""
+def set_password(session: Session, account: Account, password: str, *, by: Account | None = None) -> int:
+    """A new password for ``account`` (the same rule as when it was created). A password is reset when the
+    account may be in someone else's hands, so its sessions end and its API tokens are revoked too (how
+    many is returned): whoever had them must be given new ones."""
     _check_password(password)
     account.password_hash = generate_password_hash(password, PASSWORD_METHOD)
+    end_sessions(account)
     if by is not None:
         audit(session, by, "set password", account.login)
-    session.flush()
+    return revoke_all_tokens(session, account, by=by)
 
 
 def set_role(session: Session, account: Account, role: AccountRole, *, school: str | None = None,

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import secrets
 
 from flask import Flask, g, jsonify
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bridge.runtime import Runtime
 from bridge.web import local_time
@@ -28,11 +30,16 @@ def create_app(runtime: Runtime | None = None) -> Flask:
         logging.getLogger(__name__).warning("web.secret_key is not set: using a key for this process only")
         secret = secrets.token_urlsafe(32)
     app.config.update(
+        DEBUG=False,  # Flask reads FLASK_DEBUG from the environment; debug mode is never wanted here
         SECRET_KEY=secret,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=rt.settings.web.public_url.startswith("https://"),
+        PERMANENT_SESSION_LIFETIME=dt.timedelta(minutes=rt.settings.web.session_idle_minutes),
     )
+    if rt.settings.web.proxies:
+        hops = rt.settings.web.proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
     @app.after_request
     def _security_headers(response):

@@ -122,10 +122,20 @@ class WebSettings:
     # on any port works); the CLI from host and port. Set it behind a proxy or a domain name.
     public_url: str = ""
     secret_key: Secret = field(default_factory=lambda: Secret(""))
+    # A console session unused this long is over (every request renews it): a working day.
+    session_idle_minutes: int = 480
+    # Reverse proxies in front of the app that add X-Forwarded-For and X-Forwarded-Proto (nginx: 1); the
+    # client's address (sign-in throttling) is then the one the outermost of them saw. 0: no proxy, the
+    # headers are not trusted.
+    proxies: int = 0
 
     def __post_init__(self) -> None:
         if not 0 < self.port < 65536:
             raise SettingsError(f"web.port: {self.port} is not a TCP port")
+        if self.session_idle_minutes < 1:
+            raise SettingsError("web.session_idle_minutes: must be 1 or more")
+        if self.proxies < 0:
+            raise SettingsError("web.proxies: must be 0 or more")
         if self.public_url and not self.public_url.startswith(("http://", "https://")):
             raise SettingsError("web.public_url: must start with http:// or https://")
 

@@ -47,6 +47,8 @@ def test_secret_never_prints():
         ("[moodle]\nmax_params = 10\n", "moodle.max_params: must be at least 50"),
         ("[moodle]\ntoken = \"x\"\n", "moodle.token: set it in the environment"),
         ("[web]\nport = 70000\n", "web.port: 70000 is not a TCP port"),
+        ("[web]\nsession_idle_minutes = 0\n", "web.session_idle_minutes: must be 1 or more"),
+        ("[web]\nproxies = -1\n", "web.proxies: must be 0 or more"),
         ("[district]\ntimezone = \"Mars/Olympus\"\n", "district.timezone: unknown time zone"),
         ("[nosuch]\na = 1\n", "nosuch: unknown setting"),
         ("moodle = 3\n", "moodle: expected a table"),

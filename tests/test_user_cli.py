@@ -168,7 +168,8 @@ def test_role_needs_the_scope_it_names(runner, session, accounts):
 
 def test_password_from_the_option(runner, session, accounts):
     result = runner.invoke(["user", "password", "viewer", "--password", NEW_PASSWORD])
-    assert result.exit_code == 0 and "password of viewer changed" in result.output
+    assert result.exit_code == 0
+    assert "password of viewer changed; its sessions ended, 1 API token(s) revoked" in result.output
     session.expire_all()
     assert authenticate(session, "viewer", PASSWORD) is None
     assert authenticate(session, "viewer", NEW_PASSWORD).login == "viewer"

@@ -139,12 +139,12 @@ def user_enable(rt: Runtime, login: str) -> None:
 @click.password_option(help="Prompted for, twice and hidden, when not given (at least 10 characters).")
 @pass_runtime
 def user_password(rt: Runtime, login: str, password: str) -> None:
-    """Set a new password for an account."""
+    """Set a new password for an account: its console sessions end and its API tokens are revoked."""
     from bridge.accounts import find_account, set_password
 
     with _account_errors(), db.session_scope(rt.sessions) as session:
-        set_password(session, find_account(session, login), password)
-    click.echo(f"password of {login} changed")
+        revoked = set_password(session, find_account(session, login), password)
+    click.echo(f"password of {login} changed; its sessions ended, {revoked} API token(s) revoked")
 
 
 @user.command("role")

@@ -111,7 +111,10 @@ def serve(rt: Runtime, host: str | None, port: int | None) -> None:
     from bridge.app import create_app
 
     app = create_app(rt)
-    app.run(host=host or rt.settings.web.host, port=port or rt.settings.web.port)
+    # Flask's run() would take FLASK_DEBUG from the environment (or a .env file) and start Werkzeug's
+    # interactive debugger, a Python prompt for whoever reaches it: never, whatever the environment says.
+    app.run(host=host or rt.settings.web.host, port=port or rt.settings.web.port, debug=False,
+            use_debugger=False, use_reloader=False, load_dotenv=False)
 
 
 for _command in (import_command, export_command, sync, scheduler, moodle, lessons, check, calendar_link, pull,

@@ -11,7 +11,7 @@ needs:
 - :mod:`~bridge.models.calendar`: dated lessons, face-to-face rules and sessions, calendar links;
 - :mod:`~bridge.models.sync_state`: what the sync applied to Moodle, its runs and changes, job locks;
 - :mod:`~bridge.models.marks`: attendance and grades pulled from Moodle, and their history;
-- :mod:`~bridge.models.accounts`: accounts, API tokens, the audit log;
+- :mod:`~bridge.models.accounts`: accounts, API tokens, the audit log, failed sign-ins;
 - :mod:`~bridge.models.webhooks`: the webhook inbox.
 
 At run time the registry imports only the base, and the other areas only the base too: a
@@ -34,7 +34,7 @@ from bridge.models.calendar import (
 )
 from bridge.models.sync_state import JobLock, MoodleLink, SyncChange, SyncRun
 from bridge.models.marks import AttendanceKind, AttendanceMark, Grade, GradeItem, MarkChange
-from bridge.models.accounts import Account, AccountRole, ApiToken, AuditEntry
+from bridge.models.accounts import Account, AccountRole, ApiToken, AuditEntry, SignInFailure
 from bridge.models.webhooks import WebhookEvent
 
 __all__ = [
@@ -89,6 +89,7 @@ __all__ = [
     "AccountRole",
     "ApiToken",
     "AuditEntry",
+    "SignInFailure",
     # webhooks
     "WebhookEvent",
 ]

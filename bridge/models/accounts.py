@@ -8,7 +8,7 @@ import datetime as dt
 import enum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, String, func
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, String, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bridge.models.base import Base, _enum
@@ -42,6 +42,9 @@ class Account(Base):
     teacher_id: Mapped[int | None] = mapped_column(ForeignKey("teacher.id", ondelete="RESTRICT"))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # A console session is valid only while it carries this number: sign-out, a new password and
+    # disabling bump it, which ends every session of the account, copied cookies included.
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
 
     school: Mapped[School | None] = relationship()
     teacher: Mapped[Teacher | None] = relationship()
@@ -73,3 +76,17 @@ class AuditEntry(Base):
     login: Mapped[str] = mapped_column(String(64))
     action: Mapped[str] = mapped_column(String(64))
     target: Mapped[str] = mapped_column(String(500))
+
+
+class SignInFailure(Base):
+    """A failed sign-in, kept a day so that guessing passwords slows down (bridge.sign_in_throttle). ``key``
+    is the SHA-256 of the login or of the address tried from, so a password typed into the login field is
+    not stored."""
+
+    __tablename__ = "sign_in_failure"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64))
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+    __table_args__ = (Index("ix_sign_in_failure_key_at", "key", "at"),)

@@ -8,14 +8,14 @@ and writes an audit entry.
 from __future__ import annotations
 
 import functools
-import hashlib
 import hmac
+import math
 import secrets
 from collections.abc import Callable
 
-from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, g, make_response, redirect, render_template, request, session, url_for
 
-from bridge.accounts import account_for_token, authenticate
+from bridge.accounts import account_for_token, end_sessions, sign_in
 from sqlalchemy import Select, false, select
 
 from bridge.models import Account, AccountRole, CourseTeacher, Enrolment, Student
@@ -41,13 +41,8 @@ def _load_account() -> None:
     account_id = session.get("account_id")
     if account_id is not None:
         account = db_session().get(Account, account_id)
-        if account is not None and account.active and hmac.compare_digest(session.get("key", ""), _key(account)):
+        if account is not None and account.active and session.get("generation") == account.session_generation:
             g.account = account
-
-
-def _key(account: Account) -> str:
-    """Tied to the password: a new password ends every session signed in with the old one."""
-    return hashlib.sha256(account.password_hash.encode()).hexdigest()[:32]
 
 
 def visible_students(query: Select, account: Account) -> Select:
@@ -99,7 +94,9 @@ def wants_json() -> bool:
 
 
 def require(*roles: AccountRole) -> Callable:
-    """Admit only signed-in accounts with one of ``roles`` (all roles when none are given)."""
+    """Admit only signed-in accounts with one of ``roles`` (all roles when none are given). What they are
+    answered is ``Cache-Control: no-store``: it names students, or may, and must not stay in a browser's or a
+    proxy's cache (a school's shared computer) after sign-out."""
     admitted = roles or ALL_ROLES
 
     def decorate(view: Callable) -> Callable:
@@ -112,7 +109,9 @@ def require(*roles: AccountRole) -> Callable:
                 return redirect(url_for("auth.login", next=request.full_path))
             if account.role not in admitted:
                 abort(403, "your role may not see this")
-            return view(*args, **kwargs)
+            response = make_response(view(*args, **kwargs))
+            response.headers["Cache-Control"] = "no-store"
+            return response
 
         wrapped.roles = admitted  # type: ignore[attr-defined]
         return wrapped
@@ -120,23 +119,45 @@ def require(*roles: AccountRole) -> Callable:
     return decorate
 
 
+def local_path(target: str) -> str:
+    r"""``target`` when it is a path of this site, else ``/``: where sign-in may send someone back to.
+
+    Browsers drop tabs and line feeds from a URL, strip leading spaces, read a backslash as a slash and
+    any run of slashes as the start of a host, so ``/<TAB>/evil.example`` and ``/\evil.example`` lead to
+    another site: a control or invisible character or a backslash is refused, not cleaned. What is left and
+    starts with exactly one slash is a path (RFC 3986: no scheme, no host)."""
+    if target.startswith("/") and not target.startswith("//") and "\\" not in target and target.isprintable():
+        return target
+    return "/"
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    error = None
-    if request.method == "POST":
-        account = authenticate(db_session(), request.form.get("login", ""), request.form.get("password", ""))
-        if account is not None:
-            session.clear()
-            session["account_id"] = account.id
-            session["key"] = _key(account)
-            csrf_token()
-            target = request.args.get("next", "")
-            return redirect(target if target.startswith("/") and not target.startswith("//") else "/")
-        error = "Неверный логин или пароль"
-    return render_template("login.html", error=error), 401 if error else 200
+    if request.method == "GET":
+        return render_template("login.html", error=None)
+    result = sign_in(db_session(), request.form.get("login", ""), request.form.get("password", ""),
+                     request.remote_addr or "-")
+    db_session().commit()
+    if result.account is not None:
+        session.clear()
+        session.permanent = True  # ends after web.session_idle_minutes without a request
+        session["account_id"] = result.account.id
+        session["generation"] = result.account.session_generation
+        csrf_token()
+        return redirect(local_path(request.args.get("next", "")))
+    if result.wait:
+        after = f"{result.wait} с" if result.wait < 60 else f"{math.ceil(result.wait / 60)} мин"
+        error = f"Слишком много неудачных попыток входа. Повторите через {after}."
+        return render_template("login.html", error=error), 429, {"Retry-After": str(result.wait)}
+    return render_template("login.html", error="Неверный логин или пароль"), 401
 
 
 @bp.post("/logout")
 def logout():
+    """Sign out everywhere: the session ends on the server too, so a copy of the cookie is worth nothing."""
+    account = current_account()
+    if account is not None:
+        end_sessions(account)
+        db_session().commit()
     session.clear()
     return redirect(url_for("auth.login"))

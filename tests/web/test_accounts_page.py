@@ -165,7 +165,7 @@ def test_confirmation_texts_are_fixed_not_echoed(client, accounts):
     _login(client, "admin")
     html = client.get("/accounts?done=<b>hacked</b>").text
     assert "hacked" not in html and 'id="done"' not in html
-    assert 'id="done">Пароль изменён.<' in client.get("/accounts?done=password").text
+    assert 'id="done">Пароль изменён; сеансы завершены, API-токены отозваны.<' in client.get("/accounts?done=password").text
 
 
 # --- creating ---
@@ -313,9 +313,11 @@ def test_password_reset_refuses_the_old_and_accepts_the_new(client, app, session
     assert _signs_in(app, "target", NEW_PASSWORD)
     assert theirs.get("/").status_code == 302  # the session signed in with the old password has ended
     assert client.get("/accounts").status_code == 200  # the administrator's own session goes on
-    assert _api(client, target["tokens"][0]) == 200  # tokens are not passwords: they stay
+    assert _api(client, target["tokens"][0]) == 401  # a reset revokes the account's API tokens too
     entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "set password")).one()
     assert (entry.login, entry.target) == ("admin", "target")
+    revoked = session.scalars(select(AuditEntry).where(AuditEntry.action == "revoke API tokens")).one()
+    assert revoked.login == "admin" and revoked.target.startswith("target: tokens ")
 
 
 @pytest.mark.parametrize(("data", "message"), [
