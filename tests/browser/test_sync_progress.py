@@ -4,6 +4,7 @@ outcome once the run has ended, without a reload by hand."""
 
 import pytest
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
 from config import Settings
@@ -21,6 +22,9 @@ def test_apply_a_sync_and_watch_its_progress(browser, live_server, accounts, fak
     browser.find_element(By.LINK_TEXT, "Синхронизация").click()
     try:
         browser.find_element(By.ID, "apply").click()
+        confirm = WebDriverWait(browser, 10).until(expected_conditions.alert_is_present())
+        assert confirm.text.startswith("Применить изменения в Moodle?")
+        confirm.accept()
         assert hold.reached.wait(30), "the run never reached user creation"
         WebDriverWait(browser, 30).until(
             lambda b: "Применяется: Пользователи" in b.find_element(By.ID, "progress-text").text)
