@@ -6,13 +6,14 @@ import datetime as dt
 import logging
 import secrets
 
-from flask import Flask, g, jsonify
+from flask import Flask, g
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bridge.runtime import Runtime
 from bridge.web import local_time
+from bridge.web.errors import error_response
 from bridge.web.inputs import AsciiIntegerConverter, refuse_nul
 
 
@@ -60,9 +61,7 @@ def create_app(runtime: Runtime | None = None) -> Flask:
                 session.rollback()
             session.close()
 
-    @app.errorhandler(HTTPException)
-    def _json_error(exc: HTTPException):
-        return jsonify(error=exc.name, message=exc.description), exc.code
+    app.register_error_handler(HTTPException, error_response)
 
     from bridge.web.accounts_page import bp as accounts_page_bp
     from bridge.web.auth import bp as auth_bp

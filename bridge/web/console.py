@@ -26,6 +26,14 @@ KIND_NAMES = {"category": "Категории", "course": "Курсы", "attenda
 ACTION_NAMES = {"create": "создать", "adopt": "связать", "update": "изменить", "reactivate": "восстановить",
                 "suspend": "приостановить", "remove": "удалить"}
 OUTCOME_NAMES = {"planned": "запланировано", "applied": "применено", "failed": "ошибка", "skipped": "пропущено"}
+# What a stopped run's message means, in words; the message itself (often the library's English) is folded away.
+OUTCOME_TEXT = {
+    "failed": "Запуск остановлен с ошибкой: что успели сделать, сохранено, следующий запуск продолжит. "
+              "Если Moodle недоступен, проверьте NETCOURSES_MOODLE_URL, токен и службу веб-сервисов "
+              "(netcourses moodle check).",
+    "refused": "Запуск отклонён защитой: план приостановил бы слишком много. Проверьте реестр; если так и "
+               "задумано, запустите с «Разрешить массовую приостановку».",
+}
 
 
 @bp.get("/")
@@ -83,6 +91,7 @@ def sync_run_page(run_id: int):
     changes = db_session().scalars(select(SyncChange).where(SyncChange.run_id == run_id).order_by(
         SyncChange.outcome.in_(("failed", "skipped")).desc(), SyncChange.id).limit(5000)).all()
     return render_template("console/sync_run.html", run=run, changes=changes, run_status=RUN_STATUS,
+                           outcome_text=OUTCOME_TEXT,
                            progress=run_progress(db_session(), run), kind_names=KIND_NAMES,
                            action_names=ACTION_NAMES, outcome_names=OUTCOME_NAMES)
 
@@ -110,8 +119,11 @@ def sync_page():
         try:
             run_id = start_sync(runtime(), mode="full" if request.form.get("full") else "delta",
                                 dry_run=request.form.get("action") != "apply", force=bool(request.form.get("force")))
-        except (MoodleNotConfigured, LockBusy) as exc:
-            error = str(exc)
+        except MoodleNotConfigured as exc:
+            error = ("Moodle не настроен: задайте адрес и токен (NETCOURSES_MOODLE_URL и NETCOURSES_MOODLE_TOKEN). "
+                     "План по реестру («Показать план» без полной сверки) строится и без них.", str(exc))
+        except LockBusy as exc:
+            error = ("Синхронизация уже идёт: дождитесь её конца на странице запуска или в истории ниже.", str(exc))
         else:
             audit(db_session(), current_account(), "start sync", f"run {run_id}")
             db_session().commit()
