@@ -232,6 +232,32 @@ class PullSettings:
 
 
 @dataclass(frozen=True)
+class JobsSettings:
+    """The job queue and its workers (``netcourses worker``)."""
+
+    # A running job's worker renews its lease every third of this; a job whose lease ran out (its
+    # worker was killed, its machine is gone) is taken over by another worker.
+    lease_seconds: float = 60.0
+    # An idle worker looks for work this often: the enqueue-to-start latency (benchmarks/bench_jobs.py).
+    poll_seconds: float = 0.25
+    # A job failing transiently (Moodle unreachable, 5xx, timeouts) is tried this many times in all.
+    max_attempts: int = 5
+    # Retries wait base * 2^(attempt-1) seconds, at most cap, with ±50% jitter.
+    backoff_base_seconds: float = 10.0
+    backoff_cap_seconds: float = 900.0
+    # /ready answers 503 once the last sync has been failing for longer than this.
+    sync_failing_minutes: int = 180
+
+    def __post_init__(self) -> None:
+        if self.lease_seconds < 1 or self.poll_seconds <= 0 or self.max_attempts < 1:
+            raise SettingsError("jobs: lease_seconds must be 1 or more, poll_seconds above 0, max_attempts 1 or more")
+        if self.backoff_base_seconds < 0 or self.backoff_cap_seconds < self.backoff_base_seconds:
+            raise SettingsError("jobs: backoff_base_seconds must be 0 or more and at most backoff_cap_seconds")
+        if self.sync_failing_minutes < 1:
+            raise SettingsError("jobs.sync_failing_minutes: must be 1 or more")
+
+
+@dataclass(frozen=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     moodle: MoodleSettings = field(default_factory=MoodleSettings)
@@ -241,6 +267,7 @@ class Settings:
     webhooks: WebhookSettings = field(default_factory=WebhookSettings)
     marks: MarksSettings = field(default_factory=MarksSettings)
     pull: PullSettings = field(default_factory=PullSettings)
+    jobs: JobsSettings = field(default_factory=JobsSettings)
 
     def __post_init__(self) -> None:
         if "://" not in self.database_url:

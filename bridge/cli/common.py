@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 from typing import Any
 
 import click
@@ -29,3 +30,8 @@ def echo_json(data: Any) -> None:
 def when(value: dt.datetime | None) -> str:
     """A timestamp as a command prints it, or ``-`` for none."""
     return value.strftime("%Y-%m-%d %H:%M") if value else "-"
+
+
+def start_logging() -> None:
+    """Logging of a long-running process (worker, scheduler): one line per event."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -9,6 +9,7 @@ from bridge import db
 from bridge.cli.accounts import user
 from bridge.cli.calendar import calendar_link, check, expand_everything, lessons
 from bridge.cli.common import CliError, pass_runtime
+from bridge.cli.jobs import jobs, worker
 from bridge.cli.moodle import moodle
 from bridge.cli.pull import pull
 from bridge.cli.reports import report
@@ -62,15 +63,31 @@ def demo(rt: Runtime) -> None:
 @main.command()
 @click.option("--host", default=None, help="Address to bind (default from settings: 127.0.0.1).")
 @click.option("--port", type=int, default=None, help="Port (default from settings: 5000).")
+@click.option("--no-worker", is_flag=True, help="Do not start a worker beside it (one runs elsewhere).")
 @pass_runtime
-def serve(rt: Runtime, host: str | None, port: int | None) -> None:
-    """Run the web app with Flask's development server (use a WSGI server in production)."""
+def serve(rt: Runtime, host: str | None, port: int | None, no_worker: bool) -> None:
+    """Run the web app with Flask's development server (use a WSGI server in production), and one
+    worker process beside it for the jobs the console queues."""
+    import subprocess
+    import sys
+
     from bridge.app import create_app
 
     app = create_app(rt)
-    app.run(host=host or rt.settings.web.host, port=port or rt.settings.web.port)
+    # Its own process, as in production: the web process never runs a job.
+    child = None if no_worker else subprocess.Popen([sys.executable, "-m", "bridge.cli.root", "worker"])
+    try:
+        app.run(host=host or rt.settings.web.host, port=port or rt.settings.web.port)
+    finally:
+        if child is not None:
+            child.terminate()
+            child.wait(timeout=60)
 
 
 for _command in (import_command, export_command, sync, scheduler, moodle, lessons, check, calendar_link, pull,
-                 webhooks, report, user):
+                 webhooks, report, user, worker, jobs):
     main.add_command(_command)
+
+
+if __name__ == "__main__":
+    main()

@@ -13,7 +13,7 @@ skipped, and both are tried again next run (no link is written for them).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from sqlalchemy import delete, select, update
@@ -47,8 +47,10 @@ class Resolved:
 
 
 class Applier:
-    def __init__(self, session: Session, gateway, run_id: int, *, show_progress: bool = True) -> None:
+    def __init__(self, session: Session, gateway, run_id: int, *, show_progress: bool = True,
+                 checkpoint: Callable[[], None] | None = None) -> None:
         self.session = session
+        self.checkpoint = checkpoint  # called after each kind is committed: a cancel stops there
         self.gateway = gateway
         self.run_id = run_id
         self.show_progress = show_progress
@@ -80,6 +82,8 @@ class Applier:
                     # Not about one item (site down, token revoked, outcome unknown): stop here.
                     # What was confirmed is linked; the next run re-reads and goes on.
                     raise self.gateway.fatal
+                if self.checkpoint is not None:
+                    self.checkpoint()
             if progress is not None:
                 progress.update(len(changes))
         if progress is not None:

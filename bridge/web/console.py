@@ -17,7 +17,7 @@ from bridge.web.charts import bar_chart
 bp = Blueprint("console", __name__)
 
 ROLE_NAMES = {"base": "Базовая школа", "resource_centre": "Ресурсные центры", "participant": "Школы-участники"}
-RUN_STATUS = {"ok": "успешно", "failed": "с ошибками", "refused": "отклонён", "running": "выполняется",
+RUN_STATUS = {"queued": "в очереди", "ok": "успешно", "failed": "с ошибками", "refused": "отклонён", "running": "выполняется",
               "interrupted": "прерван"}
 KIND_NAMES = {"category": "Категории", "course": "Курсы", "attendance": "Модули посещаемости",
               "user": "Пользователи", "cohort": "Глобальные группы (школы)", "cohort_member": "Состав глобальных групп",
