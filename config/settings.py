@@ -14,6 +14,7 @@ same way everywhere. An unknown key, a wrong type or a bad value stops start-up 
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
 import tomllib
 import types
@@ -113,10 +114,18 @@ class WebSettings:
     # Absolute URL the app is reached at from outside (used in calendar links).
     public_url: str = "http://127.0.0.1:5000"
     secret_key: Secret = field(default_factory=lambda: Secret(""))
+    # Addresses or networks (e.g. "10.0.0.5", "10.0.0.0/24") that may read /metrics without a token
+    # (the Prometheus server); anyone else needs the administrator's token.
+    metrics_from: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not 0 < self.port < 65536:
             raise SettingsError(f"web.port: {self.port} is not a TCP port")
+        for i, address in enumerate(self.metrics_from):
+            try:
+                ipaddress.ip_network(address, strict=False)
+            except ValueError:
+                raise SettingsError(f"web.metrics_from[{i}]: {address!r} is not an address or network") from None
         if not self.public_url.startswith(("http://", "https://")):
             raise SettingsError("web.public_url: must start with http:// or https://")
 

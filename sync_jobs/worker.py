@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -21,6 +22,7 @@ import requests
 from bridge import job_lock, jobs
 from bridge.models import Job
 from bridge.runtime import Runtime
+from sync_jobs import metrics
 
 log = logging.getLogger(__name__)
 
@@ -59,8 +61,10 @@ def _sync(ctx: JobContext) -> str:
     from bridge.sync.run import run_sync
 
     p = ctx.params
+    started = time.monotonic()
     report = run_sync(ctx.rt, mode=p["mode"], dry_run=p["dry_run"], force=p["force"], run_id=p["run_id"],
                       checkpoint=ctx.checkpoint, show_progress=False)
+    metrics.sync_done(report.mode, report.status, time.monotonic() - started, report.applied)
     outcome = f"sync run {report.run_id} ({report.mode}): {report.status}"
     if report.status == "failed":
         raise JobFailed(f"{outcome}, {len(report.errors)} errors (retried by the next run)")
@@ -150,6 +154,12 @@ class Worker:
                 log.warning("job %s: heartbeat failed", job.id, exc_info=True)
 
     def _run(self, job: Job) -> None:
+        started = time.monotonic()
+        outcome = self._outcome(job)
+        metrics.JOB_SECONDS.labels(job.kind, outcome).observe(time.monotonic() - started)
+
+    def _outcome(self, job: Job) -> str:
+        """Run the job's handler and record how it ended; return that (done, retried, failed, cancelled)."""
         sessions, cfg = self.rt.sessions, self.rt.settings.jobs
         log.info("job %s (%s) started, attempt %s", job.id, job.kind, job.attempts)
         try:
@@ -157,6 +167,7 @@ class Worker:
         except Cancelled as exc:
             jobs.finish(sessions, job, self.name, jobs.CANCELLED, error=str(exc))
             log.info("job %s (%s) cancelled", job.id, job.kind)
+            return jobs.CANCELLED
         except Exception as exc:  # noqa: BLE001 - the worker outlives a failed job; the job says why
             reason = f"{type(exc).__name__}: {exc}"
             if is_transient(exc):
@@ -164,10 +175,13 @@ class Worker:
                 status = jobs.retry_or_fail(sessions, job, self.name, reason, delay)
                 log.warning("job %s (%s) %s: %s", job.id, job.kind,
                             f"retried in {delay:.0f}s" if status == jobs.QUEUED else "failed", reason)
+                return "retried" if status == jobs.QUEUED else jobs.FAILED
             else:
                 jobs.finish(sessions, job, self.name, jobs.FAILED, error=reason)
                 log.error("job %s (%s) failed: %s", job.id, job.kind, reason,
                           exc_info=not isinstance(exc, JobFailed))
+                return jobs.FAILED
         else:
             jobs.finish(sessions, job, self.name, jobs.DONE, result=result)
             log.info("job %s (%s) done: %s", job.id, job.kind, result)
+            return jobs.DONE

@@ -15,13 +15,20 @@ from bridge.runtime import Runtime
 @click.command()
 @click.option("--with-scheduler", is_flag=True,
               help="Also run the scheduler in this process (one such process in the whole district).")
+@click.option("--metrics-port", type=int, default=None,
+              help="Serve this worker's metrics for Prometheus on this port (of --metrics-address).")
+@click.option("--metrics-address", default="127.0.0.1", show_default=True)
 @pass_runtime
-def worker(rt: Runtime, with_scheduler: bool) -> None:
+def worker(rt: Runtime, with_scheduler: bool, metrics_port: int | None, metrics_address: str) -> None:
     """Run queued jobs (syncs, pulls, the webhook inbox) until stopped. Run as many as you like, on
     one machine or several sharing the database: each job runs once."""
     from sync_jobs.worker import Worker
 
     start_logging()
+    if metrics_port is not None:
+        from prometheus_client import start_http_server
+
+        start_http_server(metrics_port, addr=metrics_address)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())  # finish the job in hand, then exit
