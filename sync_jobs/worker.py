@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import requests
 
 from bridge import job_lock, jobs
+from bridge.logs import job_context
 from bridge.models import Job
 from bridge.runtime import Runtime
 from sync_jobs import metrics
@@ -146,6 +147,10 @@ class Worker:
 
     def _heartbeat(self, job: Job, done: threading.Event) -> None:
         """Keep the job's lease, and the locks it holds, alive while it runs."""
+        with job_context(job.id, job.params.get("run_id")):
+            self._beat(job, done)
+
+    def _beat(self, job: Job, done: threading.Event) -> None:
         while not done.wait(self.lease.total_seconds() / 3):
             try:
                 jobs.heartbeat(self.rt.sessions, job.id, self.name, self.lease)
@@ -155,7 +160,8 @@ class Worker:
 
     def _run(self, job: Job) -> None:
         started = time.monotonic()
-        outcome = self._outcome(job)
+        with job_context(job.id, job.params.get("run_id")):
+            outcome = self._outcome(job)
         metrics.JOB_SECONDS.labels(job.kind, outcome).observe(time.monotonic() - started)
 
     def _outcome(self, job: Job) -> str:

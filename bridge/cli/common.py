@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import logging
 from typing import Any
 
 import click
@@ -33,5 +32,8 @@ def when(value: dt.datetime | None) -> str:
 
 
 def start_logging() -> None:
-    """Logging of a long-running process (worker, scheduler): one line per event."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    """Logging of a long-running process (worker, scheduler): one line per event, as text or JSON
+    (``netcourses --log-format json ...``)."""
+    from bridge.logs import configure
+
+    configure(click.get_current_context().find_root().meta.get("log_format", "text"))

@@ -16,6 +16,7 @@ from bridge.cli.reports import report
 from bridge.cli.sync import scheduler, sync
 from bridge.cli.transfer import export_command, import_command
 from bridge.cli.webhooks import webhooks
+from bridge.logs import FORMATS
 from bridge.runtime import Runtime
 from config import SettingsError
 
@@ -32,9 +33,12 @@ class _Group(click.Group):
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="netcourses")
+@click.option("--log-format", type=click.Choice(FORMATS), default="text", show_default=True,
+              help="Logs of the worker and the scheduler: text lines, or one JSON object a line (log shippers).")
 @click.pass_context
-def main(ctx: click.Context) -> None:
+def main(ctx: click.Context, log_format: str) -> None:
     """netcourses: the network-course registry and its sync with Moodle."""
+    ctx.meta["log_format"] = log_format
     if ctx.obj is None:
         ctx.obj = Runtime()
 

@@ -44,14 +44,16 @@ def process_env(database_url: str, http_moodle: FakeMoodle, tmp_path: Path) -> d
 
 @pytest.fixture
 def spawn_worker(process_env: dict[str, str], tmp_path: Path):
-    """Start ``netcourses worker`` processes against the test database and the HTTP fake Moodle."""
+    """Start ``netcourses --log-format json worker`` processes against the test database and the HTTP
+    fake Moodle; each one's log is at ``process.log``."""
     env = process_env
     started: list[subprocess.Popen] = []
 
     def spawn(*args: str) -> subprocess.Popen:
         log = (tmp_path / f"worker-{len(started)}.log").open("w")  # a file: a full pipe would block it
-        process = subprocess.Popen([sys.executable, "-m", "bridge.cli.root", "worker", *args], cwd=ROOT, env=env,
-                                   stdout=log, stderr=log)
+        process = subprocess.Popen([sys.executable, "-m", "bridge.cli.root", "--log-format", "json", "worker", *args],
+                                   cwd=ROOT, env=env, stdout=log, stderr=log)
+        process.log = Path(log.name)  # type: ignore[attr-defined]
         started.append(process)
         return process
 

@@ -3,6 +3,7 @@ lease runs out and finishes the same run, and Moodle ends with every change appl
 
 from __future__ import annotations
 
+import json
 import signal
 from collections import Counter
 
@@ -42,7 +43,7 @@ def test_a_killed_worker_s_sync_is_finished_by_another_with_nothing_created_twic
     hold.release()
     assert _job(runtime).status == "running"  # held by a dead worker until its lease runs out
 
-    spawn_worker()
+    second = spawn_worker()
     wait_until(lambda: _job(runtime).status not in ("queued", "running"), what="the job to end")
     job = _job(runtime)
     assert (job.status, job.attempts, job.error) == ("done", 2, "")
@@ -57,3 +58,15 @@ def test_a_killed_worker_s_sync_is_finished_by_another_with_nothing_created_twic
     # 0 lost: a full comparison with Moodle finds nothing left to do.
     check = run_sync(runtime, mode="full", dry_run=True, show_progress=False)
     assert check.planned == {} and check.drift == []
+
+    # Its log: one JSON object a line, every line of the job naming the job and the run; no token.
+    second.terminate()
+    second.wait()
+    text = second.log.read_text()
+    assert http_moodle.token not in text
+    lines = [json.loads(line) for line in text.splitlines()]
+    of_job = [line for line in lines if line["job_id"] is not None]
+    assert {(line["job_id"], line["run_id"]) for line in of_job} == {(job.id, run_id)}
+    assert any(line["logger"] == "moodle_client" for line in of_job)  # deep inside the job, too
+    assert [line["message"] for line in of_job if line["logger"] == "sync_jobs.worker"][-1].startswith(
+        f"job {job.id} (sync) done")
