@@ -83,10 +83,15 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 
 @cache
-def _heads() -> frozenset[str]:
-    return frozenset(ScriptDirectory.from_config(alembic_config()).get_heads())
+def _script() -> ScriptDirectory:
+    return ScriptDirectory.from_config(alembic_config())
 
 
 def schema_is_current(conn: Connection) -> bool:
     """The database is at the newest migration (readiness: code and schema agree)."""
-    return frozenset(MigrationContext.configure(conn).get_current_heads()) == _heads()
+    return frozenset(MigrationContext.configure(conn).get_current_heads()) == frozenset(_script().get_heads())
+
+
+def revisions() -> frozenset[str]:
+    """Every schema revision this version knows (a restored backup must be one of them)."""
+    return frozenset(r.revision for r in _script().walk_revisions())

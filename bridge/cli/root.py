@@ -7,6 +7,7 @@ import click
 
 from bridge import db
 from bridge.cli.accounts import user
+from bridge.cli.backup import backup, restore
 from bridge.cli.calendar import calendar_link, check, expand_everything, lessons
 from bridge.cli.common import CliError, pass_runtime
 from bridge.cli.jobs import jobs, worker
@@ -89,7 +90,7 @@ def serve(rt: Runtime, host: str | None, port: int | None, no_worker: bool) -> N
 
 
 for _command in (import_command, export_command, sync, scheduler, moodle, lessons, check, calendar_link, pull,
-                 webhooks, report, user, worker, jobs):
+                 webhooks, report, user, worker, jobs, backup, restore):
     main.add_command(_command)
 
 
