@@ -56,9 +56,10 @@ def enqueue(session: Session, kind: str, params: Mapping[str, Any] | None = None
     return job
 
 
-def active(session: Session, kind: str) -> Job | None:
-    """The first queued or running job of ``kind``, if any (the scheduler does not stack them)."""
-    return session.scalars(select(Job).where(Job.kind == kind, Job.status.in_(ACTIVE)).order_by(Job.id)
+def active(session: Session, kind: str, statuses: tuple[str, ...] = ACTIVE) -> Job | None:
+    """The first job of ``kind`` that is queued or running (or in ``statuses``), if any: the
+    scheduler and the webhook endpoint do not stack them."""
+    return session.scalars(select(Job).where(Job.kind == kind, Job.status.in_(statuses)).order_by(Job.id)
                            .limit(1)).first()
 
 

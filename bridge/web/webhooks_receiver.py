@@ -2,7 +2,7 @@
 
 Order matters: the size is checked before the body is read, the sender is verified before the
 content is trusted, and nothing is stored for a request that fails any check. Webhooks only
-hint that something changed; the worker re-reads the truth from Moodle.
+hint that something changed; a worker (woken by a queued job) re-reads the truth from Moodle.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import json
 
 from flask import Blueprint, jsonify, request
 
+from bridge import jobs
 from bridge.web import db_session, runtime
 from webhooks.inbox import event_key, store
 from webhooks.verify import VerificationError, token_matches, verify_signed
@@ -54,4 +55,15 @@ def moodle():
 
     key = f"msg:{signed_key}" if signed_key else event_key(event)
     stored = store(db_session(), event, key)
+    if stored:
+        _wake_a_worker()
     return jsonify(status="accepted" if stored else "duplicate"), 202 if stored else 200
+
+
+def _wake_a_worker() -> None:
+    """Queue the inbox job unless one is waiting already, so the event is processed within a worker's
+    poll rather than at the scheduler's next tick (a running one may have read the inbox before it)."""
+    session = db_session()
+    if jobs.active(session, "webhooks", (jobs.QUEUED,)) is None:
+        jobs.enqueue(session, "webhooks", max_attempts=runtime().settings.jobs.max_attempts)
+        session.commit()
