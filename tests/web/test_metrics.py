@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from sync_jobs.scheduler import pull_job
 from tests.web.conftest import bearer
 
 SAMPLE = Path(__file__).parent.parent / "fixtures" / "webhooks" / "course_updated.json"
+DASHBOARD = Path(__file__).parents[2] / "docs" / "grafana-dashboard.json"
 
 
 @pytest.fixture
@@ -69,6 +71,10 @@ def test_every_metric_is_there_after_a_sync_a_pull_a_webhook_and_feeds(client, a
     now = dt.datetime.now(dt.UTC).timestamp()
     for what in ("sync", "pull"):
         assert now - 120 < _value(samples, "netcourses_last_success_timestamp_seconds", what=what) <= now + 1
+
+    # The example dashboard asks only for what is served.
+    served = set(samples) | {f"{f.name}_total" for f in text_string_to_metric_families(response.text)}
+    assert set(re.findall(r"netcourses_[a-z_]+", DASHBOARD.read_text())) <= served
 
 
 def test_a_moodle_error_is_counted_by_function_and_class(client, accounts, worker, fake_moodle):
