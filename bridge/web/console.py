@@ -82,9 +82,10 @@ def sync_run_page(run_id: int):
     run = get_or_404(SyncRun, run_id, "sync run")
     changes = db_session().scalars(select(SyncChange).where(SyncChange.run_id == run_id).order_by(
         SyncChange.outcome.in_(("failed", "skipped")).desc(), SyncChange.id).limit(5000)).all()
+    progress = run_progress(db_session(), run)
     return render_template("console/sync_run.html", run=run, changes=changes, run_status=RUN_STATUS,
-                           progress=run_progress(db_session(), run), kind_names=KIND_NAMES,
-                           action_names=ACTION_NAMES, outcome_names=OUTCOME_NAMES)
+                           progress=progress, going=progress.status in ("queued", "running"),
+                           kind_names=KIND_NAMES, action_names=ACTION_NAMES, outcome_names=OUTCOME_NAMES)
 
 
 @bp.get("/audit")

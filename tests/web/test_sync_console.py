@@ -46,6 +46,8 @@ def test_preview_runs_in_the_background_and_shows_the_plan(client, session, acco
     _login(client, "admin")
     run_id = _start(client, action="preview")
     assert _progress(client, run_id)["status"] == "queued"  # the request only queued it
+    waiting = client.get(f"/sync/runs/{run_id}").text
+    assert "в очереди" in waiting and "ждёт свободного обработчика" in waiting and "sync_progress.js" in waiting
     assert worker.drain() == 1
     html = client.get(f"/sync/runs/{run_id}").text
     assert "План (ничего не изменено)" in html and "Курсы</td>" in html and "создать: 2" in html
