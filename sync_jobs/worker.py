@@ -89,6 +89,21 @@ Handler = Callable[[JobContext], str]
 HANDLERS: dict[str, Handler] = {"sync": _sync, "pull": _pull, "webhooks": _webhooks}
 
 
+def _sync_given_up(rt: Runtime, job: Job, reason: str) -> None:
+    from bridge.sync.run import give_up
+
+    give_up(rt, job.params["run_id"], reason)
+
+
+# What a kind closes when its job ends failed or cancelled (a sync's run recorded as queued).
+GIVEN_UP: dict[str, Callable[[Runtime, Job, str], None]] = {"sync": _sync_given_up}
+
+
+def given_up(rt: Runtime, job: Job, reason: str) -> None:
+    if (close := GIVEN_UP.get(job.kind)) is not None:
+        close(rt, job, reason)
+
+
 def is_transient(exc: BaseException) -> bool:
     """Worth trying again later: Moodle unreachable or overloaded, a timeout, a busy lock."""
     from moodle_client.errors import OutcomeUnknown, SiteMaintenance, TransportError, UnexpectedResponse
@@ -172,6 +187,7 @@ class Worker:
             result = self.handlers[job.kind](JobContext(self.rt, job, self))
         except Cancelled as exc:
             jobs.finish(sessions, job, self.name, jobs.CANCELLED, error=str(exc))
+            given_up(self.rt, job, str(exc))
             log.info("job %s (%s) cancelled", job.id, job.kind)
             return jobs.CANCELLED
         except Exception as exc:  # noqa: BLE001 - the worker outlives a failed job; the job says why
@@ -181,9 +197,13 @@ class Worker:
                 status = jobs.retry_or_fail(sessions, job, self.name, reason, delay)
                 log.warning("job %s (%s) %s: %s", job.id, job.kind,
                             f"retried in {delay:.0f}s" if status == jobs.QUEUED else "failed", reason)
-                return "retried" if status == jobs.QUEUED else jobs.FAILED
+                if status == jobs.QUEUED:
+                    return "retried"
+                given_up(self.rt, job, reason)
+                return jobs.FAILED
             else:
                 jobs.finish(sessions, job, self.name, jobs.FAILED, error=reason)
+                given_up(self.rt, job, reason)
                 log.error("job %s (%s) failed: %s", job.id, job.kind, reason,
                           exc_info=not isinstance(exc, JobFailed))
                 return jobs.FAILED

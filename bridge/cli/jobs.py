@@ -78,6 +78,7 @@ def cancel_job(rt: Runtime, job_id: int) -> None:
     """Cancel a job: a queued one at once, a running one at its next safe point (a sync: between
     kinds; what it applied stays applied and recorded)."""
     from bridge import jobs as queue
+    from sync_jobs.worker import given_up
 
     with rt.sessions() as session:
         try:
@@ -85,6 +86,8 @@ def cancel_job(rt: Runtime, job_id: int) -> None:
         except queue.JobNotFound as exc:
             raise CliError(str(exc)) from None
         session.commit()
+        if job.status == queue.CANCELLED:
+            given_up(rt, job, job.error)
         if job.status != queue.RUNNING:
             click.echo(f"job {job.id} ({job.kind}): {job.status}")
         else:

@@ -160,6 +160,15 @@ def start_sync(rt: Runtime, *, mode: str = "delta", dry_run: bool = False, force
         return run.id
 
 
+def give_up(rt: Runtime, run_id: int, reason: str) -> None:
+    """A queued run whose job ended without starting it (cancelled, or failed waiting for the
+    lock) ends failed, with the reason, instead of waiting for ever."""
+    with rt.sessions() as session:
+        session.execute(update(SyncRun).where(SyncRun.id == run_id, SyncRun.status == "queued").values(
+            status="failed", finished_at=dt.datetime.now(dt.UTC), message=reason[:2000]))
+        session.commit()
+
+
 def _restart(rt: Runtime, run_id: int) -> None:
     """A queued run starts, or an interrupted one starts again: what it applied stays recorded
     (and linked, so it is not planned again); what it had only planned is planned afresh."""

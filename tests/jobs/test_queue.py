@@ -124,6 +124,8 @@ def test_cancel_a_queued_job_and_it_never_runs(runtime, session, runner, worker)
     assert result.exit_code == 0 and "cancelled" in result.output
     assert worker.drain() == 0
     assert _jobs(session)[0].status == "cancelled"
+    run = session.get(SyncRun, job.params["run_id"])
+    assert (run.status, run.message) == ("failed", "cancelled before it started")  # not queued for ever
     assert runner.invoke(["jobs", "cancel", "999"]).output.strip().endswith("no job 999")
 
 
@@ -145,3 +147,15 @@ def test_cancel_a_running_sync_stops_it_at_the_next_safe_point(runtime, session,
     assert run.status == "failed" and "Cancelled" in run.message
     assert fake_moodle.user_by_idnumber("SCH29-S1") is not None  # the kind in hand was finished and linked
     assert fake_moodle.count("enrol_manual_enrol_users") == 0  # nothing after the safe point
+
+
+def test_a_sync_waiting_for_the_lock_too_long_ends_failed_and_so_does_its_run(runtime, session, worker):
+    from bridge.job_lock import job_lock
+
+    job = _sync_job(runtime, session)
+    with job_lock(runtime.sessions, "sync"):  # a run of the command line holds it throughout
+        assert worker.drain() == 4
+    (job,) = _jobs(session)
+    assert job.status == "failed" and "LockBusy" in job.error and "after 4 attempts" in job.error
+    run = session.get(SyncRun, job.params["run_id"])
+    assert run.status == "failed" and "LockBusy" in run.message
