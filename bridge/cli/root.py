@@ -73,6 +73,7 @@ def demo(rt: Runtime) -> None:
 def serve(rt: Runtime, host: str | None, port: int | None, no_worker: bool) -> None:
     """Run the web app with Flask's development server (use a WSGI server in production), and one
     worker process beside it for the jobs the console queues."""
+    import signal
     import subprocess
     import sys
 
@@ -81,6 +82,7 @@ def serve(rt: Runtime, host: str | None, port: int | None, no_worker: bool) -> N
     app = create_app(rt)
     # Its own process, as in production: the web process never runs a job.
     child = None if no_worker else subprocess.Popen([sys.executable, "-m", "bridge.cli.root", "worker"])
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # stopped by a service manager: the worker too
     try:
         app.run(host=host or rt.settings.web.host, port=port or rt.settings.web.port)
     finally:
