@@ -22,19 +22,21 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(env: Mapping[str, str], *, workers: int = 2, threads: int = 8) -> Iterator[str]:
-    """The app (``bridge.wsgi:app``) served by gunicorn; yields its base URL once /health answers."""
+def gunicorn(env: Mapping[str, str], *, workers: int = 2, threads: int = 8, options: tuple[str, ...] = ()) -> Iterator[str]:
+    """The app (``bridge.wsgi:app``) served by gunicorn (with more ``options``); yields its base URL
+    once /health answers."""
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
-         "--threads", str(threads), "--worker-class", "gthread", "--log-level", "warning", "bridge.wsgi:app"],
+         "--threads", str(threads), "--worker-class", "gthread", "--log-level", "warning", *options,
+         "bridge.wsgi:app"],
         cwd=ROOT, env=dict(env))
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
         while True:
             try:
-                requests.get(f"{base}/health", timeout=1).raise_for_status()
+                requests.get(f"{base}/health", timeout=10).raise_for_status()
                 break
             except requests.RequestException:
                 if time.monotonic() > deadline or server.poll() is not None:

@@ -29,6 +29,10 @@ LOGIN = re.compile(r"[\w.@-]{1,64}")  # the column holds 64 characters; no space
 MAX_DISPLAY_NAME = 255
 MAX_TOKEN_NAME = 100
 
+# Who does something the audit log records: a console or API account, or, from the command line,
+# the operating-system user as "os:<name>" (the command line has no account).
+Actor = Account | str
+
 
 class AccountError(ValueError):
     """A request about an account that cannot be done; the message says why (in English, for the CLI).
@@ -43,7 +47,7 @@ class AccountError(ValueError):
 
 
 def create_account(session: Session, login: str, password: str, role: AccountRole, *, display_name: str = "",
-                   school: str | None = None, teacher: str | None = None, by: Account | None = None) -> Account:
+                   school: str | None = None, teacher: str | None = None, by: Actor | None = None) -> Account:
     """A new active account; ``by`` (the administrator acting, when known) is written to the audit log."""
     if not LOGIN.fullmatch(login):
         raise AccountError("a login is 1 to 64 letters, digits and . _ @ - (no spaces)", code="login_invalid",
@@ -175,7 +179,7 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_token(session: Session, account: Account, name: str = "", *, by: Account | None = None) -> str:
+def issue_token(session: Session, account: Account, name: str = "", *, by: Actor | None = None) -> str:
     """A new API token for ``account``; the only time it is seen in clear (never logged, never audited)."""
     if len(name) > MAX_TOKEN_NAME or "\x00" in name:
         raise AccountError(f"a token's name must have at most {MAX_TOKEN_NAME} characters", code="token_name_invalid",
@@ -207,9 +211,11 @@ def revoke_token(session: Session, token: str) -> bool:
     return True
 
 
-def audit(session: Session, account: Account | None, action: str, target: str) -> None:
+def audit(session: Session, actor: Actor | None, action: str, target: str) -> None:
+    account = actor if isinstance(actor, Account) else None
+    login = account.login if account else actor or "-"
     session.add(AuditEntry(at=dt.datetime.now(dt.UTC), account_id=account.id if account else None,
-                           login=account.login if account else "-", action=action, target=target[:500]))
+                           login=login[:64], action=action, target=target[:500]))
 
 
 # --- administration: listing, revoking, disabling, passwords, roles ---
@@ -287,7 +293,7 @@ def find_account(session: Session, login: str) -> Account:
     return account
 
 
-def revoke_token_id(session: Session, account: Account, token_id: int, *, by: Account | None = None) -> bool:
+def revoke_token_id(session: Session, account: Account, token_id: int, *, by: Actor | None = None) -> bool:
     """Revoke ``account``'s token ``token_id`` (as listed); False when it was revoked already."""
     row = session.scalar(select(ApiToken).where(ApiToken.id == token_id, ApiToken.account_id == account.id))
     if row is None:
@@ -301,7 +307,7 @@ def revoke_token_id(session: Session, account: Account, token_id: int, *, by: Ac
     return True
 
 
-def revoke_all_tokens(session: Session, account: Account, *, by: Account | None = None) -> int:
+def revoke_all_tokens(session: Session, account: Account, *, by: Actor | None = None) -> int:
     """Revoke every live token of ``account``; how many there were."""
     rows = session.scalars(select(ApiToken).where(ApiToken.account_id == account.id,
                                                   ApiToken.revoked_at.is_(None))).all()
@@ -333,7 +339,7 @@ def _keep_an_admin(session: Session, account: Account, doing: str) -> None:
                            "(make another administrator first)", code="last_admin")
 
 
-def set_active(session: Session, account: Account, active: bool, *, by: Account | None = None) -> bool:
+def set_active(session: Session, account: Account, active: bool, *, by: Actor | None = None) -> bool:
     """Enable or disable ``account``; False when it already was. A disabled account can neither sign
     in nor use its tokens (they stay, and work again once it is enabled)."""
     if account.active == active:
@@ -348,7 +354,7 @@ def set_active(session: Session, account: Account, active: bool, *, by: Account 
     return True
 
 
-def set_password(session: Session, account: Account, password: str, *, by: Account | None = None) -> int:
+def set_password(session: Session, account: Account, password: str, *, by: Actor | None = None) -> int:
     """A new password for ``account`` (the same rule as when it was created). A password is reset when the
     account may be in someone else's hands, so its sessions end and its API tokens are revoked too (how
     many is returned): whoever had them must be given new ones."""
@@ -361,7 +367,7 @@ def set_password(session: Session, account: Account, password: str, *, by: Accou
 
 
 def set_role(session: Session, account: Account, role: AccountRole, *, school: str | None = None,
-             teacher: str | None = None, by: Account | None = None) -> bool:
+             teacher: str | None = None, by: Actor | None = None) -> bool:
     """Give ``account`` another role (and the scope it needs); False when nothing changes. The last
     active administrator cannot be demoted."""
     school_id, teacher_id = _scope(session, role, school, teacher)

@@ -10,11 +10,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -72,13 +75,29 @@ def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
         session.close()
 
 
-def alembic_config(engine: Engine) -> Config:
+def alembic_config(engine: Engine | None = None) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
-    cfg.attributes["engine"] = engine
+    if engine is not None:
+        cfg.attributes["engine"] = engine
     return cfg
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Create or upgrade the schema to the newest migration."""
     command.upgrade(alembic_config(engine), revision)
+
+
+@cache
+def _script() -> ScriptDirectory:
+    return ScriptDirectory.from_config(alembic_config())
+
+
+def schema_is_current(conn: Connection) -> bool:
+    """The database is at the newest migration (readiness: code and schema agree)."""
+    return frozenset(MigrationContext.configure(conn).get_current_heads()) == frozenset(_script().get_heads())
+
+
+def revisions() -> frozenset[str]:
+    """Every schema revision this version knows (a restored backup must be one of them)."""
+    return frozenset(r.revision for r in _script().walk_revisions())

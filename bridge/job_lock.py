@@ -79,11 +79,12 @@ def release(sessions: sessionmaker[Session], name: str, holder: str) -> None:
         session.commit()
 
 
-def renew(sessions: sessionmaker[Session], name: str, holder: str, ttl: dt.timedelta) -> None:
-    """Push the lease's expiry forward; long runs call this as they go."""
+def renew(sessions: sessionmaker[Session], holder: str, ttl: dt.timedelta) -> None:
+    """Push the expiry of every lease ``holder`` has forward to ``ttl`` from now: a worker's
+    heartbeat does this for the locks its job holds, so they run out soon after the worker dies
+    (on another machine, where :func:`holder_is_dead` cannot tell) and its successor takes them."""
     with sessions() as session:
-        session.execute(update(JobLock).where(JobLock.name == name, JobLock.holder == holder)
-                        .values(expires_at=_now() + ttl))
+        session.execute(update(JobLock).where(JobLock.holder == holder).values(expires_at=_now() + ttl))
         session.commit()
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import ipaddress
 import os
 import tomllib
 import types
@@ -128,6 +129,9 @@ class WebSettings:
     # client's address (sign-in throttling) is then the one the outermost of them saw. 0: no proxy, the
     # headers are not trusted.
     proxies: int = 0
+    # Addresses or networks (e.g. "10.0.0.5", "10.0.0.0/24") that may read /metrics without a token
+    # (the Prometheus server); anyone else needs the administrator's token.
+    metrics_from: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not 0 < self.port < 65536:
@@ -136,6 +140,11 @@ class WebSettings:
             raise SettingsError("web.session_idle_minutes: must be 1 or more")
         if self.proxies < 0:
             raise SettingsError("web.proxies: must be 0 or more")
+        for i, address in enumerate(self.metrics_from):
+            try:
+                ipaddress.ip_network(address, strict=False)
+            except ValueError:
+                raise SettingsError(f"web.metrics_from[{i}]: {address!r} is not an address or network") from None
         if self.public_url and not self.public_url.startswith(("http://", "https://")):
             raise SettingsError("web.public_url: must start with http:// or https://")
 
@@ -280,6 +289,32 @@ class ImportSettings:
 
 
 @dataclass(frozen=True)
+class JobsSettings:
+    """The job queue and its workers (``netcourses worker``)."""
+
+    # A running job's worker renews its lease every third of this; a job whose lease ran out (its
+    # worker was killed, its machine is gone) is taken over by another worker.
+    lease_seconds: float = 60.0
+    # An idle worker looks for work this often: the enqueue-to-start latency (benchmarks/bench_jobs.py).
+    poll_seconds: float = 0.25
+    # A job failing transiently (Moodle unreachable, 5xx, timeouts) is tried this many times in all.
+    max_attempts: int = 5
+    # Retries wait base * 2^(attempt-1) seconds, at most cap, with ±50% jitter.
+    backoff_base_seconds: float = 10.0
+    backoff_cap_seconds: float = 900.0
+    # /ready answers 503 once the last sync has been failing for longer than this.
+    sync_failing_minutes: int = 180
+
+    def __post_init__(self) -> None:
+        if self.lease_seconds < 1 or self.poll_seconds <= 0 or self.max_attempts < 1:
+            raise SettingsError("jobs: lease_seconds must be 1 or more, poll_seconds above 0, max_attempts 1 or more")
+        if self.backoff_base_seconds < 0 or self.backoff_cap_seconds < self.backoff_base_seconds:
+            raise SettingsError("jobs: backoff_base_seconds must be 0 or more and at most backoff_cap_seconds")
+        if self.sync_failing_minutes < 1:
+            raise SettingsError("jobs.sync_failing_minutes: must be 1 or more")
+
+
+@dataclass(frozen=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     moodle: MoodleSettings = field(default_factory=MoodleSettings)
@@ -290,6 +325,7 @@ class Settings:
     marks: MarksSettings = field(default_factory=MarksSettings)
     pull: PullSettings = field(default_factory=PullSettings)
     imports: ImportSettings = field(default_factory=ImportSettings)
+    jobs: JobsSettings = field(default_factory=JobsSettings)
 
     def __post_init__(self) -> None:
         if "://" not in self.database_url:

@@ -3,7 +3,8 @@
 Every call is a form-encoded POST to ``/webservice/rest/server.php`` with ``wstoken``, ``wsfunction``
 and ``moodlewsrestformat=json`` in the body (never in the URL, so the token stays out of access logs
 and proxies), with a (connect, read) timeout, retried per :mod:`moodle_client.retry`, logged with
-function, parameter count and duration, and counted in :class:`CallStats`. The token is removed from
+function, parameter count and duration, counted in :class:`CallStats` and told to the observers
+registered with :func:`observe` (the product's metrics). The token is removed from
 every error this module raises.
 """
 
@@ -43,6 +44,22 @@ ENDPOINT = "/webservice/rest/server.php"
 FIXED_FIELDS = 3
 
 I = TypeVar("I")  # noqa: E741
+
+# Called after every HTTP attempt with (wsfunction, seconds, the error or None): the product's
+# metrics listen here, so the client stays free of them.
+CallObserver = Callable[[str, float, "MoodleError | None"], None]
+_observers: list[CallObserver] = []
+
+
+def observe(observer: CallObserver) -> None:
+    """Have ``observer`` called after every attempt of every call, in every client of this process."""
+    if observer not in _observers:
+        _observers.append(observer)
+
+
+def _notify(wsfunction: str, seconds: float, error: MoodleError | None) -> None:
+    for observer in _observers:
+        observer(wsfunction, seconds, error)
 
 
 @dataclass
@@ -199,6 +216,7 @@ class ClientCore:
             except MoodleError as error:
                 error.redacted(self._token)
                 elapsed = self._clock() - started
+                _notify(wsfunction, elapsed, error)
                 decision = verdict(error, kind)
                 if decision is Verdict.RETRY and attempt < self.max_retries:
                     delay = self._backoff.delay(attempt, getattr(error, "retry_after", None), self._rand)
@@ -220,7 +238,9 @@ class ClientCore:
                 if decision is Verdict.UNKNOWN:
                     raise OutcomeUnknown(error) from error
                 raise
-            log.info("moodle %s params=%d %.3fs ok", wsfunction, len(form), self._clock() - started)
+            elapsed = self._clock() - started
+            _notify(wsfunction, elapsed, None)
+            log.info("moodle %s params=%d %.3fs ok", wsfunction, len(form), elapsed)
             return answer
 
     def _attempt(self, wsfunction: str, form: list[tuple[str, str]]) -> Any:

@@ -1,11 +1,11 @@
-"""The scheduler process (``netcourses scheduler``): APScheduler 3.x running the sync, the pull
-of attendance and grades, and the webhook worker.
+"""The scheduler process (``netcourses scheduler``, or ``netcourses worker --with-scheduler``):
+APScheduler 3.x queueing the sync, the pull of attendance and grades, and the webhook inbox for
+the workers (:mod:`sync_jobs.worker`); it runs nothing itself.
 
-Its own process, jobs with explicit ids, ``replace_existing``, ``max_instances=1``,
-``coalesce=True`` and a real misfire grace (APScheduler's FAQ); the database lock in
-:mod:`bridge.job_lock` keeps two schedulers, or a manual ``netcourses sync``, from running a
-sync at once: the later one logs that it skipped. The pull ("pull") and the webhook worker
-("webhooks") have locks of their own.
+Jobs with explicit ids, ``replace_existing``, ``max_instances=1``, ``coalesce=True`` and a real
+misfire grace (APScheduler's FAQ). A tick does not queue a job while one of its kind is queued or
+running (the later one logs that it skipped); the database lock in :mod:`bridge.job_lock` still
+keeps a worker's sync and a manual ``netcourses sync`` apart.
 """
 
 from __future__ import annotations
@@ -18,46 +18,49 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bridge import jobs
 from bridge.job_lock import LockBusy
 from bridge.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
 
-def _guarded(what: str, run: Callable[[], str]) -> str:
-    """Run one scheduled job; return a one-line outcome (also logged). Never raises: a failed run
-    is recorded and logged, and the next tick tries again."""
+def _queued(what: str, enqueue: Callable[[], str]) -> str:
+    """Queue one scheduled job for a worker; return a one-line outcome (also logged). Never raises:
+    the next tick tries again."""
     try:
-        outcome = run()
+        outcome = enqueue()
     except LockBusy as exc:
         outcome = f"skipped {what}: {exc}"
-    except Exception as exc:  # noqa: BLE001 - the scheduler must outlive a bad run
-        log.exception("%s failed", what)
-        outcome = f"{what} failed: {type(exc).__name__}"
+    except Exception as exc:  # noqa: BLE001 - the scheduler must outlive a bad tick
+        log.exception("%s not queued", what)
+        outcome = f"{what} not queued: {type(exc).__name__}"
     log.info(outcome)
     return outcome
 
 
+def _enqueue_once(rt: Runtime, kind: str) -> str:
+    """Queue ``kind`` unless one is queued or running already: ticks do not stack up behind a slow run."""
+    with rt.sessions() as session:
+        if (waiting := jobs.active(session, kind)) is not None:
+            raise LockBusy(f"{kind} job {waiting.id} is {waiting.status}")
+        job = jobs.enqueue(session, kind, max_attempts=rt.settings.jobs.max_attempts)
+        session.commit()
+        return f"{kind}: queued job {job.id}"
+
+
 def sync_job(rt: Runtime, mode: str) -> str:
-    from bridge.sync.run import run_sync
+    from bridge.sync.run import start_sync
 
-    def run() -> str:
-        report = run_sync(rt, mode=mode, show_progress=False)
-        return f"{mode} sync run {report.run_id}: {report.status}"
-
-    return _guarded(f"{mode} sync", run)
+    return _queued(f"{mode} sync", lambda: f"{mode} sync run {start_sync(rt, mode=mode)}: queued")
 
 
 def pull_job(rt: Runtime) -> str:
-    from bridge.pull.run import run_pull
-
-    return _guarded("pull", lambda: f"pull: {len(run_pull(rt, show_progress=False).courses)} courses")
+    return _queued("pull", lambda: _enqueue_once(rt, "pull"))
 
 
 def webhooks_job(rt: Runtime) -> str:
-    from webhooks.worker import work
-
-    return _guarded("webhooks", lambda: work(rt).describe())
+    return _queued("webhooks", lambda: _enqueue_once(rt, "webhooks"))
 
 
 def configure(scheduler: BaseScheduler, rt: Runtime, job: Callable[[Runtime, str], str] = sync_job) -> BaseScheduler:

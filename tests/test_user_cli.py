@@ -206,3 +206,29 @@ def test_add_refuses_a_bad_login_and_a_stray_scope(runner, session, accounts):
     _fails(runner.invoke(["user", "add", "viewer", "--password", NEW_PASSWORD]), "login 'viewer' is taken")
     assert session.scalar(select(func.count()).select_from(Account)) == 4
 
+
+
+def test_every_change_from_the_command_line_is_audited_naming_the_os_user(runner, session, accounts, monkeypatch):
+    from bridge.models import AuditEntry
+
+    monkeypatch.setenv("LOGNAME", "ivanova")  # getpass.getuser() reads it first
+    commands = [["user", "add", "boss", "--password", NEW_PASSWORD], ["user", "token", "boss", "--name", "cron"],
+                ["user", "revoke-token", "boss", "--all"], ["user", "disable", "boss"], ["user", "enable", "boss"],
+                ["user", "password", "boss", "--password", PASSWORD], ["user", "role", "boss", "--role", "viewer"]]
+    outputs = []
+    for command in commands:
+        result = runner.invoke(command)
+        assert result.exit_code == 0, result.output
+        outputs.append(result.output.strip())
+    assert runner.invoke(["user", "list"]).exit_code == 0  # a read: not audited
+    session.expire_all()
+    entries = session.execute(select(AuditEntry.login, AuditEntry.action, AuditEntry.account_id)
+                              .order_by(AuditEntry.id)).all()
+    assert [(login, action) for login, action, _ in entries] == [
+        ("os:ivanova", "create account"), ("os:ivanova", "issue API token"), ("os:ivanova", "revoke API tokens"),
+        ("os:ivanova", "disable account"), ("os:ivanova", "enable account"), ("os:ivanova", "set password"),
+        ("os:ivanova", "set role")]
+    assert all(account_id is None for _, _, account_id in entries)
+    secrets = {PASSWORD, NEW_PASSWORD, outputs[1]}  # outputs[1]: the token, printed once
+    targets = session.scalars(select(AuditEntry.target)).all()
+    assert not any(secret in target for target in targets for secret in secrets)

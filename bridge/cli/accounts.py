@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import getpass
 
 import click
 
@@ -34,7 +35,7 @@ def user_add(rt: Runtime, login: str, role: str, display_name: str, school: str 
     try:
         with db.session_scope(rt.sessions) as session:
             create_account(session, login, password, AccountRole(role), display_name=display_name,
-                           school=school, teacher=teacher)
+                           school=school, teacher=teacher, by=os_user())
     except AccountError as exc:
         raise CliError(str(exc)) from None
     click.echo(f"account {login} ({role}) created")
@@ -49,7 +50,13 @@ def user_token(rt: Runtime, login: str, name: str) -> None:
     from bridge.accounts import find_account, issue_token
 
     with _account_errors(), db.session_scope(rt.sessions) as session:
-        click.echo(issue_token(session, find_account(session, login), name))
+        click.echo(issue_token(session, find_account(session, login), name, by=os_user()))
+
+
+def os_user() -> str:
+    """Who changes accounts from the command line, for the audit log: the operating-system user
+    (the console's changes name the administrator's login)."""
+    return f"os:{getpass.getuser()}"
 
 
 @contextlib.contextmanager
@@ -101,8 +108,8 @@ def user_revoke_token(rt: Runtime, login: str, token_id: int | None, every: bool
     with _account_errors(), db.session_scope(rt.sessions) as session:
         account = find_account(session, login)
         if every:
-            click.echo(f"{revoke_all_tokens(session, account)} token(s) of {login} revoked")
-        elif revoke_token_id(session, account, token_id):
+            click.echo(f"{revoke_all_tokens(session, account, by=os_user())} token(s) of {login} revoked")
+        elif revoke_token_id(session, account, token_id, by=os_user()):
             click.echo(f"token {token_id} of {login} revoked")
         else:
             click.echo(f"token {token_id} of {login} was revoked already")
@@ -112,7 +119,7 @@ def _set_active(rt: Runtime, login: str, active: bool) -> None:
     from bridge.accounts import find_account, set_active
 
     with _account_errors(), db.session_scope(rt.sessions) as session:
-        changed = set_active(session, find_account(session, login), active)
+        changed = set_active(session, find_account(session, login), active, by=os_user())
     word = "enabled" if active else "disabled"
     click.echo(f"account {login} {word}" if changed else f"account {login} was {word} already")
 
@@ -143,7 +150,7 @@ def user_password(rt: Runtime, login: str, password: str) -> None:
     from bridge.accounts import find_account, set_password
 
     with _account_errors(), db.session_scope(rt.sessions) as session:
-        revoked = set_password(session, find_account(session, login), password)
+        revoked = set_password(session, find_account(session, login), password, by=os_user())
     click.echo(f"password of {login} changed; its sessions ended, {revoked} API token(s) revoked")
 
 
@@ -158,5 +165,6 @@ def user_role(rt: Runtime, login: str, role: str, school: str | None, teacher: s
     from bridge.accounts import find_account, set_role
 
     with _account_errors(), db.session_scope(rt.sessions) as session:
-        changed = set_role(session, find_account(session, login), AccountRole(role), school=school, teacher=teacher)
+        changed = set_role(session, find_account(session, login), AccountRole(role), school=school, teacher=teacher,
+                           by=os_user())
     click.echo(f"account {login} is now {role}" if changed else f"account {login} was {role} already")

@@ -29,3 +29,11 @@ def echo_json(data: Any) -> None:
 def when(value: dt.datetime | None) -> str:
     """A timestamp as a command prints it, or ``-`` for none."""
     return value.strftime("%Y-%m-%d %H:%M") if value else "-"
+
+
+def start_logging() -> None:
+    """Logging of a long-running process (worker, scheduler): one line per event, as text or JSON
+    (``netcourses --log-format json ...``)."""
+    from bridge.logs import configure
+
+    configure(click.get_current_context().find_root().meta.get("log_format", "text"))

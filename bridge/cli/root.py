@@ -14,14 +14,17 @@ from sqlalchemy.orm import Session
 
 from bridge import db
 from bridge.cli.accounts import user
+from bridge.cli.backup import backup, restore
 from bridge.cli.calendar import calendar_link, check, expand_everything, lessons
 from bridge.cli.common import CliError, pass_runtime
+from bridge.cli.jobs import jobs, worker
 from bridge.cli.moodle import moodle
 from bridge.cli.pull import pull
 from bridge.cli.reports import report
 from bridge.cli.sync import scheduler, sync
 from bridge.cli.transfer import export_command, import_command
 from bridge.cli.webhooks import webhooks
+from bridge.logs import FORMATS
 from bridge.runtime import Runtime
 from config import SettingsError
 
@@ -43,9 +46,12 @@ class _Group(click.Group):
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="netcourses")
+@click.option("--log-format", type=click.Choice(FORMATS), default="text", show_default=True,
+              help="Logs of the worker and the scheduler: text lines, or one JSON object a line (log shippers).")
 @click.pass_context
-def main(ctx: click.Context) -> None:
+def main(ctx: click.Context, log_format: str) -> None:
     """netcourses: the network-course registry and its sync with Moodle."""
+    ctx.meta["log_format"] = log_format
     if ctx.obj is None:
         ctx.obj = Runtime()
 
@@ -105,18 +111,36 @@ def _demo_admin(session: Session, rt: Runtime, login: str, password: str | None)
 @main.command()
 @click.option("--host", default=None, help="Address to bind (default from settings: 127.0.0.1).")
 @click.option("--port", type=int, default=None, help="Port (default from settings: 5000).")
+@click.option("--no-worker", is_flag=True, help="Do not start a worker beside it (one runs elsewhere).")
 @pass_runtime
-def serve(rt: Runtime, host: str | None, port: int | None) -> None:
-    """Run the web app with Flask's development server (use a WSGI server in production)."""
+def serve(rt: Runtime, host: str | None, port: int | None, no_worker: bool) -> None:
+    """Run the web app with Flask's development server (use a WSGI server in production), and one
+    worker process beside it for the jobs the console queues."""
+    import signal
+    import subprocess
+    import sys
+
     from bridge.app import create_app
 
     app = create_app(rt)
-    # Flask's run() would take FLASK_DEBUG from the environment (or a .env file) and start Werkzeug's
-    # interactive debugger, a Python prompt for whoever reaches it: never, whatever the environment says.
-    app.run(host=host or rt.settings.web.host, port=port or rt.settings.web.port, debug=False,
-            use_debugger=False, use_reloader=False, load_dotenv=False)
+    # Its own process, as in production: the web process never runs a job.
+    child = None if no_worker else subprocess.Popen([sys.executable, "-m", "bridge.cli.root", "worker"])
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # stopped by a service manager: the worker too
+    try:
+        # Flask's run() would take FLASK_DEBUG from the environment (or a .env file) and start Werkzeug's
+        # interactive debugger, a Python prompt for whoever reaches it: never, whatever the environment says.
+        app.run(host=host or rt.settings.web.host, port=port or rt.settings.web.port, debug=False,
+                use_debugger=False, use_reloader=False, load_dotenv=False)
+    finally:
+        if child is not None:
+            child.terminate()
+            child.wait(timeout=60)
 
 
 for _command in (import_command, export_command, sync, scheduler, moodle, lessons, check, calendar_link, pull,
-                 webhooks, report, user):
+                 webhooks, report, user, worker, jobs, backup, restore):
     main.add_command(_command)
+
+
+if __name__ == "__main__":
+    main()

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import logging
-
 import click
 
-from bridge.cli.common import CliError, echo_json, pass_runtime
+from bridge.cli.common import CliError, echo_json, pass_runtime, start_logging
 from bridge.runtime import Runtime
 
 
@@ -49,7 +47,7 @@ def scheduler(rt: Runtime) -> None:
     """Run the scheduler process: delta syncs every few minutes and a nightly full sync."""
     from sync_jobs.scheduler import build
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    start_logging()
     sched = build(rt)
     for job in sched.get_jobs():
         click.echo(f"scheduled {job.id}: {job.trigger}")

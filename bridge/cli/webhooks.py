@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from bridge.cli.common import CliError, pass_runtime
+from bridge.cli.common import CliError, pass_runtime, start_logging
 from bridge.runtime import Runtime
 
 
@@ -18,15 +18,13 @@ def webhooks() -> None:
 @pass_runtime
 def work_command(rt: Runtime, once: bool) -> None:
     """Process pending events: targeted pulls and drift checks of the courses they name."""
-    import logging
-
     from bridge.job_lock import LockBusy
     from webhooks.worker import work
 
     if not (rt.settings.moodle.url and rt.settings.moodle.token):
         raise CliError("Moodle is not configured: set NETCOURSES_MOODLE_URL and NETCOURSES_MOODLE_TOKEN")
     if not once:
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        start_logging()
     try:
         report = work(rt, once=once)
     except LockBusy as exc:

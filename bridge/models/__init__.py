@@ -12,7 +12,8 @@ needs:
 - :mod:`~bridge.models.sync_state`: what the sync applied to Moodle, its runs and changes, job locks;
 - :mod:`~bridge.models.marks`: attendance and grades pulled from Moodle, and their history;
 - :mod:`~bridge.models.accounts`: accounts, API tokens, the audit log, failed sign-ins;
-- :mod:`~bridge.models.webhooks`: the webhook inbox.
+- :mod:`~bridge.models.webhooks`: the webhook inbox;
+- :mod:`~bridge.models.jobs`: the job queue and its workers.
 
 At run time the registry imports only the base, and the other areas only the base too: a
 relationship to another area's class names it in an annotation alone (imported under
@@ -36,6 +37,7 @@ from bridge.models.sync_state import JobLock, MoodleLink, SyncChange, SyncRun
 from bridge.models.marks import AttendanceKind, AttendanceMark, Grade, GradeItem, MarkChange
 from bridge.models.accounts import Account, AccountRole, ApiToken, AuditEntry, SignInFailure
 from bridge.models.webhooks import WebhookEvent
+from bridge.models.jobs import Job, JobWorker
 
 __all__ = [
     # base
@@ -92,4 +94,7 @@ __all__ = [
     "SignInFailure",
     # webhooks
     "WebhookEvent",
+    # jobs
+    "Job",
+    "JobWorker",
 ]

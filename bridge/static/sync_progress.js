@@ -1,4 +1,4 @@
-// Follows a running sync on its page: asks for the run's progress every second, moves the bar,
+// Follows a queued or running sync on its page: asks for the run's progress every second, moves the bar,
 // and reloads the page when there is more to show: the plan once it is made, the outcome and
 // every change once the run has ended.
 (function () {
@@ -11,8 +11,9 @@
     fetch(card.getAttribute("data-progress-url"), {credentials: "same-origin", headers: {Accept: "application/json"}})
       .then(function (response) { return response.json(); })
       .then(function (p) {
-        // Ended, or the plan has just been made: the page shows it in full.
-        if (p.status !== "running" || (bar.getAttribute("data-total") === "0" && p.total > 0)) {
+        // Ended, or the plan has just been made: the page shows it in full (a queued run is waited for).
+        var going = p.status === "running" || p.status === "queued";
+        if (!going || (bar.getAttribute("data-total") === "0" && p.total > 0)) {
           window.location.reload();
           return;
         }

@@ -13,7 +13,7 @@ skipped, and both are tried again next run (no link is written for them).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from sqlalchemy import delete, select, update
@@ -48,8 +48,10 @@ class Resolved:
 
 
 class Applier:
-    def __init__(self, session: Session, gateway, run_id: int, *, show_progress: bool = True) -> None:
+    def __init__(self, session: Session, gateway, run_id: int, *, show_progress: bool = True,
+                 checkpoint: Callable[[], None] | None = None) -> None:
         self.session = session
+        self.checkpoint = checkpoint  # called after each kind is committed: a cancel stops there
         self.gateway = gateway
         self.run_id = run_id
         self.show_progress = show_progress
@@ -82,6 +84,8 @@ class Applier:
                     # Not about one item (site down, token revoked, outcome unknown): stop here.
                     # What was confirmed is linked; the next run re-reads and goes on.
                     raise self.gateway.fatal
+                if self.checkpoint is not None:
+                    self.checkpoint()
                 if self._failed_alike(kind, changes, errors_before):
                     break
             if progress is not None:

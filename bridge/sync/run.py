@@ -1,23 +1,24 @@
 """One sync run: lock, plan, guard, apply, record, report.
 
-The CLI, the scheduler and the web console all start runs here, so they share the lock, the
-guard and the run record.
+The CLI runs one here; the console, the API and the scheduler queue one (:func:`start_sync`) for a
+worker to run here. So they share the lock, the guard and the run record.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-import threading
 from collections import Counter
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, update
 
+from bridge import jobs
 from bridge.db import utc
-from bridge.job_lock import job_lock
-from bridge.models import JobLock, SyncChange, SyncRun
+from bridge.job_lock import LockBusy, job_lock
+from bridge.models import Job, JobLock, SyncChange, SyncRun
 from bridge.runtime import Runtime
 from bridge.sync.desired import compute_desired
 from bridge.sync.items import KINDS
@@ -100,70 +101,86 @@ def _needs_moodle(mode: str, dry_run: bool) -> bool:
     return not dry_run or mode == "full"
 
 
+def _new_run(session, mode: str, dry_run: bool, status: str) -> SyncRun:
+    """Record a run (running, or queued); its id is what the console and the API answer with."""
+    run = SyncRun(mode=mode, dry_run=dry_run, started_at=dt.datetime.now(dt.UTC), status=status)
+    session.add(run)
+    session.flush()
+    return run
+
+
 def _begin(rt: Runtime, mode: str, dry_run: bool) -> int:
-    """Record the run as running; its id is what the console and the API answer with."""
     with rt.sessions() as session:
-        run = SyncRun(mode=mode, dry_run=dry_run, started_at=dt.datetime.now(dt.UTC))
-        session.add(run)
+        run_id = _new_run(session, mode, dry_run, "running").id
         session.commit()
-        return run.id
+        return run_id
 
 
 def run_sync(rt: Runtime, *, mode: str = "delta", dry_run: bool = False, force: bool = False,
-             client=None, lock_wait: float = 0.0, show_progress: bool = True) -> SyncReport:
+             client=None, lock_wait: float = 0.0, show_progress: bool = True, run_id: int | None = None,
+             checkpoint: Callable[[], None] | None = None) -> SyncReport:
     """Run the sync once. Raises LockBusy if another run holds the lock (after ``lock_wait``).
 
-    A delta dry run needs no Moodle: the plan comes from the registry and the links alone."""
+    A delta dry run needs no Moodle: the plan comes from the registry and the links alone.
+    ``run_id`` is a run recorded when it was queued (:func:`start_sync`); run again after its worker
+    died, it goes on from what the run recorded. ``checkpoint`` is called at each safe point
+    (between kinds) and may raise to stop there (a cancelled job)."""
     _check_configured(rt, mode, dry_run, client)
     with ExitStack() as held:
         if not dry_run:
             held.enter_context(job_lock(rt.sessions, LOCK_NAME, wait=lock_wait))
-        return _execute(rt, _begin(rt, mode, dry_run), mode, dry_run, force, client, show_progress)
+        if run_id is None:
+            run_id = _begin(rt, mode, dry_run)
+        else:
+            _restart(rt, run_id)
+        return _execute(rt, run_id, mode, dry_run, force, client, show_progress, checkpoint)
 
 
-_started: dict[int, threading.Thread] = {}  # runs started in this process and not yet finished
+JOB_KIND = "sync"
 
 
-def start_sync(rt: Runtime, *, mode: str = "delta", dry_run: bool = False, force: bool = False,
-               client=None) -> int:
-    """Start a run in a thread of this process and return its id at once (the console and the API).
+def start_sync(rt: Runtime, *, mode: str = "delta", dry_run: bool = False, force: bool = False) -> int:
+    """Record a run and queue it for a worker (``netcourses worker``); return its id at once (the
+    console, the API, the scheduler).
 
-    A request must not wait for a sync: the lock is taken here (a busy lock is refused at once,
-    LockBusy) and held by the thread until the run ends; how far the run got is read from the
-    database (:func:`run_progress`), so any process can show it."""
-    _check_configured(rt, mode, dry_run, client)
-    with ExitStack() as stack:
+    A request must not wait for a sync, and a sync must not die with the web process that asked
+    for it. An apply is refused at once (LockBusy) while another apply is queued or running (while
+    the command line runs one, the job waits for the lock, retried with backoff). How far the run
+    got is read from the database (:func:`run_progress`), so any process can show it."""
+    _check_configured(rt, mode, dry_run, None)
+    with rt.sessions() as session:
         if not dry_run:
-            stack.enter_context(job_lock(rt.sessions, LOCK_NAME))
-        run_id = _begin(rt, mode, dry_run)
-        held = stack.pop_all()
-
-    def work() -> None:
-        try:
-            with held:  # the lock is released before the run counts as ended (wait_for_runs)
-                _execute(rt, run_id, mode, dry_run, force, client, show_progress=False)
-        except Exception:  # recorded in the run as failed; nobody waits for this thread
-            log.exception("sync run %s failed", run_id)
-        finally:
-            _started.pop(run_id, None)
-
-    thread = threading.Thread(target=work, name=f"sync-run-{run_id}", daemon=True)
-    _started[run_id] = thread
-    thread.start()
-    return run_id
+            queued = session.scalars(select(Job).where(Job.kind == JOB_KIND, Job.status.in_(jobs.ACTIVE))).all()
+            if any(not job.params.get("dry_run") for job in queued):
+                raise LockBusy(f"{LOCK_NAME} is already running (or queued)")
+        run = _new_run(session, mode, dry_run, "queued")
+        jobs.enqueue(session, JOB_KIND, {"run_id": run.id, "mode": mode, "dry_run": dry_run, "force": force},
+                     max_attempts=rt.settings.jobs.max_attempts)
+        session.commit()
+        return run.id
 
 
-def wait_for_runs(timeout: float, run_id: int | None = None) -> bool:
-    """Wait for runs this process started (one, or all of them); False if one is still going
-    after ``timeout`` seconds."""
-    threads = [t for key, t in list(_started.items()) if run_id is None or key == run_id]
-    for thread in threads:
-        thread.join(timeout)
-    return not any(t.is_alive() for t in threads)
+def give_up(rt: Runtime, run_id: int, reason: str) -> None:
+    """A queued run whose job ended without starting it (cancelled, or failed waiting for the
+    lock) ends failed, with the reason, instead of waiting for ever."""
+    with rt.sessions() as session:
+        session.execute(update(SyncRun).where(SyncRun.id == run_id, SyncRun.status == "queued").values(
+            status="failed", finished_at=dt.datetime.now(dt.UTC), message=reason[:2000]))
+        session.commit()
+
+
+def _restart(rt: Runtime, run_id: int) -> None:
+    """A queued run starts, or an interrupted one starts again: what it applied stays recorded
+    (and linked, so it is not planned again); what it had only planned is planned afresh."""
+    with rt.sessions() as session:
+        session.execute(delete(SyncChange).where(SyncChange.run_id == run_id, SyncChange.outcome == "planned"))
+        session.execute(update(SyncRun).where(SyncRun.id == run_id).values(
+            status="running", started_at=dt.datetime.now(dt.UTC), finished_at=None))
+        session.commit()
 
 
 def _execute(rt: Runtime, run_id: int, mode: str, dry_run: bool, force: bool, client,
-             show_progress: bool) -> SyncReport:
+             show_progress: bool, checkpoint: Callable[[], None] | None) -> SyncReport:
     settings = rt.settings
     gateway = None
     if _needs_moodle(mode, dry_run):
@@ -196,7 +213,8 @@ def _execute(rt: Runtime, run_id: int, mode: str, dry_run: bool, force: bool, cl
                 from bridge.sync.apply import Applier
 
                 assert gateway is not None
-                outcome = Applier(session, gateway, run.id, show_progress=show_progress).apply(plan)
+                outcome = Applier(session, gateway, run.id, show_progress=show_progress,
+                                  checkpoint=checkpoint).apply(plan)
                 report.applied = outcome.applied
                 report.errors = outcome.errors
                 report.message = outcome.stopped

@@ -20,6 +20,7 @@ from flask import Blueprint, Response, abort, request
 from bridge.calendar.feeds import FeedContext, FeedScope, build_feed, course_scope, feed_version, owner_scope
 from bridge.calendar.tokens import FEED_PATH, resolve_token
 from bridge.web import db_session, runtime
+from bridge.web.metrics import FEED_REQUESTS
 
 bp = Blueprint("calendar_feeds", __name__, url_prefix="/calendar")
 
@@ -90,6 +91,12 @@ LOGGERS = ("werkzeug", "gunicorn.access", "gunicorn.error")
 def _redact_logs(state) -> None:
     for name in (*LOGGERS, state.app.logger.name):
         logging.getLogger(name).addFilter(REDACT)
+
+
+@bp.after_request
+def _count(response: Response) -> Response:
+    FEED_REQUESTS.labels(str(response.status_code)).inc()
+    return response
 
 
 @bp.get("/course/<code>.ics")

@@ -17,7 +17,7 @@ from bridge.web.charts import bar_chart
 bp = Blueprint("console", __name__)
 
 ROLE_NAMES = {"base": "Базовая школа", "resource_centre": "Ресурсные центры", "participant": "Школы-участники"}
-RUN_STATUS = {"ok": "успешно", "failed": "с ошибками", "refused": "отклонён", "running": "выполняется",
+RUN_STATUS = {"queued": "в очереди", "ok": "успешно", "failed": "с ошибками", "refused": "отклонён", "running": "выполняется",
               "interrupted": "прерван"}
 KIND_NAMES = {"category": "Категории", "course": "Курсы", "attendance": "Модули посещаемости",
               "user": "Пользователи", "cohort": "Глобальные группы (школы)", "cohort_member": "Состав глобальных групп",
@@ -90,10 +90,11 @@ def sync_run_page(run_id: int):
     run = get_or_404(SyncRun, run_id, "sync run")
     changes = db_session().scalars(select(SyncChange).where(SyncChange.run_id == run_id).order_by(
         SyncChange.outcome.in_(("failed", "skipped")).desc(), SyncChange.id).limit(5000)).all()
+    progress = run_progress(db_session(), run)
     return render_template("console/sync_run.html", run=run, changes=changes, run_status=RUN_STATUS,
                            outcome_text=OUTCOME_TEXT,
-                           progress=run_progress(db_session(), run), kind_names=KIND_NAMES,
-                           action_names=ACTION_NAMES, outcome_names=OUTCOME_NAMES)
+                           progress=progress, going=progress.status in ("queued", "running"),
+                           kind_names=KIND_NAMES, action_names=ACTION_NAMES, outcome_names=OUTCOME_NAMES)
 
 
 @bp.get("/audit")

@@ -46,9 +46,9 @@ _SYNC_START = {"type": "object", "additionalProperties": False, "properties": {
     "mode": {"enum": ["delta", "full"], "default": "delta"}, "dry_run": {"type": "boolean", "default": True},
     "force": {"type": "boolean", "default": False, "description": "override the guard on mass suspension"}}}
 _STARTED = {"type": "object", "required": ["id", "status", "progress"], "properties": {
-    "id": {"type": "integer"}, "status": {"const": "running"}, "progress": {"type": "string"}}}
+    "id": {"type": "integer"}, "status": {"const": "queued"}, "progress": {"type": "string"}}}
 _PROGRESS = {"type": "object", "required": ["id", "status", "total", "done"], "properties": {
-    "id": {"type": "integer"}, "status": {"enum": ["running", "ok", "failed", "refused", "interrupted"]},
+    "id": {"type": "integer"}, "status": {"enum": ["queued", "running", "ok", "failed", "refused", "interrupted"]},
     "dry_run": {"type": "boolean"}, "total": {"type": "integer"}, "done": {"type": "integer"},
     "kind": {"type": ["string", "null"]}, "step": {"type": "integer"}, "steps": {"type": "integer"},
     "planned": {"type": "array", "description": "kinds in the order they are applied", "items": {

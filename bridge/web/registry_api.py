@@ -241,7 +241,7 @@ def start_sync_run():
         abort(409, str(exc))
     audit(db_session(), current_account(), "start sync", f"run {run_id}")
     db_session().commit()
-    response = jsonify(id=run_id, status="running", progress=url_for(".sync_run_progress", key=run_id))
+    response = jsonify(id=run_id, status="queued", progress=url_for(".sync_run_progress", key=run_id))
     return response, 202, {"Location": url_for(".sync_run", key=run_id)}
 
 

@@ -2,13 +2,14 @@
 
 Order matters: the size is checked before the body is read, the sender is verified before the
 content is trusted, and nothing is stored for a request that fails any check. Webhooks only
-hint that something changed; the worker re-reads the truth from Moodle.
+hint that something changed; a worker (woken by a queued job) re-reads the truth from Moodle.
 """
 
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 
+from bridge import jobs
 from bridge.models import MAX_INTEGER, WebhookEvent
 from bridge.web import db_session, runtime
 from bridge.web.inputs import BadJson, strict_json
@@ -62,4 +63,15 @@ def moodle():
 
     key = SIGNED_PREFIX + signed_key if signed_key else event_key(event)
     stored = store(db_session(), event, key)
+    if stored:
+        _wake_a_worker()
     return jsonify(status="accepted" if stored else "duplicate"), 202 if stored else 200
+
+
+def _wake_a_worker() -> None:
+    """Queue the inbox job unless one is waiting already, so the event is processed within a worker's
+    poll rather than at the scheduler's next tick (a running one may have read the inbox before it)."""
+    session = db_session()
+    if jobs.active(session, "webhooks", (jobs.QUEUED,)) is None:
+        jobs.enqueue(session, "webhooks", max_attempts=runtime().settings.jobs.max_attempts)
+        session.commit()

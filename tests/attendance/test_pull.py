@@ -9,11 +9,13 @@ from dataclasses import replace
 from sqlalchemy import select
 
 from bridge.job_lock import job_lock
-from bridge.models import AttendanceMark, Grade, GradeItem, Lesson, MarkChange, NetworkCourse, School, Student
+from bridge.models import AttendanceMark, Grade, GradeItem, Job, Lesson, MarkChange, NetworkCourse, School, Student
 from bridge.pull.run import run_pull
 from bridge.runtime import Runtime
 from bridge.sync.run import run_sync
+from config.settings import JobsSettings
 from sync_jobs.scheduler import pull_job
+from sync_jobs.worker import Worker
 from tests.attendance.district import D, build_timetable, lesson
 from tests.attendance.test_schedule_sync import session_link
 
@@ -154,8 +156,15 @@ def test_pull_command(runtime, session, runner, fake_moodle):
     assert "NC-CHEM-11: not in Moodle yet (run the sync)" in result.output
 
 
-def test_scheduled_pull_skips_while_another_runs(runtime, fake_moodle):
-    rt = Runtime(replace(runtime.settings, moodle=fake_moodle.settings()), engine=runtime.engine)
+def test_scheduled_pull_is_queued_and_waits_for_a_running_pull(runtime, session, fake_moodle):
+    rt = Runtime(replace(runtime.settings, moodle=fake_moodle.settings(), jobs=JobsSettings(backoff_base_seconds=0)),
+                 engine=runtime.engine)
+    worker = Worker(rt)
+    assert pull_job(rt) == "pull: queued job 1"
     with job_lock(runtime.sessions, "pull"):
-        assert pull_job(rt).startswith("skipped pull: pull is already running")
-    assert pull_job(rt) == "pull: 0 courses"
+        assert worker.run_one()
+    job = session.get(Job, 1)
+    assert job.status == "queued" and "pull is already running" in job.error  # to be retried
+    assert worker.drain() == 1
+    session.refresh(job)
+    assert (job.status, job.result, job.attempts) == ("done", "pull: 0 courses", 2)

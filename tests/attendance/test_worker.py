@@ -11,11 +11,12 @@ from pathlib import Path
 from sqlalchemy import select
 
 from bridge.job_lock import job_lock
-from bridge.models import AttendanceMark, SyncChange, SyncRun, WebhookEvent
+from bridge.models import AttendanceMark, Job, SyncChange, SyncRun, WebhookEvent
 from bridge.runtime import Runtime
 from bridge.sync.run import run_sync
 from config.settings import PullSettings
 from sync_jobs.scheduler import webhooks_job
+from sync_jobs.worker import Worker
 from tests.attendance.district import D, build_timetable, lesson
 from tests.attendance.test_schedule_sync import session_link
 from webhooks.inbox import event_key, store
@@ -140,6 +141,7 @@ def test_webhooks_command_and_scheduled_job(runtime, session, runner, fake_moodl
     assert result.exit_code == 0, result.output
     assert "1 done" in result.output and "pulled: NC-CHEM-11" in result.output
     receive(session, event("\\core\\event\\role_assigned", course["NC-CHEM-11"]))
-    assert webhooks_job(rt).startswith("webhook events: 1 done")
-    with job_lock(runtime.sessions, "webhooks"):
-        assert webhooks_job(rt).startswith("skipped webhooks: webhooks is already running")
+    assert webhooks_job(rt) == "webhooks: queued job 1"
+    assert webhooks_job(rt) == "skipped webhooks: webhooks job 1 is queued"
+    assert Worker(rt).drain() == 1
+    assert session.get(Job, 1).result.startswith("webhook events: 1 done")

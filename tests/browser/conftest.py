@@ -24,6 +24,17 @@ def live_server(app):
     thread.join(timeout=10)
 
 
+@pytest.fixture
+def background_worker(worker):
+    """A job worker beside the live server, as ``netcourses serve`` starts one."""
+    stop = threading.Event()
+    thread = threading.Thread(target=worker.run, args=(stop,), daemon=True)
+    thread.start()
+    yield worker
+    stop.set()
+    thread.join(timeout=60)
+
+
 @pytest.fixture(scope="session")
 def browser():
     with chromium() as driver:

@@ -32,11 +32,11 @@ def test_wrong_password_is_reported(browser, live_server, accounts, screenshot):
     screenshot("login-error")
 
 
-def test_dry_run_sync_from_the_console(browser, live_server, accounts, screenshot):
+def test_dry_run_sync_from_the_console(browser, live_server, background_worker, accounts, screenshot):
     sign_in(browser, live_server, "admin")
     browser.find_element(By.LINK_TEXT, "Синхронизация").click()
     browser.find_element(By.ID, "preview").click()
-    # The plan is made in the background; the run's page follows it until it has ended.
+    # The plan is made by a worker; the run's page follows it, queued then running, until it has ended.
     WebDriverWait(browser, 30).until(lambda b: b.find_element(By.ID, "status").text == "успешно")
     report = browser.find_element(By.ID, "report").text
     assert "План (ничего не изменено)" in report and "Пользователи" in report and "создать: 8" in report

@@ -16,7 +16,7 @@ def settings(database_url, fake_moodle):
     return Settings(database_url=database_url, moodle=fake_moodle.settings())
 
 
-def test_apply_a_sync_and_watch_its_progress(browser, live_server, accounts, fake_moodle, screenshot):
+def test_apply_a_sync_and_watch_its_progress(browser, live_server, background_worker, accounts, fake_moodle, screenshot):
     hold = fake_moodle.inject("hold", function="core_user_create_users")
     sign_in(browser, live_server, "admin")
     browser.find_element(By.LINK_TEXT, "Синхронизация").click()

@@ -6,12 +6,13 @@ from dataclasses import replace
 
 import pytest
 from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy import select
 
 from bridge import job_lock as job_locks
-from bridge.models import JobLock
+from bridge.models import Job, JobLock, SyncRun
 from bridge.runtime import Runtime
 from config import Secret
-from sync_jobs.scheduler import configure, sync_job
+from sync_jobs.scheduler import configure, pull_job, sync_job, webhooks_job
 
 
 def test_second_holder_is_refused_until_release(runtime):
@@ -42,12 +43,16 @@ def test_waiting_for_a_busy_lock_polls_then_gives_up(runtime):
     assert waits and all(w == 0.2 for w in waits)
 
 
-def test_scheduled_sync_skips_and_says_so_while_another_runs(runtime):
+def test_scheduler_only_queues_and_skips_while_one_of_a_kind_is_queued_or_running(runtime, session):
     moodle = replace(runtime.settings.moodle, url="https://moodle.invalid", token=Secret("t0ken"))
     rt = Runtime(replace(runtime.settings, moodle=moodle), engine=runtime.engine)
-    with job_locks.job_lock(runtime.sessions, "sync"):
-        outcome = sync_job(rt, "delta")
-    assert outcome.startswith("skipped delta sync: sync is already running")
+    assert sync_job(rt, "delta") == "delta sync run 1: queued"
+    assert sync_job(rt, "full").startswith("skipped full sync: sync is already running")
+    assert pull_job(rt) == "pull: queued job 2" and pull_job(rt) == "skipped pull: pull job 2 is queued"
+    assert webhooks_job(rt) == "webhooks: queued job 3"
+    assert [(j.kind, j.status) for j in session.scalars(select(Job).order_by(Job.id))] == [
+        ("sync", "queued"), ("pull", "queued"), ("webhooks", "queued")]
+    assert session.get(SyncRun, 1).status == "queued"  # nothing ran in the scheduler
 
 
 def test_scheduler_jobs_have_ids_single_instance_coalesce_and_grace(runtime):

@@ -180,13 +180,14 @@ ELSEWHERE = {
     "face_to_face_page.session_change": "test_face_to_face_page.py",
     "face_to_face_page.session_new": "test_face_to_face_page.py",
     "registry_api.start_sync_run": "test_sync_console.py",
+    "metrics.metrics": "test_metrics.py",
     "accounts_page.account_new": "test_accounts_page.py", "accounts_page.account_disable": "test_accounts_page.py",
     "accounts_page.account_enable": "test_accounts_page.py", "accounts_page.account_password": "test_accounts_page.py",
     "accounts_page.token_issue": "test_accounts_page.py", "accounts_page.token_revoke": "test_accounts_page.py",
 }
 # Open to everyone: the feeds and the subscribe page (behind their own secrets), the catalogue, sign-in,
 # the webhook receiver (it authenticates Moodle itself), health, the OpenAPI document, static files.
-PUBLIC = {"/health", "/api/openapi.json", "/login", "/logout", "/catalogue", "/static/<path:filename>",
+PUBLIC = {"/health", "/ready", "/api/openapi.json", "/login", "/logout", "/catalogue", "/static/<path:filename>",
           "/calendar/course/<code>.ics", "/calendar/feed/<token>", "/calendar/feed/<token>.ics", "/webhooks/moodle"}
 
 

@@ -189,10 +189,9 @@ def test_student_calendar_link_is_issued_once_and_replaces_the_old(client, sessi
     assert client.get(f"/calendar/feed/{token}").status_code == 404  # the old one no longer opens
 
 
-def test_dashboard_shows_the_sync_state_its_last_run_recorded(client, session, accounts, runner):
+def test_dashboard_shows_the_sync_state_its_last_run_recorded(client, session, accounts, runner, worker):
     """The dashboard reads the last run (it does not plan on every load); a button plans anew."""
     from bridge.models import SyncRun
-    from bridge.sync.run import wait_for_runs
 
     _login(client, "admin")
     html = client.get("/").text
@@ -211,7 +210,7 @@ def test_dashboard_shows_the_sync_state_its_last_run_recorded(client, session, a
     session.commit()
     assert re.search(r"<li>Пользователи: создать 8</li>", client.get("/").text)
     again = client.post("/sync", data={"action": "preview", "csrf_token": _csrf(html)})
-    assert again.status_code == 303 and wait_for_runs(30)
+    assert again.status_code == 303 and worker.drain() == 1
     html = client.get("/").text
     assert "запуска № 2" in html and re.search(r"<li>Пользователи: создать 9</li>", html)
 

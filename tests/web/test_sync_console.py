@@ -3,6 +3,7 @@ page and ``/progress`` follow it kind by kind against the fake Moodle; a second 
 refused; a run whose process is gone shows as interrupted."""
 
 import datetime as dt
+import threading
 
 import pytest
 from sqlalchemy import select
@@ -10,7 +11,7 @@ from sqlalchemy import select
 from bridge.models import AuditEntry, JobLock, SyncRun
 from bridge.sync.items import KINDS
 from bridge.sync.plan import Action
-from bridge.sync.run import LOCK_NAME, wait_for_runs
+from bridge.sync.run import LOCK_NAME
 from bridge.web.console import ACTION_NAMES, KIND_NAMES
 from config import Settings
 from tests.web.conftest import bearer
@@ -41,10 +42,13 @@ def test_every_kind_and_action_has_a_russian_name():
     assert set(ACTION_NAMES) == {a.value for a in Action}
 
 
-def test_preview_runs_in_the_background_and_shows_the_plan(client, session, accounts, fake_moodle):
+def test_preview_runs_in_the_background_and_shows_the_plan(client, session, accounts, fake_moodle, worker):
     _login(client, "admin")
     run_id = _start(client, action="preview")
-    assert wait_for_runs(30, run_id)
+    assert _progress(client, run_id)["status"] == "queued"  # the request only queued it
+    waiting = client.get(f"/sync/runs/{run_id}").text
+    assert "в очереди" in waiting and "ждёт свободного обработчика" in waiting and "sync_progress.js" in waiting
+    assert worker.drain() == 1
     html = client.get(f"/sync/runs/{run_id}").text
     assert "План (ничего не изменено)" in html and "Курсы</td>" in html and "создать: 2" in html
     assert 'id="progress"' not in html  # finished: no progress bar, no script
@@ -56,10 +60,12 @@ def test_preview_runs_in_the_background_and_shows_the_plan(client, session, acco
     assert entry.login == "admin" and entry.target == f"run {run_id}"
 
 
-def test_apply_is_followed_kind_by_kind_and_a_second_apply_is_refused(client, accounts, fake_moodle):
+def test_apply_is_followed_kind_by_kind_and_a_second_apply_is_refused(client, accounts, fake_moodle, worker):
     _login(client, "admin")
     hold = fake_moodle.inject("hold", function="core_user_create_users")
     run_id = _start(client, action="apply")
+    working = threading.Thread(target=worker.run_one)
+    working.start()
     try:
         assert hold.reached.wait(30), "the run never reached user creation"
         progress = _progress(client, run_id)
@@ -81,7 +87,7 @@ def test_apply_is_followed_kind_by_kind_and_a_second_apply_is_refused(client, ac
                            headers=bearer(accounts, "admin")).status_code == 409
     finally:
         hold.release()
-    assert wait_for_runs(30, run_id)
+        working.join()
     progress = _progress(client, run_id)
     assert progress["status"] == "ok" and progress["done"] == progress["total"] and progress["kind"] is None
     page = client.get(f"/sync/runs/{run_id}").text
@@ -89,20 +95,20 @@ def test_apply_is_followed_kind_by_kind_and_a_second_apply_is_refused(client, ac
     assert fake_moodle.user_by_idnumber("SCH29-S1") is not None
 
 
-def test_api_starts_a_dry_run_unless_told_otherwise(client, accounts, fake_moodle):
+def test_api_starts_a_dry_run_unless_told_otherwise(client, accounts, fake_moodle, worker):
     admin = bearer(accounts, "admin")
     response = client.post("/api/v1/sync/runs", json={}, headers=admin)
     assert response.status_code == 202
     run_id = response.json["id"]
     assert response.headers["Location"].endswith(f"/api/v1/sync/runs/{run_id}")
     assert response.json["progress"] == f"/api/v1/sync/runs/{run_id}/progress"
-    assert wait_for_runs(30, run_id)
+    assert worker.drain() == 1
     body = client.get(f"/api/v1/sync/runs/{run_id}/progress", headers=admin).json
     assert body["dry_run"] is True and body["status"] == "ok" and body["total"] > 0
     assert fake_moodle.writes == 0
 
     applied = client.post("/api/v1/sync/runs", json={"dry_run": False}, headers=admin)
-    assert applied.status_code == 202 and wait_for_runs(30, applied.json["id"])
+    assert applied.status_code == 202 and worker.drain() == 1
     run = client.get(f"/api/v1/sync/runs/{applied.json['id']}", headers=admin).json
     assert run["status"] == "ok" and run["dry_run"] is False and run["write_calls"] > 0
 

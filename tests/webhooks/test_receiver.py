@@ -156,3 +156,24 @@ def test_bad_signatures_are_401(client, session, tamper):
     assert stored(session) == []
 
 
+
+
+def test_an_accepted_event_queues_the_inbox_job_once(client, session):
+    from bridge.models import Job
+
+    def queued() -> list[tuple[str, str]]:
+        session.expire_all()
+        return [(j.kind, j.status) for j in session.scalars(select(Job).order_by(Job.id))]
+
+    assert post(client, sample("course_updated")).status_code == 202
+    assert queued() == [("webhooks", "queued")]
+    event = json.loads(sample("course_updated"))
+    event["objectid"] = "77"
+    assert post(client, json.dumps(event).encode()).status_code == 202  # one is waiting already
+    assert post(client, sample("course_updated")).status_code == 200  # a replay wakes nobody
+    assert queued() == [("webhooks", "queued")]
+    session.execute(Job.__table__.update().values(status="running"))
+    session.commit()
+    event["objectid"] = "78"
+    assert post(client, json.dumps(event).encode()).status_code == 202  # the running one may have read the inbox
+    assert queued() == [("webhooks", "running"), ("webhooks", "queued")]

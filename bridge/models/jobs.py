@@ -1,0 +1,50 @@
+"""The job queue: background work (a sync, a pull, the webhook inbox, an import) that outlives the
+process that asked for it, and the workers that take it (see :mod:`bridge.jobs`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import JSON, DateTime, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bridge.models.base import Base
+
+
+class Job(Base):
+    """One piece of background work and where it got to.
+
+    ``worker`` and ``lease_until`` say who holds a running job and until when; the holder's
+    heartbeat pushes the lease forward. A job whose lease ran out is taken over and run again:
+    every kind goes on from what it recorded itself (a sync from its run's changes and links).
+    """
+
+    __tablename__ = "job"
+    __table_args__ = (Index("ix_job_status_run_after", "status", "run_after"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    params: Mapped[dict] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(16), default="queued")  # queued | running | done | failed | cancelled
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    max_attempts: Mapped[int] = mapped_column(Integer, default=5)
+    enqueued_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    run_after: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))  # not before (a retry's backoff)
+    started_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    worker: Mapped[str | None] = mapped_column(String(255))
+    lease_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    cancel_requested: Mapped[bool] = mapped_column(default=False)
+    result: Mapped[str] = mapped_column(String(2000), default="")
+    error: Mapped[str] = mapped_column(String(2000), default="")
+
+
+class JobWorker(Base):
+    """A worker process, as its heartbeat last said: readiness asks whether one is alive."""
+
+    __tablename__ = "job_worker"
+
+    name: Mapped[str] = mapped_column(String(255), primary_key=True)
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    seen_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,213 @@
+"""The worker process (``netcourses worker``): claims jobs from the queue (:mod:`bridge.jobs`) and
+runs them, one at a time, under a lease its heartbeat keeps alive.
+
+Every job kind is written to be run again: a sync goes on from its recorded run (what it applied is
+linked, what it created but could not record is adopted by idnumber), a pull writes only what
+changed, course by course, and the webhook inbox keeps each event's status. So a job taken over
+after its worker died (kill -9, machine gone) simply runs again, and a transient failure (Moodle
+unreachable, 5xx, timeouts, the lock held by a run of the command line) is retried with backoff.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+import requests
+
+from bridge import job_lock, jobs
+from bridge.logs import job_context
+from bridge.models import Job
+from bridge.runtime import Runtime
+from sync_jobs import metrics
+
+log = logging.getLogger(__name__)
+
+
+class Cancelled(Exception):
+    """The job was cancelled; raised at its next safe point."""
+
+
+class JobFailed(Exception):
+    """The job ran and failed for a reason retrying will not fix (its message says which)."""
+
+
+@dataclass
+class JobContext:
+    """What a job's handler gets: the runtime, its parameters and a safe point."""
+
+    rt: Runtime
+    job: Job
+    worker: Worker
+
+    @property
+    def params(self) -> Mapping:
+        return self.job.params
+
+    def checkpoint(self) -> None:
+        """A safe point: renew the lease, and stop here if a cancel was asked for (or if the job is
+        no longer ours: our lease ran out and another worker took it over)."""
+        beat = jobs.heartbeat(self.rt.sessions, self.job.id, self.worker.name, self.worker.lease)
+        if beat is None:
+            raise Cancelled("the lease ran out and another worker took the job over")
+        if beat:
+            raise Cancelled("cancelled")
+
+
+def _sync(ctx: JobContext) -> str:
+    from bridge.sync.run import run_sync
+
+    p = ctx.params
+    started = time.monotonic()
+    report = run_sync(ctx.rt, mode=p["mode"], dry_run=p["dry_run"], force=p["force"], run_id=p["run_id"],
+                      checkpoint=ctx.checkpoint, show_progress=False)
+    metrics.sync_done(report.mode, report.status, time.monotonic() - started, report.applied)
+    outcome = f"sync run {report.run_id} ({report.mode}): {report.status}"
+    if report.status == "failed":
+        raise JobFailed(f"{outcome}, {len(report.errors)} errors (retried by the next run)")
+    return outcome
+
+
+def _pull(ctx: JobContext) -> str:
+    from bridge.pull.run import run_pull
+
+    report = run_pull(ctx.rt, course_code=ctx.params.get("course"), show_progress=False)
+    return f"pull: {len(report.courses)} courses"
+
+
+def _webhooks(ctx: JobContext) -> str:
+    from webhooks.worker import work
+
+    return work(ctx.rt).describe().splitlines()[0]
+
+
+Handler = Callable[[JobContext], str]
+HANDLERS: dict[str, Handler] = {"sync": _sync, "pull": _pull, "webhooks": _webhooks}
+
+
+def _sync_given_up(rt: Runtime, job: Job, reason: str) -> None:
+    from bridge.sync.run import give_up
+
+    give_up(rt, job.params["run_id"], reason)
+
+
+# What a kind closes when its job ends failed or cancelled (a sync's run recorded as queued).
+GIVEN_UP: dict[str, Callable[[Runtime, Job, str], None]] = {"sync": _sync_given_up}
+
+
+def given_up(rt: Runtime, job: Job, reason: str) -> None:
+    if (close := GIVEN_UP.get(job.kind)) is not None:
+        close(rt, job, reason)
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Worth trying again later: Moodle unreachable or overloaded, a timeout, a busy lock."""
+    from moodle_client.errors import OutcomeUnknown, SiteMaintenance, TransportError, UnexpectedResponse
+
+    if isinstance(exc, UnexpectedResponse):
+        return exc.status >= 500 or exc.status == 429
+    return isinstance(exc, (TransportError, SiteMaintenance, OutcomeUnknown, job_lock.LockBusy,
+                            requests.ConnectionError, requests.Timeout))
+
+
+@dataclass
+class Worker:
+    rt: Runtime
+    handlers: Mapping[str, Handler] = field(default_factory=lambda: HANDLERS)
+    name: str = field(default_factory=job_lock.holder_name)
+
+    def __post_init__(self) -> None:
+        cfg = self.rt.settings.jobs
+        self.lease = dt.timedelta(seconds=cfg.lease_seconds)
+        self.started_at = dt.datetime.now(dt.UTC)
+
+    def run(self, stop: threading.Event) -> None:
+        """Work until ``stop`` is set (SIGTERM): the job in hand is finished first."""
+        cfg = self.rt.settings.jobs
+        log.info("worker %s: polling every %ss, lease %ss", self.name, cfg.poll_seconds, cfg.lease_seconds)
+        seen = 0.0
+        while not stop.is_set():
+            now = dt.datetime.now(dt.UTC).timestamp()
+            if now - seen >= min(10.0, cfg.lease_seconds / 3):
+                jobs.worker_seen(self.rt.sessions, self.name, self.started_at)
+                seen = now
+            if not self.run_one():
+                stop.wait(cfg.poll_seconds)
+
+    def drain(self) -> int:
+        """Run jobs until none is due; how many ran (tests and benchmarks)."""
+        count = 0
+        while self.run_one():
+            count += 1
+        return count
+
+    def run_one(self) -> bool:
+        """Claim one due job and run it to its end; False when there was none."""
+        job = jobs.claim(self.rt.sessions, self.name, self.lease, tuple(self.handlers))
+        if job is None:
+            return False
+        done = threading.Event()
+        beat = threading.Thread(target=self._heartbeat, args=(job, done), name=f"heartbeat-{job.id}", daemon=True)
+        beat.start()
+        try:
+            self._run(job)
+        finally:
+            done.set()
+            beat.join()
+        return True
+
+    def _heartbeat(self, job: Job, done: threading.Event) -> None:
+        """Keep the job's lease, and the locks it holds, alive while it runs."""
+        with job_context(job.id, job.params.get("run_id")):
+            self._beat(job, done)
+
+    def _beat(self, job: Job, done: threading.Event) -> None:
+        while not done.wait(self.lease.total_seconds() / 3):
+            try:
+                jobs.heartbeat(self.rt.sessions, job.id, self.name, self.lease)
+                job_lock.renew(self.rt.sessions, self.name, self.lease)
+            except Exception:  # noqa: BLE001 - a missed beat is retried; the lease allows for two
+                log.warning("job %s: heartbeat failed", job.id, exc_info=True)
+
+    def _run(self, job: Job) -> None:
+        started = time.monotonic()
+        with job_context(job.id, job.params.get("run_id")):
+            outcome = self._outcome(job)
+        metrics.JOB_SECONDS.labels(job.kind, outcome).observe(time.monotonic() - started)
+
+    def _outcome(self, job: Job) -> str:
+        """Run the job's handler and record how it ended; return that (done, retried, failed, cancelled)."""
+        sessions, cfg = self.rt.sessions, self.rt.settings.jobs
+        log.info("job %s (%s) started, attempt %s", job.id, job.kind, job.attempts)
+        try:
+            result = self.handlers[job.kind](JobContext(self.rt, job, self))
+        except Cancelled as exc:
+            jobs.finish(sessions, job, self.name, jobs.CANCELLED, error=str(exc))
+            given_up(self.rt, job, str(exc))
+            log.info("job %s (%s) cancelled", job.id, job.kind)
+            return jobs.CANCELLED
+        except Exception as exc:  # noqa: BLE001 - the worker outlives a failed job; the job says why
+            reason = f"{type(exc).__name__}: {exc}"
+            if is_transient(exc):
+                delay = jobs.backoff(job.attempts, cfg.backoff_base_seconds, cfg.backoff_cap_seconds)
+                status = jobs.retry_or_fail(sessions, job, self.name, reason, delay)
+                log.warning("job %s (%s) %s: %s", job.id, job.kind,
+                            f"retried in {delay:.0f}s" if status == jobs.QUEUED else "failed", reason)
+                if status == jobs.QUEUED:
+                    return "retried"
+                given_up(self.rt, job, reason)
+                return jobs.FAILED
+            else:
+                jobs.finish(sessions, job, self.name, jobs.FAILED, error=reason)
+                given_up(self.rt, job, reason)
+                log.error("job %s (%s) failed: %s", job.id, job.kind, reason,
+                          exc_info=not isinstance(exc, JobFailed))
+                return jobs.FAILED
+        else:
+            jobs.finish(sessions, job, self.name, jobs.DONE, result=result)
+            log.info("job %s (%s) done: %s", job.id, job.kind, result)
+            return jobs.DONE
