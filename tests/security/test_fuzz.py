@@ -54,6 +54,7 @@ def test_nul_bytes_unicode_digits_and_huge_numbers_on_every_route(app, accounts)
                 status = client.open(path, method=method, headers=bearer(accounts, "admin"), **kwargs).status_code
             except Exception as exc:  # the app raises in tests instead of answering 500
                 status = f"{type(exc).__name__}: {str(exc)[:200]}"
-            if not isinstance(status, int) or status >= 500:
+            # /ready answers 503 by design while no worker is seen (none runs in this test): not a failure.
+            if not isinstance(status, int) or (status >= 500 and not (path.startswith("/ready") and status == 503)):
                 failures.append(f"{method} {path[:80]!r} {sorted(kwargs)}: {status}")
     assert not failures, "\n".join(failures[:40])
