@@ -16,8 +16,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from bridge.audit import audit
 from bridge.db import utc
-from bridge.models import Account, AccountRole, ApiToken, AuditEntry, School, Teacher
+from bridge.models import Account, AccountRole, ApiToken, School, Teacher
 
 MIN_PASSWORD = 10
 # werkzeug's memory-hard default; tests swap in a cheap method to stay fast.
@@ -146,11 +147,6 @@ def revoke_token(session: Session, token: str) -> bool:
         return False
     row.revoked_at = dt.datetime.now(dt.UTC)
     return True
-
-
-def audit(session: Session, account: Account | None, action: str, target: str) -> None:
-    session.add(AuditEntry(at=dt.datetime.now(dt.UTC), account_id=account.id if account else None,
-                           login=account.login if account else "-", action=action, target=target[:500]))
 
 
 # --- administration: listing, revoking, disabling, passwords, roles ---

@@ -44,7 +44,7 @@ def _report_command(name: str, help_text: str) -> click.Command:
         from sqlalchemy import select
 
         from bridge import db
-        from bridge.accounts import audit
+        from bridge.audit import audit
         from bridge.models import School
         from bridge.reports.data import Scope
         from bridge.reports.export import write_report

@@ -11,7 +11,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from bridge.transfer.oneroster import read as read_oneroster
-from bridge.transfer.problems import Problem
+from bridge.sheets.problems import Problem
 from bridge.transfer.readers import Source, read_csv, read_xlsx
 
 Reader = Callable[[str, bytes], Source]
