@@ -232,6 +232,21 @@ class PullSettings:
 
 
 @dataclass(frozen=True)
+class ChoicesSettings:
+    """Course choice: how long the allocation's solver may search, and with how many workers."""
+
+    time_limit: float = 60.0  # seconds; the best solution found by then is reported with its gap
+    # CP-SAT's parallel workers; the same input gives the same result at any count (deterministic search).
+    workers: int = 2
+
+    def __post_init__(self) -> None:
+        if self.time_limit <= 0:
+            raise SettingsError("choices.time_limit: must be positive (seconds)")
+        if self.workers < 1:
+            raise SettingsError("choices.workers: must be 1 or more")
+
+
+@dataclass(frozen=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     moodle: MoodleSettings = field(default_factory=MoodleSettings)
@@ -241,6 +256,7 @@ class Settings:
     webhooks: WebhookSettings = field(default_factory=WebhookSettings)
     marks: MarksSettings = field(default_factory=MarksSettings)
     pull: PullSettings = field(default_factory=PullSettings)
+    choices: ChoicesSettings = field(default_factory=ChoicesSettings)
 
     def __post_init__(self) -> None:
         if "://" not in self.database_url:

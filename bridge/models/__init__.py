@@ -12,7 +12,8 @@ needs:
 - :mod:`~bridge.models.sync_state`: what the sync applied to Moodle, its runs and changes, job locks;
 - :mod:`~bridge.models.marks`: attendance and grades pulled from Moodle, and their history;
 - :mod:`~bridge.models.accounts`: accounts, API tokens, the audit log;
-- :mod:`~bridge.models.webhooks`: the webhook inbox.
+- :mod:`~bridge.models.webhooks`: the webhook inbox;
+- :mod:`~bridge.models.choices`: course choice campaigns, offers, choices, allocation runs.
 
 At run time the registry imports only the base, and the other areas only the base too: a
 relationship to another area's class names it in an annotation alone (imported under
@@ -60,6 +61,17 @@ from bridge.models.sync_state import JobLock, MoodleLink, SyncChange, SyncRun
 from bridge.models.marks import AttendanceKind, AttendanceMark, Grade, GradeItem, MarkChange
 from bridge.models.accounts import Account, AccountRole, ApiToken, AuditEntry
 from bridge.models.webhooks import WebhookEvent
+from bridge.models.choices import (
+    AllocationDecision,
+    AllocationGrant,
+    AllocationRun,
+    ChoiceCampaign,
+    ChoiceOffer,
+    ChoiceRule,
+    DecisionKind,
+    OfferState,
+    StudentChoice,
+)
 
 __all__ = [
     # base
@@ -114,4 +126,14 @@ __all__ = [
     "AuditEntry",
     # webhooks
     "WebhookEvent",
+    # choices
+    "AllocationDecision",
+    "AllocationGrant",
+    "AllocationRun",
+    "ChoiceCampaign",
+    "ChoiceOffer",
+    "ChoiceRule",
+    "DecisionKind",
+    "OfferState",
+    "StudentChoice",
 ]

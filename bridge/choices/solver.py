@@ -1,0 +1,317 @@
+"""The allocation as an optimisation model (OR-Tools CP-SAT): a pure function of the data, no database.
+
+Variables: ``x[s, o]`` (student s is granted offer o) for each of the student's choices and pins
+that can be granted at all (not forbidden, not clashing with their class, not over their load
+alone, not in a group forced closed); ``y[o]`` (offer o's group opens); ``short[s]`` (how many
+courses student s lacks of the required number).
+
+Constraints: a group's size is at most its maximum; an open group has at least its minimum
+(``OnlyEnforceIf(y)``) and a closed one nobody (``OnlyEnforceIf(¬y)``), so closing a group moves its
+students to their other choices within the one solve, and that may close another group; a group
+forced open, promised (may not be left closed) or holding a pinned student opens whatever its size;
+two granted courses whose weekly lessons overlap exclude each other; the granted hours fit the
+student's spare hours (SanPiN maximum less the home curriculum); at most the allowed number of
+courses; at least the required number less ``short``.
+
+Objective: the worth of the granted choices, less ``penalty × Σ short`` where the penalty exceeds
+any possible worth, so the required counts come first (met wherever any assignment allows) and the
+students' preferences second. A greedy assignment (students in order, choices by rank, groups
+below their minimum then closed) is given as a hint. The search is CP-SAT's deterministic parallel
+search with a fixed seed, so the same input gives the same result.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from ortools.sat.python import cp_model
+
+
+@dataclass(frozen=True)
+class Offer:
+    id: int
+    min_size: int
+    max_size: int
+    hours: int
+    # Opens whatever its size (forced open, or may not be left closed).
+    always_open: bool = False
+    forced_closed: bool = False
+
+
+@dataclass(frozen=True)
+class Pupil:
+    id: int
+    choices: tuple[int, ...]  # offer ids, 1st choice first
+    min_courses: int
+    max_courses: int
+    # SanPiN maximum less the home curriculum; None when the home load is unknown (not checked).
+    spare_hours: int | None = None
+    # offer id → the class lesson it overlaps (a real instant, placed by the home school's bells).
+    home_clashes: Mapping[int, str] = field(default_factory=dict)
+    pins: frozenset[int] = frozenset()
+    forbids: frozenset[int] = frozenset()
+
+
+@dataclass(frozen=True)
+class Instance:
+    offers: Sequence[Offer]
+    pupils: Sequence[Pupil]
+    weights: Sequence[int]  # worth of the 1st, 2nd, ... choice
+    # Offers whose weekly lessons overlap, each pair once as (smaller id, larger id).
+    overlaps: frozenset[tuple[int, int]] = frozenset()
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why a choice was not granted: a code and what it names (bridge.choices.allocation words it)."""
+
+    code: str  # forbidden, closed_forced, closed_few, home_clash, overlap, overload, full, at_max, not_chosen
+    offer: int
+    other: int | None = None  # the granted offer it overlaps
+    detail: str = ""  # the class lesson
+    amount: int = 0  # hours over, or the group's size
+
+
+@dataclass(frozen=True)
+class Result:
+    status: str  # OPTIMAL, FEASIBLE, INFEASIBLE (explained), UNKNOWN (no solution in time)
+    grants: dict[int, tuple[int, ...]]  # pupil → offers granted
+    open_offers: frozenset[int]
+    sizes: dict[int, int]
+    objective: float
+    bound: float
+    wall_seconds: float
+    # pupil → reasons for the choices not granted, for each pupil given fewer than they asked for
+    unserved: dict[int, tuple[Reason, ...]]
+    shortfall: int = 0  # courses lacking of the required counts, over all pupils
+    problems: tuple[str, ...] = ()  # why the rules cannot be met at all (status INFEASIBLE)
+
+    @property
+    def gap(self) -> float:
+        """Relative distance between the solution and the proven bound (0 = proven optimal)."""
+        if self.status == "OPTIMAL":
+            return 0.0
+        return abs(self.bound - self.objective) / max(1.0, abs(self.bound))
+
+
+def _overlapping(instance: Instance) -> dict[int, set[int]]:
+    out: dict[int, set[int]] = {}
+    for a, b in instance.overlaps:
+        out.setdefault(a, set()).add(b)
+        out.setdefault(b, set()).add(a)
+    return out
+
+
+def check_pins(instance: Instance) -> list[str]:
+    """Pins that no assignment can keep, in words: the model is otherwise always feasible."""
+    offers = {o.id: o for o in instance.offers}
+    overlaps = _overlapping(instance)
+    problems, pinned = [], {}
+    for p in instance.pupils:
+        if len(p.pins) > p.max_courses:
+            problems.append(f"pupil {p.id}: {len(p.pins)} pins but at most {p.max_courses} courses allowed")
+        hours = 0
+        for o in sorted(p.pins):
+            offer = offers[o]
+            hours += offer.hours
+            pinned[o] = pinned.get(o, 0) + 1
+            if o in p.forbids:
+                problems.append(f"pupil {p.id}: offer {o} is both pinned and forbidden")
+            if offer.forced_closed:
+                problems.append(f"pupil {p.id}: pinned to offer {o}, which is forced closed")
+            if o in p.home_clashes:
+                problems.append(f"pupil {p.id}: pinned to offer {o}, which clashes with {p.home_clashes[o]}")
+            for other in overlaps.get(o, ()):
+                if other in p.pins and other > o:
+                    problems.append(f"pupil {p.id}: pinned to offers {o} and {other}, whose lessons overlap")
+        if p.spare_hours is not None and hours > p.spare_hours:
+            problems.append(f"pupil {p.id}: pins take {hours} h a week, {hours - p.spare_hours} h over the load")
+    for o, count in sorted(pinned.items()):
+        if count > offers[o].max_size:
+            problems.append(f"offer {o}: {count} pins but at most {offers[o].max_size} places")
+    return problems
+
+
+def _candidates(instance: Instance, offers: Mapping[int, Offer]) -> dict[tuple[int, int], int]:
+    """(pupil, offer) → worth, for every pair that can be granted at all."""
+    weights = instance.weights
+    out: dict[tuple[int, int], int] = {}
+    for p in instance.pupils:
+        ranked = {o: r for r, o in enumerate(p.choices)}
+        for o in (*p.choices, *sorted(p.pins - set(p.choices))):
+            offer = offers[o]
+            if o in p.pins:
+                out[(p.id, o)] = weights[ranked[o]] if o in ranked and ranked[o] < len(weights) else 0
+                continue
+            if (o in p.forbids or offer.forced_closed or o in p.home_clashes
+                    or (p.spare_hours is not None and offer.hours > p.spare_hours)):
+                continue
+            out[(p.id, o)] = weights[ranked[o]] if ranked[o] < len(weights) else 0
+    return out
+
+
+def greedy(instance: Instance) -> dict[int, list[int]]:
+    """First come, first served by rank (the hint, and the benchmark's baseline of mod_choice): each
+    pupil in order takes their choices while a place is free and nothing clashes or overloads; a
+    group that ends below its minimum is then closed and its pupils lose it."""
+    offers = {o.id: o for o in instance.offers}
+    overlaps = _overlapping(instance)
+    size: dict[int, int] = dict.fromkeys(offers, 0)
+    got: dict[int, list[int]] = {}
+    allowed = _candidates(instance, offers)
+    for p in instance.pupils:
+        mine: list[int] = sorted(p.pins)
+        for o in mine:
+            size[o] += 1
+        hours = sum(offers[o].hours for o in mine)
+        for o in p.choices:
+            if len(mine) >= p.max_courses:
+                break
+            if o in mine or (p.id, o) not in allowed or size[o] >= offers[o].max_size:
+                continue
+            if overlaps.get(o, set()) & set(mine):
+                continue
+            if p.spare_hours is not None and hours + offers[o].hours > p.spare_hours:
+                continue
+            mine.append(o)
+            size[o] += 1
+            hours += offers[o].hours
+        got[p.id] = mine
+    pinned = {o for p in instance.pupils for o in p.pins}
+    closing = {o for o, offer in offers.items()
+               if size[o] < offer.min_size and not offer.always_open and o not in pinned}
+    return {p: [o for o in mine if o not in closing] for p, mine in got.items()}
+
+
+def solve(instance: Instance, *, time_limit: float = 60.0, workers: int = 2) -> Result:
+    """The best allocation found within ``time_limit`` seconds, with the proven bound."""
+    started = time.perf_counter()
+    problems = check_pins(instance)
+    if problems:
+        return Result("INFEASIBLE", {}, frozenset(), {}, 0.0, 0.0, time.perf_counter() - started, {},
+                      problems=tuple(problems))
+    offers = {o.id: o for o in instance.offers}
+    overlaps = _overlapping(instance)
+    worth = _candidates(instance, offers)
+    model = cp_model.CpModel()
+    x = {pair: model.NewBoolVar(f"x{pair[0]}_{pair[1]}") for pair in worth}
+    by_offer: dict[int, list[cp_model.IntVar]] = {o: [] for o in offers}
+    for (_, o), var in x.items():
+        by_offer[o].append(var)
+    pinned = {o for p in instance.pupils for o in p.pins}
+    y = {}
+    for o, offer in offers.items():
+        members = by_offer[o]
+        opens = y[o] = model.NewBoolVar(f"y{o}")
+        if offer.forced_closed or not members:
+            model.Add(opens == 0)
+        elif offer.always_open or o in pinned:
+            model.Add(opens == 1)
+        if members:
+            total = sum(members)
+            model.Add(total <= offer.max_size)
+            if not (offer.always_open or o in pinned) and offer.min_size > 0:
+                model.Add(total >= offer.min_size).OnlyEnforceIf(opens)
+            model.Add(total == 0).OnlyEnforceIf(opens.Not())
+    short = {}
+    penalty = 1
+    for p in instance.pupils:
+        mine = [(o, x[(p.id, o)]) for o in (*p.choices, *sorted(p.pins)) if (p.id, o) in x]
+        mine = list(dict(mine).items())
+        for o, var in mine:
+            if o in p.pins:
+                model.Add(var == 1)
+        penalty += sum(sorted((worth[(p.id, o)] for o, _ in mine), reverse=True)[: p.max_courses])
+        total = sum(var for _, var in mine)
+        if mine:
+            model.Add(total <= p.max_courses)
+        if p.spare_hours is not None and mine:
+            model.Add(sum(offers[o].hours * var for o, var in mine) <= p.spare_hours)
+        for i, (a, va) in enumerate(mine):
+            for b, vb in mine[i + 1:]:
+                if b in overlaps.get(a, ()):
+                    model.AddBoolOr([va.Not(), vb.Not()])
+        if p.min_courses:
+            short[p.id] = model.NewIntVar(0, p.min_courses, f"short{p.id}")
+            model.Add(total + short[p.id] >= p.min_courses)
+    model.Maximize(sum(w * x[pair] for pair, w in worth.items() if w) - penalty * sum(short.values()))
+
+    hint = greedy(instance)
+    hinted = {(p, o) for p, mine in hint.items() for o in mine}
+    for pair, var in x.items():
+        model.AddHint(var, 1 if pair in hinted else 0)
+    hint_sizes: dict[int, int] = {}
+    for _, o in hinted:
+        hint_sizes[o] = hint_sizes.get(o, 0) + 1
+    for o, var in y.items():
+        model.AddHint(var, 1 if hint_sizes.get(o) else 0)
+    for p in instance.pupils:
+        if p.id in short:
+            model.AddHint(short[p.id], max(0, p.min_courses - len(hint.get(p.id, ()))))
+
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = time_limit
+    solver.parameters.num_workers = workers
+    solver.parameters.interleave_search = True  # deterministic parallel search
+    solver.parameters.random_seed = 0
+    code = solver.Solve(model)
+    status = solver.StatusName(code)
+    if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return Result(status, {}, frozenset(), {}, 0.0, solver.BestObjectiveBound(), time.perf_counter() - started,
+                      {}, problems=("no allocation found in the time limit",))
+    grants: dict[int, tuple[int, ...]] = {}
+    sizes = dict.fromkeys(offers, 0)
+    for p in instance.pupils:
+        mine = tuple(o for o in (*p.choices, *sorted(p.pins - set(p.choices)))
+                     if (p.id, o) in x and solver.BooleanValue(x[(p.id, o)]))
+        grants[p.id] = mine
+        for o in mine:
+            sizes[o] += 1
+    open_offers = frozenset(o for o in offers if solver.BooleanValue(y[o]))
+    unserved = {}
+    for p in instance.pupils:
+        reasons = _reasons(p, grants[p.id], offers, open_offers, sizes, overlaps)
+        if reasons is not None:
+            unserved[p.id] = reasons
+    shortfall = sum(max(0, p.min_courses - len(grants[p.id])) for p in instance.pupils)
+    return Result(status, grants, open_offers, sizes, solver.ObjectiveValue(), solver.BestObjectiveBound(),
+                  time.perf_counter() - started, unserved, shortfall)
+
+
+def _reasons(
+    p: Pupil, granted: tuple[int, ...], offers: Mapping[int, Offer], open_offers: frozenset[int],
+    sizes: Mapping[int, int], overlaps: Mapping[int, set[int]],
+) -> tuple[Reason, ...] | None:
+    """Why each choice not granted was not, for a pupil given fewer courses than they could take
+    (the allowed number, or as many as they chose); None for a pupil fully served."""
+    wanted = min(p.max_courses, len(set(p.choices) | p.pins))
+    if len(granted) >= max(wanted, p.min_courses):
+        return None
+    hours = sum(offers[o].hours for o in granted)
+    reasons = []
+    for o in p.choices:
+        if o in granted:
+            continue
+        offer = offers[o]
+        clash = next((g for g in granted if g in overlaps.get(o, ())), None)
+        if o in p.forbids:
+            reasons.append(Reason("forbidden", o))
+        elif offer.forced_closed:
+            reasons.append(Reason("closed_forced", o))
+        elif o in p.home_clashes:
+            reasons.append(Reason("home_clash", o, detail=p.home_clashes[o]))
+        elif p.spare_hours is not None and hours + offer.hours > p.spare_hours:
+            reasons.append(Reason("overload", o, amount=hours + offer.hours - p.spare_hours))
+        elif o not in open_offers:
+            reasons.append(Reason("closed_few", o, amount=offer.min_size))
+        elif clash is not None:
+            reasons.append(Reason("overlap", o, other=clash))
+        elif sizes[o] >= offer.max_size:
+            reasons.append(Reason("full", o, amount=offer.max_size))
+        elif len(granted) >= p.max_courses:
+            reasons.append(Reason("at_max", o))
+        else:
+            reasons.append(Reason("not_chosen", o))
+    return tuple(reasons)
