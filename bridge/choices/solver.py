@@ -13,10 +13,13 @@ two granted courses whose weekly lessons overlap exclude each other; the granted
 student's spare hours (SanPiN maximum less the home curriculum); at most the allowed number of
 courses; at least the required number less ``short``.
 
-Objective: the worth of the granted choices, less ``penalty × Σ short`` where the penalty exceeds
-any possible worth, so the required counts come first (met wherever any assignment allows) and the
-students' preferences second. A greedy assignment (students in order, choices by rank, groups
-below their minimum then closed) is given as a hint. The search is CP-SAT's deterministic parallel
+Objective: the worth of the granted choices, less a penalty for each course lacking of a student's
+required number that exceeds all any one student's choices could be worth: no student is left short
+to grant another a better rank or one more course than required, and a group is opened for the
+required courses before it is for preferences. (A penalty above the worth of the whole district would make
+the order strict across students too, but then the bound, and so the gap, says nothing about the
+students' preferences.) The min-cost flow's assignment (which ignores minimum sizes, overlaps and
+loads over several courses), repaired to keep every rule, is given as a hint. The search is CP-SAT's deterministic parallel
 search with a fixed seed, so the same input gives the same result.
 """
 
@@ -152,37 +155,87 @@ def _candidates(instance: Instance, offers: Mapping[int, Offer]) -> dict[tuple[i
     return out
 
 
-def greedy(instance: Instance) -> dict[int, list[int]]:
-    """First come, first served by rank (the hint, and the benchmark's baseline of mod_choice): each
-    pupil in order takes their choices while a place is free and nothing clashes or overloads; a
-    group that ends below its minimum is then closed and its pupils lose it."""
-    offers = {o.id: o for o in instance.offers}
+def flow_assignment(
+    pupils: Sequence[Pupil], offers: Sequence[Offer], worth: Mapping[tuple[int, int], int],
+    bonus: Mapping[int, int] | None = None,
+) -> tuple[dict[int, list[int]], int]:
+    """The most worth of granted (pupil, offer) pairs within each group's maximum and each pupil's
+    allowed count, as a min-cost flow (mod_ratingallocate's model): it knows no minimum size, no
+    overlap between two courses and no load over several. ``bonus[pupil]`` is earned for each of
+    the pupil's first ``min_courses`` courses (the required count first). Returns the assignment
+    and its value (worth less the bonus of each required course not granted): as every rule it
+    ignores only removes assignments, this value bounds the allocation's objective from above."""
+    from ortools.graph.python import min_cost_flow
+
+    flow = min_cost_flow.SimpleMinCostFlow()
+    source, sink = 0, 1
+    node = {("p", p.id): 2 + i for i, p in enumerate(pupils)}
+    node.update({("o", o.id): 2 + len(pupils) + i for i, o in enumerate(offers)})
+    for p in pupils:
+        flow.add_arc_with_capacity_and_unit_cost(source, node[("p", p.id)], p.max_courses, 0)
+        # What is not granted goes straight to the sink: free up to the allowed count less the
+        # required one, at the bonus's cost below it.
+        required = min(p.min_courses, p.max_courses) if bonus else 0
+        flow.add_arc_with_capacity_and_unit_cost(node[("p", p.id)], sink, p.max_courses - required, 0)
+        if required:
+            flow.add_arc_with_capacity_and_unit_cost(node[("p", p.id)], sink, required, bonus[p.id])
+    arcs = [(flow.add_arc_with_capacity_and_unit_cost(node[("p", p)], node[("o", o)], 1, -w), p, o)
+            for (p, o), w in worth.items()]
+    for o in offers:
+        flow.add_arc_with_capacity_and_unit_cost(node[("o", o.id)], sink, o.max_size, 0)
+    total = sum(p.max_courses for p in pupils)
+    flow.set_node_supply(source, total)
+    flow.set_node_supply(sink, -total)
+    if flow.solve() != flow.OPTIMAL:
+        raise RuntimeError("the min-cost flow found no optimum")
+    got: dict[int, list[int]] = {p.id: [] for p in pupils}
+    for arc, p, o in arcs:
+        if flow.flow(arc):
+            got[p].append(o)
+    return got, -flow.optimal_cost()
+
+
+def _hint(instance: Instance, offers: Mapping[int, Offer], worth: Mapping[tuple[int, int], int],
+          flow: Mapping[int, list[int]]) -> dict[int, list[int]]:
+    """A feasible start: the flow's assignment made to keep every rule. Each pupil keeps their pins
+    and then their best-ranked flow grants that overlap nothing kept and fit the load; then, until
+    none is left, every group below its minimum is closed and its pupils take their best choices
+    with room in the open groups."""
     overlaps = _overlapping(instance)
-    size: dict[int, int] = dict.fromkeys(offers, 0)
-    got: dict[int, list[int]] = {}
-    allowed = _candidates(instance, offers)
-    for p in instance.pupils:
-        mine: list[int] = sorted(p.pins)
-        for o in mine:
-            size[o] += 1
-        hours = sum(offers[o].hours for o in mine)
-        for o in p.choices:
-            if len(mine) >= p.max_courses:
-                break
-            if o in mine or (p.id, o) not in allowed or size[o] >= offers[o].max_size:
-                continue
-            if overlaps.get(o, set()) & set(mine):
-                continue
-            if p.spare_hours is not None and hours + offers[o].hours > p.spare_hours:
-                continue
-            mine.append(o)
-            size[o] += 1
-            hours += offers[o].hours
-        got[p.id] = mine
     pinned = {o for p in instance.pupils for o in p.pins}
-    closing = {o for o, offer in offers.items()
-               if size[o] < offer.min_size and not offer.always_open and o not in pinned}
-    return {p: [o for o in mine if o not in closing] for p, mine in got.items()}
+    closed = {o for o, offer in offers.items() if offer.forced_closed}
+    got: dict[int, list[int]] = {}
+    size: dict[int, int] = dict.fromkeys(offers, 0)
+
+    def fits(p: Pupil, o: int, mine: list[int]) -> bool:
+        return ((p.id, o) in worth and o not in mine and o not in closed and size[o] < offers[o].max_size
+                and len(mine) < p.max_courses and not overlaps.get(o, set()).intersection(mine)
+                and (p.spare_hours is None or sum(offers[g].hours for g in mine) + offers[o].hours <= p.spare_hours))
+
+    def take(p: Pupil, candidates: Sequence[int]) -> None:
+        mine = got[p.id]
+        for o in candidates:
+            if fits(p, o, mine):
+                mine.append(o)
+                size[o] += 1
+
+    for p in instance.pupils:
+        got[p.id] = sorted(p.pins)
+        for o in p.pins:
+            size[o] += 1
+        take(p, [o for o in p.choices if o in flow[p.id]])
+    while True:
+        closing = {o for o, offer in offers.items() if 0 < size[o] < offer.min_size
+                   and not offer.always_open and o not in pinned}
+        if not closing:
+            return got
+        closed |= closing
+        for p in instance.pupils:
+            if closing.intersection(got[p.id]):
+                got[p.id] = [o for o in got[p.id] if o not in closing]
+                take(p, [o for o in p.choices if size[o] > 0 or offers[o].always_open or o in pinned])
+        for o in closing:
+            size[o] = 0
 
 
 def solve(instance: Instance, *, time_limit: float = 60.0, workers: int = 2) -> Result:
@@ -195,6 +248,11 @@ def solve(instance: Instance, *, time_limit: float = 60.0, workers: int = 2) -> 
     offers = {o.id: o for o in instance.offers}
     overlaps = _overlapping(instance)
     worth = _candidates(instance, offers)
+    # A course lacking of a required count costs more than any one pupil's choices could be worth.
+    lacking = 1 + max(instance.weights, default=0) * max((p.max_courses for p in instance.pupils), default=0)
+    penalty = {p.id: lacking for p in instance.pupils}
+    flow, flow_bound = flow_assignment(instance.pupils, instance.offers, worth, penalty)
+    hint = _hint(instance, offers, worth, flow)
     model = cp_model.CpModel()
     x = {pair: model.NewBoolVar(f"x{pair[0]}_{pair[1]}") for pair in worth}
     by_offer: dict[int, list[cp_model.IntVar]] = {o: [] for o in offers}
@@ -216,14 +274,12 @@ def solve(instance: Instance, *, time_limit: float = 60.0, workers: int = 2) -> 
                 model.Add(total >= offer.min_size).OnlyEnforceIf(opens)
             model.Add(total == 0).OnlyEnforceIf(opens.Not())
     short = {}
-    penalty = 1
     for p in instance.pupils:
         mine = [(o, x[(p.id, o)]) for o in (*p.choices, *sorted(p.pins)) if (p.id, o) in x]
         mine = list(dict(mine).items())
         for o, var in mine:
             if o in p.pins:
                 model.Add(var == 1)
-        penalty += sum(sorted((worth[(p.id, o)] for o, _ in mine), reverse=True)[: p.max_courses])
         total = sum(var for _, var in mine)
         if mine:
             model.Add(total <= p.max_courses)
@@ -236,9 +292,8 @@ def solve(instance: Instance, *, time_limit: float = 60.0, workers: int = 2) -> 
         if p.min_courses:
             short[p.id] = model.NewIntVar(0, p.min_courses, f"short{p.id}")
             model.Add(total + short[p.id] >= p.min_courses)
-    model.Maximize(sum(w * x[pair] for pair, w in worth.items() if w) - penalty * sum(short.values()))
+    model.Maximize(sum(w * x[pair] for pair, w in worth.items() if w) - sum(penalty[p] * v for p, v in short.items()))
 
-    hint = greedy(instance)
     hinted = {(p, o) for p, mine in hint.items() for o in mine}
     for pair, var in x.items():
         model.AddHint(var, 1 if pair in hinted else 0)
@@ -252,32 +307,40 @@ def solve(instance: Instance, *, time_limit: float = 60.0, workers: int = 2) -> 
             model.AddHint(short[p.id], max(0, p.min_courses - len(hint.get(p.id, ()))))
 
     solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = time_limit
+    solver.parameters.max_time_in_seconds = max(1.0, time_limit - (time.perf_counter() - started))
     solver.parameters.num_workers = workers
     solver.parameters.interleave_search = True  # deterministic parallel search
     solver.parameters.random_seed = 0
     code = solver.Solve(model)
     status = solver.StatusName(code)
-    if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return Result(status, {}, frozenset(), {}, 0.0, solver.BestObjectiveBound(), time.perf_counter() - started,
-                      {}, problems=("no allocation found in the time limit",))
+    found = code in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    hint_value = (sum(worth[pair] for pair in hinted)
+                  - sum(penalty[p.id] * max(0, p.min_courses - len(hint[p.id])) for p in instance.pupils))
+    bound = min(solver.BestObjectiveBound(), flow_bound) if found else flow_bound
     grants: dict[int, tuple[int, ...]] = {}
+    if found and solver.ObjectiveValue() >= hint_value:
+        objective = solver.ObjectiveValue()
+        for p in instance.pupils:
+            grants[p.id] = tuple(o for o in (*p.choices, *sorted(p.pins - set(p.choices)))
+                                 if (p.id, o) in x and solver.BooleanValue(x[(p.id, o)]))
+        open_offers = frozenset(o for o in offers if solver.BooleanValue(y[o]))
+    else:  # the solver found nothing better in time: the repaired flow, which keeps every rule
+        status, objective = "OPTIMAL" if hint_value >= bound else "FEASIBLE", float(hint_value)
+        grants = {p.id: tuple(hint[p.id]) for p in instance.pupils}
+        open_offers = frozenset(o for o, n in hint_sizes.items() if n) | frozenset(
+            o for o, offer in offers.items() if (offer.always_open or o in pinned) and not offer.forced_closed)
     sizes = dict.fromkeys(offers, 0)
-    for p in instance.pupils:
-        mine = tuple(o for o in (*p.choices, *sorted(p.pins - set(p.choices)))
-                     if (p.id, o) in x and solver.BooleanValue(x[(p.id, o)]))
-        grants[p.id] = mine
+    for mine in grants.values():
         for o in mine:
             sizes[o] += 1
-    open_offers = frozenset(o for o in offers if solver.BooleanValue(y[o]))
     unserved = {}
     for p in instance.pupils:
         reasons = _reasons(p, grants[p.id], offers, open_offers, sizes, overlaps)
         if reasons is not None:
             unserved[p.id] = reasons
     shortfall = sum(max(0, p.min_courses - len(grants[p.id])) for p in instance.pupils)
-    return Result(status, grants, open_offers, sizes, solver.ObjectiveValue(), solver.BestObjectiveBound(),
-                  time.perf_counter() - started, unserved, shortfall)
+    return Result(status, grants, open_offers, sizes, objective, float(bound), time.perf_counter() - started,
+                  unserved, shortfall)
 
 
 def _reasons(
