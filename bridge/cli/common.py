@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sys
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import click
@@ -29,3 +31,28 @@ def echo_json(data: Any) -> None:
 def when(value: dt.datetime | None) -> str:
     """A timestamp as a command prints it, or ``-`` for none."""
     return value.strftime("%Y-%m-%d %H:%M") if value else "-"
+
+
+# On a terminal a long problem list stops here; --all, --json and pipes get every line.
+TERMINAL_LIMIT = 200
+
+
+def on_terminal() -> bool:
+    return sys.stdout.isatty()
+
+
+def problem_lines(problems: Sequence, limit: int | None) -> Iterator[str]:
+    shown = problems if limit is None else problems[:limit]
+    yield from (str(p) for p in shown)
+    if len(problems) > len(shown):
+        yield f"... and {len(problems) - len(shown)} more (use --all to list every problem)"
+
+
+def echo_problems(problems: Sequence, *, show_all: bool, as_json: bool) -> None:
+    """An import's problems (bridge.sheets.problems.Problem), one file:row:column line each, or as JSON."""
+    if as_json:
+        echo_json({"ok": False, "problems": [p.to_dict() for p in problems]})
+    else:
+        limit = None if show_all or not on_terminal() else TERMINAL_LIMIT
+        for line in problem_lines(problems, limit):
+            click.echo(line)

@@ -8,6 +8,7 @@ import click
 from bridge import db
 from bridge.cli.accounts import user
 from bridge.cli.calendar import calendar_link, check, expand_everything, lessons
+from bridge.cli.choices import allocate, choices
 from bridge.cli.common import CliError, pass_runtime
 from bridge.cli.moodle import moodle
 from bridge.cli.pull import pull
@@ -72,5 +73,5 @@ def serve(rt: Runtime, host: str | None, port: int | None) -> None:
 
 
 for _command in (import_command, export_command, sync, scheduler, moodle, lessons, check, calendar_link, pull,
-                 webhooks, report, user):
+                 webhooks, report, user, choices, allocate):
     main.add_command(_command)

@@ -3,29 +3,13 @@ from the shared reason table (the web UI shows the Russian column of the same ta
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import click
 
 from bridge import db
-from bridge.cli.common import CliError, echo_json, pass_runtime
+from bridge.cli.common import TERMINAL_LIMIT, CliError, echo_json, echo_problems, pass_runtime
 from bridge.runtime import Runtime
-
-# On a terminal a long problem list stops here; --all, --json and pipes get every line.
-TERMINAL_LIMIT = 200
-
-
-def _on_terminal() -> bool:
-    return sys.stdout.isatty()
-
-
-def problem_lines(problems: Sequence, limit: int | None) -> Iterator[str]:
-    shown = problems if limit is None else problems[:limit]
-    yield from (str(p) for p in shown)
-    if len(problems) > len(shown):
-        yield f"... and {len(problems) - len(shown)} more (use --all to list every problem)"
 
 
 @click.command("import")
@@ -48,12 +32,7 @@ def import_command(rt: Runtime, path: Path, dry_run: bool, show_all: bool, as_js
         with db.session_scope(rt.sessions) as session:
             report = import_path(session, path, dry_run=dry_run)
     except ImportRejected as exc:
-        if as_json:
-            echo_json({"ok": False, "problems": [p.to_dict() for p in exc.problems]})
-        else:
-            limit = None if show_all or not _on_terminal() else TERMINAL_LIMIT
-            for line in problem_lines(exc.problems, limit):
-                click.echo(line)
+        echo_problems(exc.problems, show_all=show_all, as_json=as_json)
         raise CliError(f"import rejected: {len(exc.problems)} problem(s); nothing was changed") from None
     if as_json:
         echo_json({"ok": True, **report.to_dict()})
