@@ -25,6 +25,7 @@ search with a fixed seed, so the same input gives the same result.
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -157,12 +158,13 @@ def _candidates(instance: Instance, offers: Mapping[int, Offer]) -> dict[tuple[i
 
 def flow_assignment(
     pupils: Sequence[Pupil], offers: Sequence[Offer], worth: Mapping[tuple[int, int], int],
-    bonus: Mapping[int, int] | None = None,
+    bonus: Mapping[int, int] | None = None, most: Mapping[int, int] | None = None,
 ) -> tuple[dict[int, list[int]], int]:
     """The most worth of granted (pupil, offer) pairs within each group's maximum and each pupil's
     allowed count, as a min-cost flow (mod_ratingallocate's model): it knows no minimum size, no
     overlap between two courses and no load over several. ``bonus[pupil]`` is earned for each of
-    the pupil's first ``min_courses`` courses (the required count first). Returns the assignment
+    the pupil's first ``min_courses`` courses (the required count first); ``most[pupil]`` caps their
+    courses below the allowed count (the most they can take together). Returns the assignment
     and its value (worth less the bonus of each required course not granted): as every rule it
     ignores only removes assignments, this value bounds the allocation's objective from above."""
     from ortools.graph.python import min_cost_flow
@@ -172,18 +174,19 @@ def flow_assignment(
     node = {("p", p.id): 2 + i for i, p in enumerate(pupils)}
     node.update({("o", o.id): 2 + len(pupils) + i for i, o in enumerate(offers)})
     for p in pupils:
-        flow.add_arc_with_capacity_and_unit_cost(source, node[("p", p.id)], p.max_courses, 0)
+        allowed = p.max_courses if most is None else most[p.id]
+        flow.add_arc_with_capacity_and_unit_cost(source, node[("p", p.id)], allowed, 0)
         # What is not granted goes straight to the sink: free up to the allowed count less the
         # required one, at the bonus's cost below it.
-        required = min(p.min_courses, p.max_courses) if bonus else 0
-        flow.add_arc_with_capacity_and_unit_cost(node[("p", p.id)], sink, p.max_courses - required, 0)
+        required = min(p.min_courses, allowed) if bonus else 0
+        flow.add_arc_with_capacity_and_unit_cost(node[("p", p.id)], sink, allowed - required, 0)
         if required:
             flow.add_arc_with_capacity_and_unit_cost(node[("p", p.id)], sink, required, bonus[p.id])
     arcs = [(flow.add_arc_with_capacity_and_unit_cost(node[("p", p)], node[("o", o)], 1, -w), p, o)
             for (p, o), w in worth.items()]
     for o in offers:
         flow.add_arc_with_capacity_and_unit_cost(node[("o", o.id)], sink, o.max_size, 0)
-    total = sum(p.max_courses for p in pupils)
+    total = sum(p.max_courses if most is None else most[p.id] for p in pupils)
     flow.set_node_supply(source, total)
     flow.set_node_supply(sink, -total)
     if flow.solve() != flow.OPTIMAL:
@@ -212,9 +215,11 @@ def _hint(instance: Instance, offers: Mapping[int, Offer], worth: Mapping[tuple[
                 and len(mine) < p.max_courses and not overlaps.get(o, set()).intersection(mine)
                 and (p.spare_hours is None or sum(offers[g].hours for g in mine) + offers[o].hours <= p.spare_hours))
 
-    def take(p: Pupil, candidates: Sequence[int]) -> None:
+    def take(p: Pupil, candidates: Sequence[int], limit: int | None = None) -> None:
         mine = got[p.id]
         for o in candidates:
+            if limit is not None and len(mine) >= limit:
+                return
             if fits(p, o, mine):
                 mine.append(o)
                 size[o] += 1
@@ -228,7 +233,7 @@ def _hint(instance: Instance, offers: Mapping[int, Offer], worth: Mapping[tuple[
         closing = {o for o, offer in offers.items() if 0 < size[o] < offer.min_size
                    and not offer.always_open and o not in pinned}
         if not closing:
-            return got
+            break
         closed |= closing
         for p in instance.pupils:
             if closing.intersection(got[p.id]):
@@ -236,6 +241,43 @@ def _hint(instance: Instance, offers: Mapping[int, Offer], worth: Mapping[tuple[
                 take(p, [o for o in p.choices if size[o] > 0 or offers[o].always_open or o in pinned])
         for o in closing:
             size[o] = 0
+    # Places the repairs freed, in groups that are open: the required courses first.
+    for required_only in (True, False):
+        for p in instance.pupils:
+            take(p, [o for o in p.choices if size[o] > 0], p.min_courses if required_only else None)
+    # Then each pupil moves up to a better-ranked open group with room, when the group they leave
+    # stays at its minimum.
+    for p in instance.pupils:
+        mine = got[p.id]
+        for worse in sorted((o for o in mine if o in p.choices and o not in p.pins), key=p.choices.index,
+                            reverse=True):
+            if size[worse] <= offers[worse].min_size and not offers[worse].always_open:
+                continue
+            mine.remove(worse)
+            size[worse] -= 1
+            better = next((o for o in p.choices[: p.choices.index(worse)] if size[o] > 0 and fits(p, o, mine)), worse)
+            mine.append(better)
+            size[better] += 1
+    return got
+
+
+def _most_courses(instance: Instance, offers: Mapping[int, Offer], worth: Mapping[tuple[int, int], int],
+                  overlaps: Mapping[int, set[int]]) -> dict[int, int]:
+    """The most courses each pupil can take together (at most the allowed count): some set of their
+    grantable choices that overlap nothing among themselves and fit the load. A valid cap, so the
+    flow's bound stays a bound while it stops counting pairs no pupil can have."""
+    most = {}
+    for p in instance.pupils:
+        mine = [o for o in dict.fromkeys((*p.choices, *sorted(p.pins))) if (p.id, o) in worth]
+        best = min(1, len(mine))
+        for k in range(2, min(p.max_courses, len(mine)) + 1):
+            if not any(all(b not in overlaps.get(a, ()) for a, b in itertools.combinations(group, 2))
+                       and (p.spare_hours is None or sum(offers[o].hours for o in group) <= p.spare_hours)
+                       for group in itertools.combinations(mine, k)):
+                break
+            best = k
+        most[p.id] = min(best, p.max_courses)
+    return most
 
 
 def solve(instance: Instance, *, time_limit: float = 60.0, workers: int = 2) -> Result:
@@ -251,7 +293,11 @@ def solve(instance: Instance, *, time_limit: float = 60.0, workers: int = 2) -> 
     # A course lacking of a required count costs more than any one pupil's choices could be worth.
     lacking = 1 + max(instance.weights, default=0) * max((p.max_courses for p in instance.pupils), default=0)
     penalty = {p.id: lacking for p in instance.pupils}
-    flow, flow_bound = flow_assignment(instance.pupils, instance.offers, worth, penalty)
+    most = _most_courses(instance, offers, worth, overlaps)
+    flow, flow_bound = flow_assignment(instance.pupils, instance.offers, worth, penalty, most)
+    # The courses lacking of a required count that no assignment can grant (the flow counts only
+    # those below the cap).
+    flow_bound -= sum(penalty[p.id] * max(0, p.min_courses - most[p.id]) for p in instance.pupils)
     hint = _hint(instance, offers, worth, flow)
     model = cp_model.CpModel()
     x = {pair: model.NewBoolVar(f"x{pair[0]}_{pair[1]}") for pair in worth}
@@ -282,7 +328,7 @@ def solve(instance: Instance, *, time_limit: float = 60.0, workers: int = 2) -> 
                 model.Add(var == 1)
         total = sum(var for _, var in mine)
         if mine:
-            model.Add(total <= p.max_courses)
+            model.Add(total <= most[p.id])
         if p.spare_hours is not None and mine:
             model.Add(sum(offers[o].hours * var for o, var in mine) <= p.spare_hours)
         for i, (a, va) in enumerate(mine):
