@@ -61,3 +61,17 @@ def test_demo_command(runner, session):
     assert again.exit_code == 0 and "students         0 created, 0 updated, 106 unchanged" in again.output
     assert f"lessons: 0 created, 0 updated, 0 cancelled, {lessons} unchanged" in again.output
     assert count(session, Lesson) == lessons
+
+
+def test_the_demo_campaign_forms_groups_from_every_students_answers(session):
+    from bridge.choices.allocation import run_allocation
+    from bridge.choices.campaigns import find_campaign
+    from config import Settings
+
+    load_demo(session, TODAY)
+    session.commit()
+    run = run_allocation(session, Settings(), find_campaign(session, None), today=TODAY, time_limit=20)
+    assert run.status in ("OPTIMAL", "FEASIBLE")
+    assert run.report["students"] == 106
+    opened = [o for o in run.report["offers"] if o["open"]]
+    assert opened and all(5 <= o["size"] <= 15 for o in opened)
