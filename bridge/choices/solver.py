@@ -353,7 +353,8 @@ def solve(instance: Instance, *, time_limit: float = 60.0, workers: int = 2) -> 
             model.AddHint(short[p.id], max(0, p.min_courses - len(hint.get(p.id, ()))))
 
     solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(1.0, time_limit - (time.perf_counter() - started))
+    # What is left of the limit, less a tenth for reading the solution and wording the reasons.
+    solver.parameters.max_time_in_seconds = max(0.5, 0.9 * time_limit - (time.perf_counter() - started))
     solver.parameters.num_workers = workers
     solver.parameters.interleave_search = True  # deterministic parallel search
     solver.parameters.random_seed = 0
