@@ -16,8 +16,8 @@ from bridge.choices.allocation import run_allocation
 from bridge.choices.approval import ApprovalRefused, approve, difference
 from bridge.choices.campaigns import CampaignError, find_campaign, read_campaign_file, save_campaign
 from bridge.choices.survey import export_answers, import_answers
-from bridge.cli.common import TERMINAL_LIMIT, CliError, echo_json, echo_problems, pass_runtime
-from bridge.models import AllocationRun, ChoiceCampaign, School
+from bridge.cli.common import TERMINAL_LIMIT, CliError, echo_json, echo_problems, pass_runtime, school_id
+from bridge.models import AllocationRun, ChoiceCampaign
 from bridge.runtime import Runtime
 from bridge.sheets.problems import ImportRejected
 
@@ -75,13 +75,8 @@ def import_command(rt: Runtime, path: Path, code: str | None, school: str | None
     db.upgrade(rt.engine)
     try:
         with db.session_scope(rt.sessions) as session:
-            school_id = None
-            if school is not None:
-                school_id = session.scalar(select(School.id).where(School.external_id == school))
-                if school_id is None:
-                    raise CliError(f"unknown school {school}")
             summary = import_answers(session, _campaign(session, code), path.name, path.read_bytes(),
-                                     today=_day(on), school_id=school_id)
+                                     today=_day(on), school_id=school_id(session, school))
     except ImportRejected as exc:
         echo_problems(exc.problems, show_all=show_all, as_json=as_json)
         raise CliError(f"import rejected: {len(exc.problems)} problem(s); nothing was changed") from None

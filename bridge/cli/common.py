@@ -28,6 +28,20 @@ def echo_json(data: Any) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
+def school_id(session, key: str | None) -> int | None:
+    """The id of the school a ``--school`` option names by external id (None: no option given)."""
+    from sqlalchemy import select
+
+    from bridge.models import School
+
+    if key is None:
+        return None
+    found = session.scalar(select(School.id).where(School.external_id == key))
+    if found is None:
+        raise CliError(f"--school: no school {key!r}")
+    return found
+
+
 def when(value: dt.datetime | None) -> str:
     """A timestamp as a command prints it, or ``-`` for none."""
     return value.strftime("%Y-%m-%d %H:%M") if value else "-"
