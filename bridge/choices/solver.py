@@ -261,23 +261,70 @@ def _hint(instance: Instance, offers: Mapping[int, Offer], worth: Mapping[tuple[
     return got
 
 
-def _most_courses(instance: Instance, offers: Mapping[int, Offer], worth: Mapping[tuple[int, int], int],
-                  overlaps: Mapping[int, set[int]]) -> dict[int, int]:
-    """The most courses each pupil can take together (at most the allowed count): some set of their
-    grantable choices that overlap nothing among themselves and fit the load. A valid cap, so the
-    flow's bound stays a bound while it stops counting pairs no pupil can have."""
-    most = {}
+def _feasible_sets(instance: Instance, offers: Mapping[int, Offer], worth: Mapping[tuple[int, int], int],
+                   overlaps: Mapping[int, set[int]]) -> dict[int, list[tuple[int, ...]]]:
+    """Every set of courses each pupil could be granted on their own: their pins and grantable
+    choices, at most the allowed count, none overlapping another, within the load."""
+    out = {}
     for p in instance.pupils:
-        mine = [o for o in dict.fromkeys((*p.choices, *sorted(p.pins))) if (p.id, o) in worth]
-        best = min(1, len(mine))
-        for k in range(2, min(p.max_courses, len(mine)) + 1):
-            if not any(all(b not in overlaps.get(a, ()) for a, b in itertools.combinations(group, 2))
-                       and (p.spare_hours is None or sum(offers[o].hours for o in group) <= p.spare_hours)
-                       for group in itertools.combinations(mine, k)):
-                break
-            best = k
-        most[p.id] = min(best, p.max_courses)
-    return most
+        pins = tuple(sorted(p.pins))
+        rest = [o for o in dict.fromkeys(p.choices) if (p.id, o) in worth and o not in p.pins]
+        sets = []
+        for k in range(0, max(0, p.max_courses - len(pins)) + 1):
+            for extra in itertools.combinations(rest, k):
+                group = pins + extra
+                if (all(b not in overlaps.get(a, ()) for a, b in itertools.combinations(group, 2))
+                        and (p.spare_hours is None or sum(offers[o].hours for o in group) <= p.spare_hours)):
+                    sets.append(group)
+        out[p.id] = sets
+    return out
+
+
+def _lagrangian_bound(instance: Instance, sets: Mapping[int, list[tuple[int, ...]]],
+                      worth: Mapping[tuple[int, int], int], penalty: Mapping[int, int], target: float,
+                      rounds: int = 150) -> float:
+    """An upper bound on the objective: the groups' maximum sizes are priced (a price λ per offer)
+    instead of kept, so each pupil takes their best feasible set at those prices; for any λ ≥ 0,
+    Σ λ·max + Σ best is a bound (minimum sizes dropped only loosen it). λ follows the subgradient
+    with Polyak's step towards ``target`` (the best solution known); the least bound seen is kept."""
+    import numpy as np
+
+    index = {o.id: i for i, o in enumerate(instance.offers)}
+    capacity = np.array([o.max_size for o in instance.offers], dtype=float)
+    base, owner, entry_set, entry_offer = [], [], [], []
+    for n, p in enumerate(instance.pupils):
+        for group in sets[p.id]:
+            column = len(base)
+            base.append(sum(worth.get((p.id, o), 0) for o in group) - penalty[p.id] * max(0, p.min_courses - len(group)))
+            owner.append(n)
+            entry_set += [column] * len(group)
+            entry_offer += [index[o] for o in group]
+    if not base:
+        return 0.0
+    base_v, owner_v = np.array(base, dtype=float), np.array(owner)
+    entry_set_v, entry_offer_v = np.array(entry_set, dtype=np.int64), np.array(entry_offer, dtype=np.int64)
+    starts = np.flatnonzero(np.r_[True, owner_v[1:] != owner_v[:-1]])
+    prices = np.zeros(len(capacity))
+    best_bound, theta = float("inf"), 2.0
+    for _ in range(rounds):
+        value = base_v - np.bincount(entry_set_v, weights=prices[entry_offer_v], minlength=len(base_v))
+        best = np.maximum.reduceat(value, starts)
+        bound = float(prices @ capacity + best.sum())
+        if bound < best_bound - 1e-9:
+            best_bound = bound
+        else:
+            theta *= 0.9
+        chosen = value >= np.repeat(best, np.diff(np.r_[starts, len(value)])) - 1e-9
+        # one chosen set per pupil: the first of the best
+        first = np.zeros(len(value), dtype=bool)
+        first[np.minimum.reduceat(np.where(chosen, np.arange(len(value)), len(value)), starts)] = True
+        used = np.bincount(entry_offer_v[first[entry_set_v]], minlength=len(capacity))
+        step = capacity - used
+        norm = float(step @ step)
+        if norm == 0 or best_bound - target <= 1e-6:
+            break
+        prices = np.maximum(0.0, prices - theta * (bound - target) / norm * step)
+    return best_bound
 
 
 def solve(instance: Instance, *, time_limit: float = 60.0, workers: int = 2) -> Result:
@@ -293,12 +340,16 @@ def solve(instance: Instance, *, time_limit: float = 60.0, workers: int = 2) -> 
     # A course lacking of a required count costs more than any one pupil's choices could be worth.
     lacking = 1 + max(instance.weights, default=0) * max((p.max_courses for p in instance.pupils), default=0)
     penalty = {p.id: lacking for p in instance.pupils}
-    most = _most_courses(instance, offers, worth, overlaps)
+    sets = _feasible_sets(instance, offers, worth, overlaps)
+    most = {p: max(map(len, groups), default=0) for p, groups in sets.items()}
     flow, flow_bound = flow_assignment(instance.pupils, instance.offers, worth, penalty, most)
     # The courses lacking of a required count that no assignment can grant (the flow counts only
     # those below the cap).
     flow_bound -= sum(penalty[p.id] * max(0, p.min_courses - most[p.id]) for p in instance.pupils)
     hint = _hint(instance, offers, worth, flow)
+    hint_value = (sum(worth[(p, o)] for p, mine in hint.items() for o in mine)
+                  - sum(penalty[p.id] * max(0, p.min_courses - len(hint[p.id])) for p in instance.pupils))
+    proven = min(flow_bound, _lagrangian_bound(instance, sets, worth, penalty, hint_value))
     model = cp_model.CpModel()
     x = {pair: model.NewBoolVar(f"x{pair[0]}_{pair[1]}") for pair in worth}
     by_offer: dict[int, list[cp_model.IntVar]] = {o: [] for o in offers}
@@ -361,9 +412,7 @@ def solve(instance: Instance, *, time_limit: float = 60.0, workers: int = 2) -> 
     code = solver.Solve(model)
     status = solver.StatusName(code)
     found = code in (cp_model.OPTIMAL, cp_model.FEASIBLE)
-    hint_value = (sum(worth[pair] for pair in hinted)
-                  - sum(penalty[p.id] * max(0, p.min_courses - len(hint[p.id])) for p in instance.pupils))
-    bound = min(solver.BestObjectiveBound(), flow_bound) if found else flow_bound
+    bound = min(solver.BestObjectiveBound(), proven) if found else proven
     grants: dict[int, tuple[int, ...]] = {}
     if found and solver.ObjectiveValue() >= hint_value:
         objective = solver.ObjectiveValue()
