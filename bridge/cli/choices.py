@@ -15,9 +15,10 @@ from bridge import db
 from bridge.choices.allocation import run_allocation
 from bridge.choices.approval import ApprovalRefused, approve, difference
 from bridge.choices.campaigns import CampaignError, find_campaign, read_campaign_file, save_campaign
+from bridge.choices.decisions import DecisionError, decide, force_offer
 from bridge.choices.survey import export_answers, import_answers
 from bridge.cli.common import TERMINAL_LIMIT, CliError, echo_json, echo_problems, pass_runtime, school_id
-from bridge.models import AllocationRun, ChoiceCampaign
+from bridge.models import AllocationRun, ChoiceCampaign, DecisionKind, OfferState
 from bridge.runtime import Runtime
 from bridge.sheets.problems import ImportRejected
 
@@ -174,3 +175,37 @@ def approve_command(rt: Runtime, run_id: int | None, code: str | None, withdraw:
         raise CliError(str(exc)) from None
     click.echo(f"run {done.run} approved: {done.created} enrolments created, {done.reactivated} reactivated, "
                f"{done.withdrawn} withdrawn, {done.unchanged} unchanged")
+
+
+@allocate.command("decide")
+@click.argument("action", type=click.Choice(["pin", "forbid", "free"]))
+@click.argument("student")
+@click.argument("course")
+@_campaign_option
+@pass_runtime
+def decide_command(rt: Runtime, action: str, student: str, course: str, code: str | None) -> None:
+    """Pin STUDENT to COURSE, forbid it, or free the decision; every later run keeps it."""
+    db.upgrade(rt.engine)
+    try:
+        with db.session_scope(rt.sessions) as session:
+            decide(session, _campaign(session, code), student, course,
+                   None if action == "free" else DecisionKind(action))
+    except DecisionError as exc:
+        raise CliError(str(exc)) from None
+    click.echo(f"{student} {course}: {action}")
+
+
+@allocate.command("force")
+@click.argument("course")
+@click.argument("state", type=click.Choice([s.value for s in OfferState]))
+@_campaign_option
+@pass_runtime
+def force_command(rt: Runtime, course: str, state: str, code: str | None) -> None:
+    """Force COURSE's group open or closed whatever its size, or back to auto (the solver decides)."""
+    db.upgrade(rt.engine)
+    try:
+        with db.session_scope(rt.sessions) as session:
+            force_offer(session, _campaign(session, code), course, OfferState(state))
+    except DecisionError as exc:
+        raise CliError(str(exc)) from None
+    click.echo(f"{course}: {state}")

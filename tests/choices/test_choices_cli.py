@@ -153,3 +153,21 @@ def test_each_defect_is_rejected_with_its_place_and_nothing_is_written(runner, s
     assert "nothing was changed" in result.output
     session.expire_all()
     assert _choices(session) == []
+
+
+def test_pins_forbids_and_forced_groups_are_kept_by_the_next_run(runner, session, district, tmp_path):
+    runner.invoke(["choices", "import", str(write_answers(tmp_path / "a.csv", [
+        "student,choice_1,choice_2", "S1,CHEM,PHYS", "S2,CHEM,", "S3,PHYS,CHEM"])), *ON])
+    unknown = runner.invoke(["allocate", "decide", "pin", "NOBODY", "CHEM"])
+    assert unknown.exit_code == 1 and "unknown student NOBODY" in unknown.output
+    assert runner.invoke(["allocate", "decide", "forbid", "S2", "CHEM"]).exit_code == 0
+    assert runner.invoke(["allocate", "decide", "pin", "S3", "CHEM"]).exit_code == 0
+    assert runner.invoke(["allocate", "force", "PHYS", "closed"]).exit_code == 0
+    report = json.loads(runner.invoke(["allocate", "--json", "--time-limit", "10", *ON]).output)
+    granted = {u["student"]: u["granted"] for u in report["unserved"]}
+    assert granted["S2"] == [] and "CHEM: запрещено координатором" in report["unserved"][1]["reasons"]
+    assert {o["course"]: o["open"] for o in report["offers"]}["PHYS"] is False
+    # S3 is pinned to CHEM, their 2nd choice, as PHYS is forced closed anyway; S1 takes CHEM too.
+    assert granted["S3"] == ["CHEM"] and granted["S1"] == ["CHEM"]
+    actions = session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)).all()
+    assert actions[-4:] == ["forbid allocation", "pin allocation", "force offer", "run allocation"]
