@@ -236,8 +236,12 @@ class ChoicesSettings:
     """Course choice: how long the allocation's solver may search, and with how many workers."""
 
     time_limit: float = 60.0  # seconds; the best solution found by then is reported with its gap
-    # CP-SAT's parallel workers; the same input gives the same result at any count (deterministic search).
+    # CP-SAT's parallel workers.
     workers: int = 2
+    # The same input gives the same result (CP-SAT's interleaved, deterministic search). False: its
+    # parallel portfolio, which at region scale finds better allocations in the same time but may
+    # answer a rerun with another allocation of the same or nearly the same worth.
+    deterministic: bool = True
 
     def __post_init__(self) -> None:
         if self.time_limit <= 0:

@@ -19,8 +19,10 @@ to grant another a better rank or one more course than required, and a group is 
 required courses before it is for preferences. (A penalty above the worth of the whole district would make
 the order strict across students too, but then the bound, and so the gap, says nothing about the
 students' preferences.) The min-cost flow's assignment (which ignores minimum sizes, overlaps and
-loads over several courses), repaired to keep every rule, is given as a hint. The search is CP-SAT's deterministic parallel
-search with a fixed seed, so the same input gives the same result.
+loads over several courses), repaired to keep every rule, is given as a hint, and is the answer when
+the solver finds nothing better in time. The proven bound is the least of the solver's, the flow's
+and a Lagrangian one. By default the search is CP-SAT's interleaved one with a fixed seed, so the
+same input gives the same result ([choices] deterministic).
 """
 
 from __future__ import annotations
@@ -327,8 +329,9 @@ def _lagrangian_bound(instance: Instance, sets: Mapping[int, list[tuple[int, ...
     return best_bound
 
 
-def solve(instance: Instance, *, time_limit: float = 60.0, workers: int = 2) -> Result:
-    """The best allocation found within ``time_limit`` seconds, with the proven bound."""
+def solve(instance: Instance, *, time_limit: float = 60.0, workers: int = 2, deterministic: bool = True) -> Result:
+    """The best allocation found within ``time_limit`` seconds, with the proven bound; with
+    ``deterministic`` the same input always gives the same result."""
     started = time.perf_counter()
     problems = check_pins(instance)
     if problems:
@@ -407,7 +410,7 @@ def solve(instance: Instance, *, time_limit: float = 60.0, workers: int = 2) -> 
     # What is left of the limit, less a tenth for reading the solution and wording the reasons.
     solver.parameters.max_time_in_seconds = max(0.5, 0.9 * time_limit - (time.perf_counter() - started))
     solver.parameters.num_workers = workers
-    solver.parameters.interleave_search = True  # deterministic parallel search
+    solver.parameters.interleave_search = deterministic
     solver.parameters.random_seed = 0
     code = solver.Solve(model)
     status = solver.StatusName(code)
