@@ -19,8 +19,9 @@ from sqlalchemy.orm import Session, selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from bridge import sign_in_throttle
+from bridge.audit import Actor, audit
 from bridge.db import utc
-from bridge.models import Account, AccountRole, ApiToken, AuditEntry, School, Teacher
+from bridge.models import Account, AccountRole, ApiToken, School, Teacher
 
 MIN_PASSWORD = 10
 # werkzeug's memory-hard default; tests swap in a cheap method to stay fast.
@@ -28,10 +29,6 @@ PASSWORD_METHOD = "scrypt"
 LOGIN = re.compile(r"[\w.@-]{1,64}")  # the column holds 64 characters; no spaces, nothing to confuse a shell
 MAX_DISPLAY_NAME = 255
 MAX_TOKEN_NAME = 100
-
-# Who does something the audit log records: a console or API account, or, from the command line,
-# the operating-system user as "os:<name>" (the command line has no account).
-Actor = Account | str
 
 
 class AccountError(ValueError):
@@ -209,13 +206,6 @@ def revoke_token(session: Session, token: str) -> bool:
         return False
     row.revoked_at = dt.datetime.now(dt.UTC)
     return True
-
-
-def audit(session: Session, actor: Actor | None, action: str, target: str) -> None:
-    account = actor if isinstance(actor, Account) else None
-    login = account.login if account else actor or "-"
-    session.add(AuditEntry(at=dt.datetime.now(dt.UTC), account_id=account.id if account else None,
-                           login=login[:64], action=action, target=target[:500]))
 
 
 # --- administration: listing, revoking, disabling, passwords, roles ---

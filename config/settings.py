@@ -315,6 +315,25 @@ class JobsSettings:
 
 
 @dataclass(frozen=True)
+class ChoicesSettings:
+    """Course choice: how long the allocation's solver may search, and with how many workers."""
+
+    time_limit: float = 60.0  # seconds; the best solution found by then is reported with its gap
+    # CP-SAT's parallel workers.
+    workers: int = 2
+    # The same input gives the same result (CP-SAT's interleaved, deterministic search). False: its
+    # parallel portfolio, which at region scale finds better allocations in the same time but may
+    # answer a rerun with another allocation of the same or nearly the same worth.
+    deterministic: bool = True
+
+    def __post_init__(self) -> None:
+        if self.time_limit <= 0:
+            raise SettingsError("choices.time_limit: must be positive (seconds)")
+        if self.workers < 1:
+            raise SettingsError("choices.workers: must be 1 or more")
+
+
+@dataclass(frozen=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     moodle: MoodleSettings = field(default_factory=MoodleSettings)
@@ -326,6 +345,7 @@ class Settings:
     pull: PullSettings = field(default_factory=PullSettings)
     imports: ImportSettings = field(default_factory=ImportSettings)
     jobs: JobsSettings = field(default_factory=JobsSettings)
+    choices: ChoicesSettings = field(default_factory=ChoicesSettings)
 
     def __post_init__(self) -> None:
         if "://" not in self.database_url:

@@ -150,3 +150,17 @@ def test_demo_takes_the_administrators_login_and_password(runner, session):
     assert count(session, Student) == 0  # nothing half-written
     result = runner.invoke(["demo", "--admin-login", "metodist", "--admin-password", "a long enough secret"])
     assert result.exit_code == 0 and "login metodist, password a long enough secret" in result.output
+
+
+def test_the_demo_campaign_forms_groups_from_every_students_answers(session):
+    from bridge.choices.allocation import run_allocation
+    from bridge.choices.campaigns import find_campaign
+    from config import Settings
+
+    load_demo(session, TODAY)
+    session.commit()
+    run = run_allocation(session, Settings(), find_campaign(session, None), today=TODAY, time_limit=20)
+    assert run.status in ("OPTIMAL", "FEASIBLE")
+    assert run.report["students"] == 106
+    opened = [o for o in run.report["offers"] if o["open"]]
+    assert opened and all(5 <= o["size"] <= 15 for o in opened)

@@ -37,8 +37,6 @@ from sqlalchemy.orm import Session
 
 from bridge.calendar.days import SchoolDays, SchoolDaysCache
 from bridge.models import (
-    BellPeriod,
-    ClassLesson,
     CourseTeacher,
     Enrolment,
     EnrolmentStatus,
@@ -52,6 +50,7 @@ from bridge.models import (
     Teacher,
     Term,
 )
+from bridge.timetable import Periods, class_periods, clashing_periods
 
 
 class ConflictKind(enum.StrEnum):
@@ -91,10 +90,6 @@ _Wall = tuple[dt.date, dt.time, int, str]
 # Where a lesson lies in a home school's zone: its local day and (ISO weekday, local start time,
 # local end as time since that day's midnight): what the bell schedule is compared with.
 _Local = tuple[dt.date, tuple[int, dt.time, dt.timedelta]]
-
-
-def _since_midnight(t: dt.time) -> dt.timedelta:
-    return dt.timedelta(hours=t.hour, minutes=t.minute, seconds=t.second, microseconds=t.microsecond)
 
 
 class _View:
@@ -239,36 +234,6 @@ def find_conflicts(session: Session, *, school_id: int | None = None, student_id
     return sorted(found, key=lambda c: (c.school, c.kind, c.person, c.course, c.detail))
 
 
-def _class_periods(
-    session: Session, school_id: int | None, student_id: int | None
-) -> dict[tuple[int, int, str], dict[int, list[tuple[dt.timedelta, dt.time, str]]]]:
-    """(school, grade, class letter) → weekday → [(bell start since midnight, bell end, "N урок: subject")],
-    by period; a lesson whose period has no bell time cannot be placed in time and is left out."""
-    bells = select(BellPeriod.school_id, BellPeriod.period, BellPeriod.starts_at, BellPeriod.ends_at)
-    lessons = select(ClassLesson.school_id, ClassLesson.grade, ClassLesson.class_letter, ClassLesson.weekday,
-                     ClassLesson.period, ClassLesson.subject).order_by(ClassLesson.period)
-    if student_id is not None:  # the student's own class only
-        home = session.execute(
-            select(Student.school_id, Student.grade, Student.class_letter).where(Student.id == student_id)
-        ).first()
-        if home is None:
-            return {}
-        bells = bells.where(BellPeriod.school_id == home.school_id)
-        lessons = lessons.where(ClassLesson.school_id == home.school_id, ClassLesson.grade == home.grade,
-                                ClassLesson.class_letter == home.class_letter)
-    elif school_id is not None:
-        bells = bells.where(BellPeriod.school_id == school_id)
-        lessons = lessons.where(ClassLesson.school_id == school_id)
-    times = {(school, period): (starts, ends) for school, period, starts, ends in session.execute(bells)}
-    table: dict = defaultdict(lambda: defaultdict(list))
-    for school, grade, letter, weekday, period, subject in session.execute(lessons):
-        bell = times.get((school, period))
-        if bell is not None:
-            detail = f"{period} урок" + (f": {subject}" if subject else "")
-            table[(school, grade, letter)][weekday].append((_since_midnight(bell[0]), bell[1], detail))
-    return table
-
-
 # What a course meets at a home school: kind, detail, its days in lesson order, the first and last of them.
 _Meet = tuple[ConflictKind, str, tuple[dt.date, ...], dt.date, dt.date]
 _Meets = list[_Meet]
@@ -286,7 +251,7 @@ def _student_conflicts(
     ).all()
     if not enrolments:
         return []
-    periods = _class_periods(session, school_id, student_id)
+    periods = class_periods(session, school_id, student_id)
     schools_query = select(School.id, School.external_id, School.short_name, School.timezone)
     home_ids = {e.school_id for e in enrolments}
     if len(home_ids) == 1:
@@ -362,7 +327,7 @@ def _holidays(view: _View, calendar: _Calendar) -> _Meets:
 
 
 def _class_lessons(
-    view: _View, calendar: _Calendar, timetable: dict[int, list[tuple[dt.timedelta, dt.time, str]]],
+    view: _View, calendar: _Calendar, timetable: dict[int, Periods],
     teaching_of: dict, key: tuple,
 ) -> _Meets:
     """The course's lessons that overlap a period of the class on a teaching day, per period (a lesson
@@ -374,7 +339,7 @@ def _class_lessons(
         periods = timetable.get(weekday)
         if not periods:
             continue
-        clashing = [detail for bell_starts, bell_ends, detail in periods if starts < bell_ends and bell_starts < ends]
+        clashing = clashing_periods(periods, starts, ends)
         if clashing:
             teaching = teaching_of.get((key, at))
             if teaching is None:

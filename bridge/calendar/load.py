@@ -1,10 +1,5 @@
-"""The SanPiN weekly load check: a student's home curriculum plus network courses against the maximum.
-
-The maximum weekly study load (academic hours) is set by SanPiN 1.2.3685-21 "Гигиенические нормативы и
-требования к обеспечению безопасности и (или) безвредности для человека факторов среды обитания",
-table 6.6, by grade and by the length of the school week. A first grade learns a 5-day week only,
-so its limit is 21 whatever the school's week.
-"""
+"""The SanPiN weekly load check: a student's home curriculum plus network courses against the maximum
+(the maximum itself, by grade and week, is in bridge.timetable)."""
 
 from __future__ import annotations
 
@@ -15,20 +10,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bridge.models import CurriculumLoad, Enrolment, EnrolmentStatus, NetworkCourse, PersonMixin, School, Student
+from bridge.timetable import SANPIN, max_weekly_hours
 
-SANPIN = "СанПиН 1.2.3685-21"
-# week days → grade → maximum academic hours a week (SanPiN 1.2.3685-21, table 6.6).
-MAX_WEEKLY_HOURS: dict[int, dict[int, int]] = {
-    5: {1: 21, 2: 23, 3: 23, 4: 23, 5: 29, 6: 30, 7: 32, 8: 33, 9: 33, 10: 34, 11: 34},
-    6: {1: 21, 2: 26, 3: 26, 4: 26, 5: 32, 6: 33, 7: 35, 8: 36, 9: 36, 10: 37, 11: 37},
-}
 # The models' rules for a student's name and class, applied to plain rows.
 _full_name = PersonMixin.full_name.fget
 _class_name = Student.class_name.fget
-
-
-def max_weekly_hours(grade: int, week_days: int) -> int:
-    return MAX_WEEKLY_HOURS[week_days][grade]
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,13 @@ from bridge.calendar.conflicts import KIND_TEXT, find_conflicts
 from bridge.calendar.face_to_face import expand_sessions
 from bridge.calendar.lessons import expand_lessons
 from bridge.calendar.load import check_load
-from bridge.calendar.tokens import FeedKind, LinkExists, find_owner, issue_link, revoke_tokens
+from bridge.calendar.tokens import (
+    FeedKind,
+    LinkExists,
+    find_owner,
+    issue_link,
+    revoke_tokens,
+)
 from bridge.cli.common import CliError, echo_json, pass_runtime
 from bridge.models import NetworkCourse, School, Student
 from bridge.runtime import Runtime

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sys
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import click
@@ -26,6 +28,20 @@ def echo_json(data: Any) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
+def school_id(session, key: str | None) -> int | None:
+    """The id of the school a ``--school`` option names by external id (None: no option given)."""
+    from sqlalchemy import select
+
+    from bridge.models import School
+
+    if key is None:
+        return None
+    found = session.scalar(select(School.id).where(School.external_id == key))
+    if found is None:
+        raise CliError(f"--school: no school {key!r}")
+    return found
+
+
 def when(value: dt.datetime | None) -> str:
     """A timestamp as a command prints it, or ``-`` for none."""
     return value.strftime("%Y-%m-%d %H:%M") if value else "-"
@@ -37,3 +53,36 @@ def start_logging() -> None:
     from bridge.logs import configure
 
     configure(click.get_current_context().find_root().meta.get("log_format", "text"))
+
+
+# On a terminal a long problem list stops here; --all, --json and pipes get every line.
+TERMINAL_LIMIT = 200
+
+
+def on_terminal() -> bool:
+    return sys.stdout.isatty()
+
+
+def problem_lines(problems: Sequence, limit: int | None, more: int = 0) -> Iterator[str]:
+    """The problems, the first ``limit`` of them on a terminal; the count of the rest, and of the ``more``
+    that were not even kept (imports.max_problems)."""
+    shown = problems if limit is None else problems[:limit]
+    yield from (str(p) for p in shown)
+    hidden = len(problems) - len(shown)
+    if hidden and not more:
+        yield f"... and {hidden:,} more (use --all to list every problem)"
+    elif more:
+        listed = f"--all lists {len(problems):,}; " if hidden else ""
+        yield f"... and {hidden + more:,} more ({listed}imports.max_problems caps the list)"
+
+
+def echo_problems(problems: Sequence, *, show_all: bool, as_json: bool, more: int | None = None) -> None:
+    """An import's problems (bridge.sheets.problems.Problem), one file:row:column line each, or as JSON;
+    ``more``: how many past imports.max_problems were counted but not kept (imports of the registry)."""
+    if as_json:
+        echo_json({"ok": False, "problems": [p.to_dict() for p in problems],
+                   **({"more": more} if more is not None else {})})
+    else:
+        limit = None if show_all or not on_terminal() else TERMINAL_LIMIT
+        for line in problem_lines(problems, limit, more or 0):
+            click.echo(line)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from bridge.cli.common import CliError, echo_json, pass_runtime
+from bridge.cli.common import CliError, echo_json, pass_runtime, school_id
 from bridge.runtime import Runtime
 
 
@@ -41,22 +41,14 @@ def _report_command(name: str, help_text: str) -> click.Command:
                   help="File to write.")
     @pass_runtime
     def command(rt: Runtime, school_key: str | None, term: int | None, fmt: str, out: Path) -> None:
-        from sqlalchemy import select
-
         from bridge import db
-        from bridge.accounts import audit
-        from bridge.models import School
+        from bridge.audit import audit
         from bridge.reports.data import Scope
         from bridge.reports.export import report_bytes
         from bridge.reports.tables import build_report
 
         with db.session_scope(rt.sessions) as session:
-            school_id = None
-            if school_key is not None:
-                school_id = session.scalar(select(School.id).where(School.external_id == school_key))
-                if school_id is None:
-                    raise CliError(f"--school: no school {school_key!r}")
-            table = build_report(name, session, rt.settings, Scope(school_id=school_id, term=term))
+            table = build_report(name, session, rt.settings, Scope(school_id=school_id(session, school_key), term=term))
             try:
                 out.write_bytes(report_bytes(table, fmt))
             except OSError as exc:

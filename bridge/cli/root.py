@@ -16,6 +16,7 @@ from bridge import db
 from bridge.cli.accounts import user
 from bridge.cli.backup import backup, restore
 from bridge.cli.calendar import calendar_link, check, expand_everything, lessons
+from bridge.cli.choices import allocate, choices
 from bridge.cli.common import CliError, pass_runtime
 from bridge.cli.jobs import jobs, worker
 from bridge.cli.moodle import moodle
@@ -138,7 +139,7 @@ def serve(rt: Runtime, host: str | None, port: int | None, no_worker: bool) -> N
 
 
 for _command in (import_command, export_command, sync, scheduler, moodle, lessons, check, calendar_link, pull,
-                 webhooks, report, user, worker, jobs, backup, restore):
+                 webhooks, report, user, worker, jobs, backup, restore, choices, allocate):
     main.add_command(_command)
 
 

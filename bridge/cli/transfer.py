@@ -3,40 +3,19 @@ from the shared reason table (the web UI shows the Russian column of the same ta
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
 from bridge import db
-from bridge.cli.common import CliError, echo_json, pass_runtime
+from bridge.cli.common import (
+    TERMINAL_LIMIT,
+    CliError,
+    echo_json,
+    echo_problems,
+    pass_runtime,
+)
 from bridge.runtime import Runtime
-
-if TYPE_CHECKING:
-    from bridge.transfer import ImportRejected
-
-# On a terminal a long problem list stops here; --all, --json and pipes get every line.
-TERMINAL_LIMIT = 200
-
-
-def _on_terminal() -> bool:
-    return sys.stdout.isatty()
-
-
-def problem_lines(rejected: ImportRejected, limit: int | None) -> Iterator[str]:
-    """The problems, the first ``limit`` of them on a terminal; the count of the rest, and beyond
-    imports.max_problems the count of those not even kept."""
-    problems = rejected.problems
-    shown = problems if limit is None else problems[:limit]
-    yield from (str(p) for p in shown)
-    hidden = len(problems) - len(shown)
-    if hidden and not rejected.more:
-        yield f"... and {hidden:,} more (use --all to list every problem)"
-    elif rejected.more:
-        listed = f"--all lists {len(problems):,}; " if hidden else ""
-        yield f"... and {hidden + rejected.more:,} more ({listed}imports.max_problems caps the list)"
 
 
 @click.command("import")
@@ -59,12 +38,7 @@ def import_command(rt: Runtime, path: Path, dry_run: bool, show_all: bool, as_js
         with db.session_scope(rt.sessions) as session:
             report = import_path(session, path, dry_run=dry_run, limits=rt.settings.imports)
     except ImportRejected as exc:
-        if as_json:
-            echo_json({"ok": False, "problems": [p.to_dict() for p in exc.problems], "more": exc.more})
-        else:
-            limit = None if show_all or not _on_terminal() else TERMINAL_LIMIT
-            for line in problem_lines(exc, limit):
-                click.echo(line)
+        echo_problems(exc.problems, show_all=show_all, as_json=as_json, more=exc.more)
         raise CliError(f"import rejected: {exc.total:,} problem(s); nothing was changed") from None
     if as_json:
         echo_json({"ok": True, **report.to_dict()})

@@ -2,7 +2,8 @@
 
 13 schools (a base school, 6 resource centres, 6 participants), 12 network teachers, 14 network
 courses in 5 subject areas, 106 students (26 in grade 9, 80 in grade 11), the current academic
-year with its terms, holidays, bell schedules, class timetables and curricula.
+year with its terms, holidays, bell schedules, class timetables and curricula, and a course-choice
+campaign over the year's courses with every student's survey answers (three ranked choices).
 
 It is generated deterministically (a seeded RNG, the academic year from the date) as the same
 template tables schools send, and loaded through the importer, so "running it twice changes
@@ -264,4 +265,35 @@ def load_demo(session: Session, today: dt.date | None = None):
     if session.scalar(contest) is None:
         add_session(session, academic_year=year, school=base, start=dt.datetime(y + 1, 5, 22, 10, 0),
                     end=dt.datetime(y + 1, 5, 22, 15, 0), room="актовый зал")
+    _campaign(session, y, today or dt.date.today())
     return report
+
+
+def _campaign(session: Session, y: int, today: dt.date) -> None:
+    """The demo's course-choice campaign and its survey answers, loaded once (through the same
+    services as a campaign file and a survey import)."""
+    from sqlalchemy import select
+
+    from bridge.choices.campaigns import save_campaign
+    from bridge.choices.survey import import_answers
+    from bridge.models import ChoiceCampaign
+
+    code = f"VYBOR-{y}"
+    if session.scalar(select(ChoiceCampaign.id).where(ChoiceCampaign.code == code)) is not None:
+        return
+    campaign = save_campaign(session, {
+        "code": code, "title": f"Выбор сетевых курсов {y}-{y + 1}", "year": f"{y}-{y + 1}",
+        "opens_at": f"{y}-09-01T00:00:00+03:00", "closes_at": f"{y + 1}-05-31T23:59:00+03:00",
+        "max_choices": 3, "rank_weights": [3, 2, 1],
+        "rules": [{"grade": grade, "min_courses": 1, "max_courses": 2} for grade in (9, 11)],
+        "offers": [{"course": f"NC-{y}-{suffix}", "min_size": 5, "max_size": 15}
+                   for suffix, *_ in COURSES],
+    })
+    rng = random.Random(20262)
+    by_grade: dict[int, list[str]] = {}
+    for suffix, _title, _subject, _area, grade, *_ in COURSES:
+        by_grade.setdefault(grade, []).append(f"NC-{y}-{suffix}")
+    grades = [9] * GRADE_9_STUDENTS + [11] * GRADE_11_STUDENTS
+    lines = ["student,choice_1,choice_2,choice_3"] + [
+        ",".join([f"S-{n:04d}", *rng.sample(by_grade[grade], k=3)]) for n, grade in enumerate(grades, 1)]
+    import_answers(session, campaign, "demo-survey.csv", "\n".join(lines).encode(), today=today)

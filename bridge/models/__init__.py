@@ -13,7 +13,8 @@ needs:
 - :mod:`~bridge.models.marks`: attendance and grades pulled from Moodle, and their history;
 - :mod:`~bridge.models.accounts`: accounts, API tokens, the audit log, failed sign-ins;
 - :mod:`~bridge.models.webhooks`: the webhook inbox;
-- :mod:`~bridge.models.jobs`: the job queue and its workers.
+- :mod:`~bridge.models.jobs`: the job queue and its workers;
+- :mod:`~bridge.models.choices`: course choice campaigns, offers, choices, allocation runs.
 
 At run time the registry imports only the base, and the other areas only the base too: a
 relationship to another area's class names it in an annotation alone (imported under
@@ -38,6 +39,17 @@ from bridge.models.marks import AttendanceKind, AttendanceMark, Grade, GradeItem
 from bridge.models.accounts import Account, AccountRole, ApiToken, AuditEntry, SignInFailure
 from bridge.models.webhooks import WebhookEvent
 from bridge.models.jobs import Job, JobWorker
+from bridge.models.choices import (
+    AllocationDecision,
+    AllocationGrant,
+    AllocationRun,
+    ChoiceCampaign,
+    ChoiceOffer,
+    ChoiceRule,
+    DecisionKind,
+    OfferState,
+    StudentChoice,
+)
 
 __all__ = [
     # base
@@ -97,4 +109,14 @@ __all__ = [
     # jobs
     "Job",
     "JobWorker",
+    # choices
+    "AllocationDecision",
+    "AllocationGrant",
+    "AllocationRun",
+    "ChoiceCampaign",
+    "ChoiceOffer",
+    "ChoiceRule",
+    "DecisionKind",
+    "OfferState",
+    "StudentChoice",
 ]

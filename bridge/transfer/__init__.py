@@ -19,7 +19,7 @@ from config.settings import ImportSettings
 from bridge.transfer.apply import apply
 from bridge.transfer.export import ExportSummary, export_registry
 from bridge.transfer.paths import read_path
-from bridge.transfer.problems import REASONS, ImportRejected, Problem
+from bridge.sheets.problems import REASONS, ImportRejected, Problem
 from bridge.transfer.readers import Source, memory_tables
 from bridge.transfer.report import Counts, ImportReport
 from bridge.transfer.validation import validate

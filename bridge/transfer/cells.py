@@ -14,7 +14,7 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bridge.transfer.problems import CellProblem
+from bridge.sheets.problems import CellProblem
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _RU_DATE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")

@@ -10,7 +10,7 @@ import csv
 import io
 
 from bridge.transfer.oneroster import DEFAULT_HOURS, HOURS_COLUMN
-from bridge.transfer.problems import REASONS
+from bridge.sheets.problems import REASONS
 from bridge.transfer.templates import FILE_TEMPLATES, TEMPLATES
 
 INTRO = """\

@@ -29,8 +29,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bridge.models import NetworkCourse, School
-from bridge.transfer.problems import Problem
-from bridge.transfer.readers import Origin, Source, Table, parse_csv
+from bridge.sheets.problems import Problem
+from bridge.sheets.reading import Origin, parse_csv
+from bridge.transfer.readers import Source, Table
 
 VERSIONS = ("1.1", "1.2")
 MODES = ("bulk", "delta", "absent")

@@ -17,7 +17,7 @@ from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
 from bridge.transfer.oneroster import read as read_oneroster
-from bridge.transfer.problems import Problem
+from bridge.sheets.problems import Problem
 from bridge.transfer.readers import Source, read_csv, read_xlsx
 from config.settings import ImportSettings
 

@@ -8,26 +8,21 @@ Rows are numbered as a spreadsheet shows them: the header is row 1.
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
-import io
-import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
 
-from openpyxl import load_workbook
-from openpyxl.utils import get_column_letter
-
+from bridge.sheets.problems import Problem
+from bridge.sheets.reading import (
+    Row,
+    Unreadable,
+    cell_text,
+    parse_csv,
+    xlsx_sheets,
+)
 from bridge.spreadsheets import csv_read
-from bridge.transfer.problems import Problem
 from bridge.transfer.templates import FILE_TEMPLATES, TEMPLATES
-
-# Where a template cell came from, when that is not (table file, row, same column):
-# OneRoster rows map template columns to the OneRoster file, row and column.
-Origin = Mapping[str, tuple[str, int, str]]
-Row = tuple[int, Sequence[str], Origin | None]
 
 
 @dataclass
@@ -54,57 +49,6 @@ class Source:
         self.problems += other.problems
         self.notes += other.notes
         self.broken |= other.broken
-
-
-# ---- encodings -------------------------------------------------------------------------------
-
-_BOM = b"\xef\xbb\xbf"
-_RUSSIAN = re.compile(r"[А-Яа-яЁё«»№–—“”„]")
-_NON_ASCII = re.compile(r"[^\x00-\x7f]")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-
-
-class WrongEncoding(Exception):
-    def __init__(self, line: int) -> None:
-        self.line = line
-
-
-def _plausible_cp1251(text: str) -> bool:
-    """Windows-1251 decodes almost any bytes; real Russian text is Russian letters and typography,
-    while UTF-8 read as cp1251 (or binary) is a mess of rare symbols and control characters."""
-    if _CONTROL.search(text):
-        return False
-    non_ascii = len(_NON_ASCII.findall(text))
-    return non_ascii == 0 or len(_RUSSIAN.findall(text)) >= 0.95 * non_ascii
-
-
-def decode(data: bytes) -> str:
-    """UTF-8 (BOM optional), else plausible Windows-1251; else :class:`WrongEncoding` at the first bad line."""
-    body = data[len(_BOM):] if data.startswith(_BOM) else data
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        bad_at = exc.start
-    else:
-        if _CONTROL.search(text):
-            raise WrongEncoding(body.count(b"\n", 0, _CONTROL.search(text).start()) + 1)
-        return text
-    if body is data:
-        try:
-            text = data.decode("cp1251")
-        except UnicodeDecodeError:
-            pass
-        else:
-            if _plausible_cp1251(text):
-                return text
-    raise WrongEncoding(body.count(b"\n", 0, bad_at) + 1)
-
-
-def _delimiter(text: str) -> str:
-    first = text.split("\n", 1)[0]
-    counts = {d: first.count(d) for d in (",", ";", "\t")}
-    best = max(counts, key=lambda d: counts[d])
-    return best if counts[best] else ","
 
 
 # ---- recognising templates -------------------------------------------------------------------
@@ -139,35 +83,6 @@ def _table(name: str, header: Sequence[str], rows: Iterable[Row], problems: list
 # ---- CSV -------------------------------------------------------------------------------------
 
 
-def _checked(rows: Iterable[Sequence[str]], name: str, width: int, problems: list[Problem]) -> Iterator[Row]:
-    """Number the data rows (header = row 1); a cell beyond the header must be empty."""
-    for number, cells in enumerate(rows, start=2):
-        for extra in range(width, len(cells)):
-            if cells[extra].strip():
-                problems.append(Problem(name, number, get_column_letter(extra + 1), "unnamed_column"))
-        yield number, cells, None
-
-
-def _csv_records(text: str, name: str, problems: list[Problem]) -> Iterator[list[str]]:
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
-    try:
-        yield from reader
-    except csv.Error as exc:
-        problems.append(Problem(name, reader.line_num, "", "csv_error", {"detail": str(exc)}))
-
-
-def parse_csv(name: str, data: bytes) -> tuple[tuple[str, ...], Iterator[Row], list[Problem]]:
-    """Header and numbered rows of a CSV file; problems fill in while the rows are read."""
-    problems: list[Problem] = []
-    try:
-        text = decode(data)
-    except WrongEncoding as exc:
-        return (), iter(()), [Problem(name, exc.line, "", "wrong_encoding")]
-    records = _csv_records(text, name, problems)
-    header = tuple(h.strip() for h in next(records, []))
-    return header, _checked(records, name, len(header), problems), problems
-
-
 def read_csv(name: str, data: bytes) -> Source:
     """A template CSV; a cell the export wrote with a leading ``'`` (so that no spreadsheet program runs
     it as a formula) is read back as it was."""
@@ -179,48 +94,14 @@ def read_csv(name: str, data: bytes) -> Source:
 
 # ---- XLSX ------------------------------------------------------------------------------------
 
-_EXCEL_EPOCHS = {dt.date(1899, 12, 30), dt.date(1899, 12, 31), dt.date(1900, 1, 1)}
-
-
-def cell_text(value: Any) -> str:
-    """An XLSX cell as the text a CSV would hold: dates ISO, times HH:MM, whole numbers without .0."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, dt.datetime):
-        if value.date() in _EXCEL_EPOCHS:
-            value = value.time()
-        elif value.time() == dt.time():
-            return value.date().isoformat()
-        else:
-            return value.isoformat(sep=" ")
-    if isinstance(value, dt.time):
-        return value.strftime("%H:%M" if not value.second else "%H:%M:%S")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
 
 def read_xlsx(name: str, data: bytes) -> Source:
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
-        return Source(problems=[Problem(name, 0, "", "unreadable", {"detail": f"not an XLSX workbook ({exc})"})])
     out = Source()
-    for sheet in book.worksheets:
-        sheet_name = f"{name}[{sheet.title}]"
-        values = sheet.iter_rows(values_only=True)
-        header = [cell_text(v).strip() for v in next(values, ())]
-        while header and not header[-1]:
-            header.pop()
-        if not header:
-            continue
-        problems: list[Problem] = []
-        rows = _checked(([cell_text(v) for v in raw] for raw in values), sheet_name, len(header), problems)
-        out.extend(_table(sheet_name, header, rows, problems, title=sheet.title))
+    try:
+        for sheet_name, title, header, rows, problems in xlsx_sheets(name, data):
+            out.extend(_table(sheet_name, header, rows, problems, title=title))
+    except Unreadable as exc:
+        out.problems.append(exc.problem)
     return out
 
 

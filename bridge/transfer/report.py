@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from bridge.transfer.problems import Problem
+from bridge.sheets.problems import Problem
 from bridge.transfer.validation import Plan, row_counts
 
 

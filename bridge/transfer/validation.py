@@ -18,8 +18,9 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy.orm import Session
 
 from bridge.progress import progress
-from bridge.transfer.problems import CellProblem, ImportRejected, Problem
-from bridge.transfer.readers import Origin, Source, Table
+from bridge.sheets.problems import CellProblem, ImportRejected, Problem
+from bridge.sheets.reading import Origin
+from bridge.transfer.readers import Source, Table
 from bridge.transfer.registry import Existing, Key, snapshot
 from bridge.transfer.templates import ORDER, REF_REASONS, TEMPLATES, Column, Template, show
 

@@ -52,7 +52,7 @@ def get_or_404(model, ident: int, what: str, *options):
     return row
 
 
-def json_fields(fields: Mapping[str, type]) -> dict[str, Any]:
+def json_fields(fields: Mapping[str, type | tuple[type, ...]]) -> dict[str, Any]:
     """The request's JSON body ({} when there is none), or 400 unless it is an object holding only
     ``fields``, each of its type: a typo must not quietly become a default."""
     if not request.get_data(cache=True):
@@ -63,6 +63,7 @@ def json_fields(fields: Mapping[str, type]) -> dict[str, Any]:
     for name, value in body.items():
         if name not in fields:
             abort(400, f"unknown field {name!r}; allowed: {', '.join(fields)}")
-        if not isinstance(value, fields[name]):
-            abort(400, f"field {name!r} must be a {fields[name].__name__}")
+        kinds = fields[name] if isinstance(fields[name], tuple) else (fields[name],)
+        if not isinstance(value, kinds) or (bool not in kinds and isinstance(value, bool)):
+            abort(400, f"field {name!r} must be a {' or '.join(k.__name__ for k in kinds)}")
     return body

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from bridge.accounts import audit
+from bridge.audit import audit
 from bridge.calendar.conflicts import find_conflicts
 from bridge.calendar.load import check_load
 from bridge.models import AccountRole, AuditEntry, SyncChange, SyncRun

@@ -20,7 +20,7 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from bridge.accounts import audit
+from bridge.audit import audit
 from bridge.calendar.face_to_face import CONTEST_TITLE, add_session, cancel_session, edit_session
 from bridge.models import (
     AcademicYear,

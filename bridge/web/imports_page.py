@@ -15,7 +15,7 @@ from pathlib import Path
 from flask import Blueprint, current_app, render_template, request, session
 from werkzeug.utils import secure_filename
 
-from bridge.accounts import audit
+from bridge.audit import audit
 from bridge.models import AccountRole
 from bridge.transfer import ImportRejected, ImportReport, import_path
 from bridge.web import db_session, runtime

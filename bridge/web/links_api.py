@@ -30,7 +30,7 @@ from typing import Any
 from flask import Blueprint, abort, jsonify, request
 from sqlalchemy import select
 
-from bridge.accounts import audit
+from bridge.audit import audit
 from bridge.calendar.tokens import (
     FeedKind,
     FeedOwner,

@@ -148,6 +148,55 @@ def _op(summary: str, schema: dict[str, Any], *, params: list | None = None, not
     return {method: operation}
 
 
+_CAMPAIGN = {"type": "object", "required": ["code", "title", "year"], "properties": {
+    "code": {"type": "string"}, "title": {"type": "string"}, "year": {"type": "string"},
+    "opens_at": {"type": "string"}, "closes_at": {"type": "string"}, "max_choices": {"type": "integer"},
+    "rank_weights": {"type": "array", "items": {"type": "integer"}},
+    "rules": {"type": "array", "items": {"type": "object"}}, "offers": {"type": "integer"},
+    "students_answered": {"type": "integer"}, "approved_run": {"type": ["integer", "null"]}}}
+_ALLOCATION = {"type": "object", "required": ["id", "status"], "properties": {
+    "id": {"type": "integer"}, "status": {"type": "string"}, "objective": {"type": "number"},
+    "bound": {"type": "number"}, "gap": {"type": "number"}, "wall_seconds": {"type": "number"},
+    "basis": {"type": "string"}, "shortfall": {"type": "integer"}, "students": {"type": "integer"},
+    "problems": {"type": "array", "items": {"type": "string"}},
+    "offers": {"type": "array", "description": "each offer's size against its min and max, open or closed",
+               "items": {"type": "object"}},
+    "ranks": {"type": "array", "description": "per school and grade: how many got their 1st, 2nd, ... choice",
+              "items": {"type": "object"}},
+    "unserved": {"type": "array", "description": "students not fully served, with the reason",
+                 "items": {"type": "object"}},
+    "difference": {"type": "object", "description": "against the approved run: enrolments added and dropped"}}}
+
+
+def _choices_paths(run_key: list) -> dict[str, Any]:
+    code = [{"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}]
+    paths = {
+        "/api/v1/choices/campaigns": _op("Course-choice campaigns, newest first",
+                                         {"type": "array", "items": _CAMPAIGN}),
+        "/api/v1/choices/campaigns/{code}/runs": _op(
+            "Form the network groups from the campaign's choices now (a run; no enrolment changes)", _ALLOCATION,
+            params=code, not_found=True, roles="admin", method="post", status="201",
+            body={"type": "object", "additionalProperties": False, "properties": {
+                "time_limit": {"type": "number", "exclusiveMinimum": 0, "maximum": 120,
+                               "description": "seconds the solver may search (default [choices] time_limit)"}}}),
+        "/api/v1/choices/runs/{key}": _op("An allocation run's report and its difference against the approved "
+                                          "run (audited)", _ALLOCATION, params=run_key, not_found=True,
+                                          roles="admin"),
+        "/api/v1/choices/runs/{key}/approve": _op(
+            "Approve a run: its grants become enrolments in one transaction (the next sync takes them to Moodle)",
+            {"type": "object", "properties": {k: {"type": "integer"} for k in
+                                              ("run", "created", "reactivated", "withdrawn", "unchanged")}},
+            params=run_key, not_found=True, roles="admin", method="post",
+            body={"type": "object", "additionalProperties": False, "properties": {
+                "withdraw": {"type": "boolean", "default": False,
+                             "description": "also withdraw approved enrolments the run no longer grants"}}},
+            answers={"409": "The run would drop approved enrolments (withdraw not asked), or has no allocation"}),
+    }
+    for path in ("/api/v1/choices/campaigns/{code}/runs", "/api/v1/choices/runs/{key}/approve"):
+        paths[path]["post"]["requestBody"]["required"] = False  # every field has its default
+    return paths
+
+
 def document() -> dict[str, Any]:
     from bridge.web.reports_api import REPORT_SCHEMA, openapi_paths
 
@@ -198,6 +247,7 @@ def document() -> dict[str, Any]:
                                          {"$ref": "#/components/schemas/Course"}, params=path_param,
                                          not_found=True),
             "/api/v1/calendar-links/{kind}/{key}": _calendar_links(),
+            **_choices_paths(run_key),
             **openapi_paths(_op, _PAGE_PARAMS),
         },
     }

@@ -13,7 +13,7 @@ from flask import Blueprint, abort, jsonify, request, url_for
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
-from bridge.accounts import audit
+from bridge.audit import audit
 from bridge.calendar.tokens import course_feed_url, subscribe_links
 from bridge.models import (
     AccountRole,

@@ -10,9 +10,9 @@ from flask import Blueprint, abort, render_template, request
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from bridge.accounts import audit
+from bridge.audit import audit
 from bridge.calendar.conflicts import find_conflicts
-from bridge.calendar.load import max_weekly_hours
+from bridge.timetable import max_weekly_hours
 from bridge.calendar.tokens import FeedKind, FeedOwner, issue_link, link_status
 from bridge.models import (
     AccountRole,

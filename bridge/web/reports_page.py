@@ -9,7 +9,7 @@ import io
 from flask import Blueprint, render_template, request, send_file
 from sqlalchemy import select
 
-from bridge.accounts import audit
+from bridge.audit import audit
 from bridge.models import AccountRole, School
 from bridge.reports.export import FORMATS, report_bytes
 from bridge.reports.tables import build_report

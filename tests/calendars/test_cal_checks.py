@@ -6,7 +6,8 @@ import datetime as dt
 import json
 
 from bridge.calendar.conflicts import ConflictKind, find_conflicts
-from bridge.calendar.load import check_load, load_warning, max_weekly_hours
+from bridge.calendar.load import check_load, load_warning
+from bridge.timetable import max_weekly_hours
 from tests.calendars.district import build_district
 
 CLASS, HOLIDAY, TEACHER = ConflictKind.CLASS_LESSON, ConflictKind.HOME_HOLIDAY, ConflictKind.TEACHER_OVERLAP

@@ -77,7 +77,7 @@ def many_problems(tmp_path):
 
 
 def test_terminal_shows_200_problems_then_a_count(runner, runtime, many_problems, monkeypatch):
-    monkeypatch.setattr("bridge.cli.transfer._on_terminal", lambda: True)
+    monkeypatch.setattr("bridge.cli.common.on_terminal", lambda: True)
     capped = runner.invoke(["import", str(many_problems)])
     lines = capped.stdout.splitlines()
     assert len(lines) == 201

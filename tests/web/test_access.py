@@ -28,6 +28,7 @@ ACCESS = {
     "/api/v1/reports/marks": ("admin", "coordinator", "teacher"),
     "/api/v1/reports/at-risk": ("admin", "coordinator", "teacher"),
     "/api/v1/reports/summary": ROLES,
+    "/api/v1/choices/campaigns": ROLES,
 }
 
 
@@ -181,6 +182,9 @@ ELSEWHERE = {
     "face_to_face_page.session_new": "test_face_to_face_page.py",
     "registry_api.start_sync_run": "test_sync_console.py",
     "metrics.metrics": "test_metrics.py",
+    "choices_api.start_run": "tests/choices/test_choices_api.py",
+    "choices_api.run_report": "tests/choices/test_choices_api.py",
+    "choices_api.approve_run": "tests/choices/test_choices_api.py",
     "accounts_page.account_new": "test_accounts_page.py", "accounts_page.account_disable": "test_accounts_page.py",
     "accounts_page.account_enable": "test_accounts_page.py", "accounts_page.account_password": "test_accounts_page.py",
     "accounts_page.token_issue": "test_accounts_page.py", "accounts_page.token_revoke": "test_accounts_page.py",

@@ -81,6 +81,14 @@ REASONS: dict[str, tuple[str, str]] = {
         "the term is outside academic year {year} ({starts} to {ends})",
         "четверть выходит за границы учебного года {year} ({starts} — {ends})",
     ),
+    # course choice (survey answers)
+    "not_offered": ("course {value} is not offered in campaign {campaign}", "курс {value} не предлагается в кампании {campaign}"),
+    "choice_twice": ("course {value} is chosen twice (also in {other})", "курс {value} выбран дважды (также в {other})"),
+    "too_many_choices": (
+        "more choices than the campaign allows ({max})",
+        "больше выборов, чем допускает кампания ({max})",
+    ),
+    "other_school": ("student {value} is of another school", "обучающийся {value} из другой школы"),
     # OneRoster
     "or_version": (
         "unsupported OneRoster version {value} (1.1 and 1.2 are supported)",

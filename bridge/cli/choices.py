@@ -1,0 +1,223 @@
+"""``netcourses choices`` (campaigns and survey answers) and ``netcourses allocate`` (form the groups,
+then approve them). The CLI speaks English; the reasons a student is not fully served are the
+Russian ones the coordinator reads in the console."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+import click
+from sqlalchemy import select
+
+from bridge import db
+from bridge.choices.allocation import run_allocation
+from bridge.choices.approval import ApprovalRefused, approve, difference
+from bridge.choices.campaigns import (
+    CampaignError,
+    find_campaign,
+    read_campaign_file,
+    save_campaign,
+)
+from bridge.choices.decisions import DecisionError, decide, force_offer
+from bridge.choices.survey import export_answers, import_answers
+from bridge.cli.common import (
+    TERMINAL_LIMIT,
+    CliError,
+    echo_json,
+    echo_problems,
+    pass_runtime,
+    school_id,
+)
+from bridge.models import AllocationRun, ChoiceCampaign, DecisionKind, OfferState
+from bridge.runtime import Runtime
+from bridge.sheets.problems import ImportRejected
+
+_campaign_option = click.option("--campaign", "code", default=None,
+                                help="The campaign's code (default: the latest campaign).")
+_on_option = click.option("--on", "on", type=click.DateTime(["%Y-%m-%d"]), default=None,
+                          help="As of this day (default today): before the campaign's year starts, "
+                               "students are matched by next year's grade.")
+
+
+def _day(on: dt.datetime | None) -> dt.date:
+    return on.date() if on else dt.date.today()
+
+
+def _campaign(session, code: str | None) -> ChoiceCampaign:
+    campaign = find_campaign(session, code)
+    if campaign is None:
+        raise CliError(f"no campaign {code}" if code else "no campaign yet: load one with `netcourses choices campaign FILE`")
+    return campaign
+
+
+@click.group()
+def choices() -> None:
+    """Course choice campaigns and students' ranked choices."""
+
+
+@choices.command("campaign")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@pass_runtime
+def campaign_command(rt: Runtime, path: Path) -> None:
+    """Create or update the campaign a TOML or JSON file describes (its code is the key)."""
+    db.upgrade(rt.engine)
+    try:
+        with db.session_scope(rt.sessions) as session:
+            campaign = save_campaign(session, read_campaign_file(path))
+            click.echo(f"campaign {campaign.code}: {len(campaign.offers)} offers, {len(campaign.rules)} rules")
+    except CampaignError as exc:
+        for problem in exc.problems:
+            click.echo(f"{path.name}: {problem}")
+        raise CliError(f"campaign rejected: {len(exc.problems)} problem(s); nothing was changed") from None
+
+
+@choices.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@_campaign_option
+@click.option("--school", default=None, help="A coordinator's import: only this school's students (external id).")
+@_on_option
+@click.option("--all", "show_all", is_flag=True, help=f"List every problem (a terminal shows {TERMINAL_LIMIT}).")
+@click.option("--json", "as_json", is_flag=True, help="Print the result, or the problems, as JSON.")
+@pass_runtime
+def import_command(rt: Runtime, path: Path, code: str | None, school: str | None, on: dt.datetime | None,
+                   show_all: bool, as_json: bool) -> None:
+    """Import survey answers (CSV or XLSX: student, choice_1 … choice_N). All or nothing: on any problem
+    nothing changes, and every problem is listed as file:row:column: reason."""
+    db.upgrade(rt.engine)
+    try:
+        with db.session_scope(rt.sessions) as session:
+            summary = import_answers(session, _campaign(session, code), path.name, path.read_bytes(),
+                                     today=_day(on), school_id=school_id(session, school))
+    except ImportRejected as exc:
+        echo_problems(exc.problems, show_all=show_all, as_json=as_json)
+        raise CliError(f"import rejected: {len(exc.problems)} problem(s); nothing was changed") from None
+    if as_json:
+        echo_json({"ok": True, "students": summary.students, "choices": summary.choices})
+    else:
+        click.echo(f"imported the choices of {summary.students} students ({summary.choices} choices)")
+
+
+@choices.command("export")
+@_campaign_option
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The CSV file to write (default: standard output).")
+@pass_runtime
+def export_command(rt: Runtime, code: str | None, out: Path | None) -> None:
+    """Write the campaign's choices as a survey CSV; importing it back changes nothing."""
+    db.upgrade(rt.engine)
+    with db.session_scope(rt.sessions) as session:
+        text = export_answers(session, _campaign(session, code))
+    if out is None:
+        sys.stdout.write(text.lstrip("\ufeff"))
+    else:
+        out.write_text(text, encoding="utf-8")
+
+
+def _describe(run: AllocationRun, change) -> list[str]:
+    report = run.report
+    opened = sum(1 for o in report["offers"] if o["open"])
+    lines = [f"run {run.id}: {run.status}, objective {run.objective:.0f}, bound {run.bound:.0f}, "
+             f"gap {100 * report['gap']:.2f}%, {run.wall_seconds:.1f} s",
+             *(f"cannot allocate: {p}" for p in report["problems"]),
+             f"based on {report['basis']}",
+             f"{report['students']} students; {opened} of {len(report['offers'])} groups open; "
+             f"{len(report['unserved'])} students not fully served; {report['shortfall']} required courses lacking"]
+    lines += [f"load not checked: no curriculum for grade {grade} of {school}" for school, grade in report["unchecked_load"]]
+    for o in report["offers"]:
+        lines.append(f"  {o['course']}: {o['size']} (min {o['min']}, max {o['max']}) "
+                     + ("open" if o["open"] else "closed"))
+    for u in report["unserved"]:
+        lines.append(f"  {u['student']} ({u['grade']}): got {', '.join(u['granted']) or 'nothing'}; "
+                     + "; ".join(u["reasons"]))
+    if change.approved_run is not None:
+        lines.append(f"against approved run {change.approved_run}: {len(change.added)} added, "
+                     f"{len(change.dropped)} dropped (nothing changes until approved)")
+        lines += [f"  + {s} {c}" for s, c in change.added] + [f"  - {s} {c}" for s, c in change.dropped]
+    return lines
+
+
+@click.group(invoke_without_command=True)
+@_campaign_option
+@click.option("--time-limit", type=float, default=None, help="Seconds the solver may search (default [choices]).")
+@_on_option
+@click.option("--json", "as_json", is_flag=True, help="Print the run's report as JSON.")
+@click.pass_context
+def allocate(ctx: click.Context, code: str | None, time_limit: float | None, on: dt.datetime | None,
+             as_json: bool) -> None:
+    """Form the network groups from the students' choices (a new run; no enrolment changes until it
+    is approved with `netcourses allocate approve`)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    rt = ctx.find_object(Runtime)
+    db.upgrade(rt.engine)
+    with db.session_scope(rt.sessions) as session:
+        campaign = _campaign(session, code)
+        run = run_allocation(session, rt.settings, campaign, today=_day(on), time_limit=time_limit)
+        change = difference(session, run)
+        if as_json:
+            echo_json({"run": run.id, "status": run.status, "objective": run.objective, "bound": run.bound,
+                       "wall_seconds": run.wall_seconds, **run.report, "difference": change.as_dict()})
+        else:
+            for line in _describe(run, change):
+                click.echo(line)
+
+
+@allocate.command("approve")
+@click.option("--run", "run_id", type=int, default=None, help="The run to approve (default: the latest one).")
+@_campaign_option
+@click.option("--withdraw", is_flag=True, help="Also withdraw approved enrolments the run no longer grants.")
+@pass_runtime
+def approve_command(rt: Runtime, run_id: int | None, code: str | None, withdraw: bool) -> None:
+    """«Утвердить»: turn a run into enrolments in one transaction; the next sync takes them to Moodle."""
+    db.upgrade(rt.engine)
+    try:
+        with db.session_scope(rt.sessions) as session:
+            if run_id is None:
+                campaign = _campaign(session, code)
+                run = session.scalars(select(AllocationRun).where(AllocationRun.campaign_id == campaign.id)
+                                      .order_by(AllocationRun.id.desc()).limit(1)).first()
+            else:
+                run = session.get(AllocationRun, run_id)
+            if run is None:
+                raise CliError("no allocation run to approve: run `netcourses allocate` first")
+            done = approve(session, run, withdraw=withdraw)
+    except (ApprovalRefused, ValueError) as exc:
+        raise CliError(str(exc)) from None
+    click.echo(f"run {done.run} approved: {done.created} enrolments created, {done.reactivated} reactivated, "
+               f"{done.withdrawn} withdrawn, {done.unchanged} unchanged")
+
+
+@allocate.command("decide")
+@click.argument("action", type=click.Choice(["pin", "forbid", "free"]))
+@click.argument("student")
+@click.argument("course")
+@_campaign_option
+@pass_runtime
+def decide_command(rt: Runtime, action: str, student: str, course: str, code: str | None) -> None:
+    """Pin STUDENT to COURSE, forbid it, or free the decision; every later run keeps it."""
+    db.upgrade(rt.engine)
+    try:
+        with db.session_scope(rt.sessions) as session:
+            decide(session, _campaign(session, code), student, course,
+                   None if action == "free" else DecisionKind(action))
+    except DecisionError as exc:
+        raise CliError(str(exc)) from None
+    click.echo(f"{student} {course}: {action}")
+
+
+@allocate.command("force")
+@click.argument("course")
+@click.argument("state", type=click.Choice([s.value for s in OfferState]))
+@_campaign_option
+@pass_runtime
+def force_command(rt: Runtime, course: str, state: str, code: str | None) -> None:
+    """Force COURSE's group open or closed whatever its size, or back to auto (the solver decides)."""
+    db.upgrade(rt.engine)
+    try:
+        with db.session_scope(rt.sessions) as session:
+            force_offer(session, _campaign(session, code), course, OfferState(state))
+    except DecisionError as exc:
+        raise CliError(str(exc)) from None
+    click.echo(f"{course}: {state}")

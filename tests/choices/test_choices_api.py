@@ -1,0 +1,72 @@
+"""Course choice through the JSON API: the campaigns, a run started and read, «Утвердить»."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import func, select
+
+from bridge.accounts import create_account, issue_token
+from bridge.choices.survey import import_answers
+from bridge.models import AccountRole, AuditEntry, Enrolment
+from choices.district import TODAY, build
+from tests.conftest import PASSWORD
+
+
+@pytest.fixture
+def tokens(session):
+    d = build(session)
+    import_answers(session, d["campaign"], "a.csv", b"student,choice_1,choice_2\nS1,CHEM,PHYS\nS2,CHEM,\n",
+                   today=TODAY)
+    out = {}
+    for role, extra in [(AccountRole.ADMIN, {}), (AccountRole.COORDINATOR, {"school": "SCH1"})]:
+        account = create_account(session, role.value, PASSWORD, role, **extra)
+        out[role.value] = {"Authorization": f"Bearer {issue_token(session, account, 'tests')}"}
+    session.commit()
+    return out
+
+
+def test_a_run_is_started_read_and_approved(client, session, tokens):
+    (campaign,) = client.get("/api/v1/choices/campaigns", headers=tokens["coordinator"]).json
+    assert (campaign["code"], campaign["students_answered"], campaign["approved_run"]) == ("VYBOR-2027", 2, None)
+
+    assert client.post("/api/v1/choices/campaigns/VYBOR-2027/runs", headers=tokens["coordinator"]).status_code == 403
+    started = client.post("/api/v1/choices/campaigns/VYBOR-2027/runs", json={"time_limit": 10},
+                          headers=tokens["admin"])
+    assert started.status_code == 201, started.json
+    run = started.json
+    assert run["status"] == "OPTIMAL" and run["difference"] == {"approved_run": None, "added": [
+        ["S1", "CHEM"], ["S2", "CHEM"]], "dropped": []}
+    read = client.get(f"/api/v1/choices/runs/{run['id']}", headers=tokens["admin"])
+    assert read.json["offers"] == run["offers"]
+    assert session.scalar(select(AuditEntry.action).order_by(AuditEntry.id.desc()).limit(1)) == "read allocation run"
+
+    approved = client.post(f"/api/v1/choices/runs/{run['id']}/approve", headers=tokens["admin"])
+    assert approved.status_code == 200 and approved.json["created"] == 2
+    again = client.post(f"/api/v1/choices/runs/{run['id']}/approve", json={"withdraw": False},
+                        headers=tokens["admin"])
+    assert again.json == {"run": run["id"], "created": 0, "reactivated": 0, "withdrawn": 0, "unchanged": 2}
+    assert session.scalar(select(func.count()).select_from(Enrolment)) == 2
+    assert session.scalar(select(Enrolment.starts_on).limit(1)) == dt.date(2027, 9, 1)
+
+
+@pytest.mark.parametrize("body", [{"time_limit": 0}, {"time_limit": 500}, {"time_limit": True}, {"limit": 5}])
+def test_a_bad_body_is_400_and_starts_nothing(client, session, tokens, body):
+    answer = client.post("/api/v1/choices/campaigns/VYBOR-2027/runs", json=body, headers=tokens["admin"])
+    assert answer.status_code == 400
+    assert client.get("/api/v1/choices/runs/1", headers=tokens["admin"]).status_code == 404
+
+
+def test_unknown_campaign_and_run_are_404(client, tokens):
+    assert client.post("/api/v1/choices/campaigns/NOPE/runs", headers=tokens["admin"]).status_code == 404
+    assert client.post("/api/v1/choices/runs/99/approve", headers=tokens["admin"]).status_code == 404
+
+
+def test_only_the_administrator_forms_reads_and_approves(client, tokens):
+    """The role table of the run views (tests/web/test_access.py names this test's file)."""
+    run = client.post("/api/v1/choices/campaigns/VYBOR-2027/runs", headers=tokens["admin"]).json["id"]
+    for method, path in [("post", "/api/v1/choices/campaigns/VYBOR-2027/runs"), ("get", f"/api/v1/choices/runs/{run}"),
+                         ("post", f"/api/v1/choices/runs/{run}/approve")]:
+        assert getattr(client, method)(path, headers=tokens["coordinator"]).status_code == 403
+        assert getattr(client, method)(path).status_code == 401
