@@ -246,6 +246,12 @@ class RunProgress:
     kind: str | None  # the kind being applied now; None while planning or once finished
 
     @property
+    def plan_known(self) -> bool:
+        """Whether the run got as far as a plan. One that stopped before (Moodle unreachable in a full
+        run, its process killed) knows nothing of what differs, which must never read as "nothing does"."""
+        return bool(self.planned) or self.status not in ("failed", "interrupted", "queued", "running")
+
+    @property
     def step(self) -> int:
         """The current kind's place among the plan's kinds (1-based; 0 when not applying)."""
         return list(self.planned).index(self.kind) + 1 if self.kind else 0

@@ -49,11 +49,14 @@ def dashboard():
 
     session = db_session()
     stats = network_stats(session, runtime().settings)
-    runs, problems, last = [], [], None
+    runs, problems, last, known, known_run = [], [], None, None, None
     if current_account().role == AccountRole.ADMIN:
         runs = session.scalars(select(SyncRun).order_by(SyncRun.id.desc()).limit(10)).all()
         if runs:
             last = run_progress(session, runs[0])
+            if not last.plan_known:  # keep showing the last plan that was really made, with its time
+                known_run, known = next(((r, p) for r in runs[1:] if (p := run_progress(session, r)).plan_known),
+                                        (None, None))
             problems = session.scalars(select(SyncChange).where(
                 SyncChange.run_id == runs[0].id, SyncChange.outcome.in_(("failed", "skipped")))
                 .order_by(SyncChange.id).limit(50)).all()
@@ -76,7 +79,8 @@ def dashboard():
     charts |= {which: line_chart(dynamics.percents(which), months) for which in (
         "attendance_by_school", "results_by_grade", "attendance_by_grade", "results_by_school")}
     return render_template("console/dashboard.html", stats=stats, charts=charts, runs=runs, problems=problems,
-                           run_status=RUN_STATUS, statuses=_statuses(runs), warnings=warnings, last=last, kind_names=KIND_NAMES,
+                           run_status=RUN_STATUS, statuses=_statuses(runs), errors=_errors(runs), warnings=warnings,
+                           last=last, known=known, known_run=known_run, kind_names=KIND_NAMES,
                            action_names=ACTION_NAMES, dynamics_year=dynamics.year)
 
 
@@ -92,7 +96,7 @@ def sync_run_page(run_id: int):
         SyncChange.outcome.in_(("failed", "skipped")).desc(), SyncChange.id).limit(5000)).all()
     progress = run_progress(db_session(), run)
     return render_template("console/sync_run.html", run=run, changes=changes, run_status=RUN_STATUS,
-                           outcome_text=OUTCOME_TEXT,
+                           outcome_text=OUTCOME_TEXT, errors=_errors([run]),
                            progress=progress, going=progress.status in ("queued", "running"),
                            kind_names=KIND_NAMES, action_names=ACTION_NAMES, outcome_names=OUTCOME_NAMES)
 
@@ -130,7 +134,14 @@ def sync_page():
             db_session().commit()
             return redirect(url_for("console.sync_run_page", run_id=run_id), 303)
     runs = db_session().scalars(select(SyncRun).order_by(SyncRun.id.desc()).limit(20)).all()
-    return render_template("console/sync.html", error=error, runs=runs, statuses=_statuses(runs)), 409 if error else 200
+    return render_template("console/sync.html", error=error, runs=runs, statuses=_statuses(runs),
+                           errors=_errors(runs)), 409 if error else 200
+
+
+def _errors(runs) -> dict[int, int]:
+    """Errors of each run as the history shows them: a run that failed as a whole (Moodle unreachable
+    before any change) is one error, not none."""
+    return {run.id: run.failed or int(run.status == "failed") for run in runs}
 
 
 def _statuses(runs) -> dict[int, str]:
