@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from flask import Blueprint, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from bridge.audit import audit
 from bridge.calendar.conflicts import find_conflicts
 from bridge.calendar.load import check_load
-from bridge.models import AccountRole, AuditEntry, SyncChange, SyncRun
+from bridge.models import (
+    AccountRole,
+    AuditEntry,
+    NetworkCourse,
+    School,
+    Student,
+    SyncChange,
+    SyncRun,
+    Teacher,
+)
 from bridge.reports.stats import network_stats
 from bridge.web import db_session, get_or_404, runtime
 from bridge.web.auth import current_account, require
@@ -95,7 +106,13 @@ def sync_run_page(run_id: int):
     changes = db_session().scalars(select(SyncChange).where(SyncChange.run_id == run_id).order_by(
         SyncChange.outcome.in_(("failed", "skipped")).desc(), SyncChange.id).limit(5000)).all()
     progress = run_progress(db_session(), run)
-    return render_template("console/sync_run.html", run=run, changes=changes, run_status=RUN_STATUS,
+    by_kind: dict[str, list[SyncChange]] = {}
+    for change in changes:
+        by_kind.setdefault(change.kind, []).append(change)
+    groups = [(kind, by_kind[kind], Counter(c.outcome for c in by_kind[kind]))
+              for kind in sorted(by_kind, key=lambda k: list(KIND_NAMES).index(k) if k in KIND_NAMES else 99)]
+    return render_template("console/sync_run.html", run=run, changes=changes, groups=groups,
+                           name_of=_registry_names(db_session()) if changes else {}, run_status=RUN_STATUS,
                            outcome_text=OUTCOME_TEXT, errors=_errors([run]),
                            progress=progress, going=progress.status in ("queued", "running"),
                            kind_names=KIND_NAMES, action_names=ACTION_NAMES, outcome_names=OUTCOME_NAMES)
@@ -136,6 +153,17 @@ def sync_page():
     runs = db_session().scalars(select(SyncRun).order_by(SyncRun.id.desc()).limit(20)).all()
     return render_template("console/sync.html", error=error, runs=runs, statuses=_statuses(runs),
                            errors=_errors(runs)), 409 if error else 200
+
+
+def _registry_names(session) -> dict[str, str]:
+    """Registry keys (people's and schools' external ids, course codes) with the names a person knows them by:
+    a change's key such as ``NC-2026-BIO-11/S-0040`` reads «Биология… / Козлова Мария…»."""
+    names = {code: title for code, title in session.execute(select(NetworkCourse.code, NetworkCourse.title))}
+    names |= {ext: short for ext, short in session.execute(select(School.external_id, School.short_name))}
+    for model in (Student, Teacher):
+        names |= {ext: f"{last} {first}" for ext, last, first in session.execute(
+            select(model.external_id, model.last_name, model.first_name))}
+    return names
 
 
 def _errors(runs) -> dict[int, int]:

@@ -136,7 +136,9 @@ def test_sync_runs_api_and_audit_page(client, accounts, runner):
     client.get("/api/v1/students", headers=bearer(accounts, "coordinator"))
     _login(client, "admin")
     page = client.get(f"/sync/runs/{runs['items'][0]['id']}").text
-    assert re.search(r"<td>Курсы</td><td>NC-CHEM-11</td>\s*<td>создать</td><td>запланировано</td>", page)
+    # grouped by kind with a count, each change by the name people know it by and its key
+    assert re.search(r"<summary>Курсы: 2\s*\(запланировано 2\)</summary>", page)
+    assert re.search(r"<td>Химия[^<]*</td><td><code>NC-CHEM-11</code></td>\s*<td>создать</td><td>запланировано</td>", page)
     assert client.get("/sync/runs/99999999999").status_code == 404
     assert re.search(r"<td>coordinator</td><td>read students</td>", client.get("/audit").text)
     _login(client, "coordinator")
