@@ -2,8 +2,8 @@
 per home school and grade on a region-sized registry, and the number of SQL statements it takes.
 
 Builds the region of benchmarks/region.py (scaled) on SQLite, expands its lessons, marks every
-enrolled student at every lesson up to ``--until`` (present, late, excused or absent at random) and
-grades two items per course per month, then measures ``network_dynamics`` (best of three) and the
+enrolled student at every lesson up to ``--until`` and grades two works per course per month (the demo's
+generator, bridge.demo.results), then measures ``network_dynamics`` (best of three) and the
 dashboard request as a viewer.
 
     .venv/bin/python benchmarks/bench_dynamics.py [--scale 0.2] [--until 2026-12-01] [--database-url URL]
@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import random
 import re
 import sys
 import tempfile
@@ -23,72 +22,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import event, insert, select  # noqa: E402
+from sqlalchemy import event  # noqa: E402
 
 from benchmarks.region import region_tables  # noqa: E402
 from bridge import db  # noqa: E402
 from bridge.accounts import create_account, issue_token  # noqa: E402
 from bridge.calendar.lessons import expand_lessons  # noqa: E402
-from bridge.models import (  # noqa: E402
-    AccountRole,
-    AttendanceKind,
-    AttendanceMark,
-    Enrolment,
-    Grade,
-    GradeItem,
-    Lesson,
-    NetworkCourse,
-)
+from bridge.demo.results import generate_results  # noqa: E402
+from bridge.models import AccountRole  # noqa: E402
 from bridge.reports.dynamics import network_dynamics  # noqa: E402
 from bridge.runtime import Runtime  # noqa: E402
 from bridge.transfer import import_tables  # noqa: E402
 from config import Settings  # noqa: E402
-
-KINDS = ((AttendanceKind.PRESENT, "P", 0.80), (AttendanceKind.LATE, "L", 0.05), (AttendanceKind.EXCUSED, "E", 0.08),
-         (AttendanceKind.ABSENT, "A", 0.07))
-
-
-def fill(rt: Runtime, until: dt.date, seed: int = 1) -> tuple[int, int]:
-    rng = random.Random(seed)
-    kinds = [k for k, _, _ in KINDS]
-    weights = [w for _, _, w in KINDS]
-    status = {k: s for k, s, _ in KINDS}
-    marks = grades = 0
-    with rt.sessions() as session:
-        expand_lessons(session)
-        session.commit()
-        students: dict[int, list[int]] = {}
-        for course_id, student_id in session.execute(select(Enrolment.course_id, Enrolment.student_id)):
-            students.setdefault(course_id, []).append(student_id)
-        lessons = session.execute(select(Lesson.id, Lesson.course_id).where(Lesson.date < until)).all()
-        batch = []
-        for lesson_id, course_id in lessons:
-            for student_id in students.get(course_id, ()):
-                kind = rng.choices(kinds, weights)[0]
-                batch.append({"lesson_id": lesson_id, "student_id": student_id, "status": status[kind], "kind": kind})
-            if len(batch) > 50_000:
-                session.execute(insert(AttendanceMark), batch)
-                marks += len(batch)
-                batch = []
-        if batch:
-            session.execute(insert(AttendanceMark), batch)
-            marks += len(batch)
-        months = [dt.date(2026, m, 1) for m in (9, 10, 11)]
-        for course_id in session.scalars(select(NetworkCourse.id)):
-            for n, month in enumerate(months):
-                for k in range(2):
-                    item = GradeItem(course_id=course_id, moodle_id=2 * n + k + 1, item_type="mod", name=f"Работа {n}")
-                    session.add(item)
-                    session.flush()
-                    at = dt.datetime.combine(month + dt.timedelta(days=10 + 5 * k), dt.time(12), dt.UTC)
-                    rows = [{"item_id": item.id, "student_id": s, "raw": p, "grade_max": 100.0, "percentage": p,
-                             "graded_at": at} for s in students.get(course_id, ())
-                            for p in [float(rng.randint(20, 100))]]
-                    if rows:
-                        session.execute(insert(Grade), rows)
-                        grades += len(rows)
-        session.commit()
-    return marks, grades
 
 
 def main() -> None:
@@ -108,7 +53,11 @@ def main() -> None:
                                              courses=round(3000 * s), enrolments=round(120000 * s), seed=1),
                       source="region")
         session.commit()
-    marks, grades = fill(rt, args.until)
+    with rt.sessions() as session:  # the demo's generator: a year to date of marks, as if pulled
+        expand_lessons(session)
+        filled = generate_results(session, args.until, rt.settings.district.timezone)
+        session.commit()
+    marks, grades = filled.attendance, filled.grades
     print(f"region x{s}: {round(1000 * s)} schools, {round(60000 * s)} students, {marks} attendance marks, "
           f"{grades} grades (built in {time.perf_counter() - started:.1f} s)")
 
