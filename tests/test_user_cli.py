@@ -45,14 +45,18 @@ def test_list_shows_accounts_and_tokens_but_no_secret(runner, session, accounts)
     session.commit()
     result = runner.invoke(["user", "list"])
     assert result.exit_code == 0, result.output
-    lines = result.output.splitlines()
-    assert [line.split()[0] for line in lines if not line.startswith(" ")] == ["admin", "coordinator", "teacher",
-                                                                                "viewer"]
-    assert "coordinator  coordinator school SCH29  active" in result.output
-    assert "teacher  teacher teacher T-2  active" in result.output
+    accounts_part, tokens_part = result.output.split("\nAPI tokens")
+    rows = [line.split() for line in accounts_part.strip().splitlines()]
+    assert rows[0] == ["login", "role", "scope", "state", "name"]  # a header, then aligned columns
+    assert [r[0] for r in rows[1:]] == ["admin", "coordinator", "teacher", "viewer"]
+    assert rows[2][:5] == ["coordinator", "coordinator", "school", "SCH29", "active"]
+    assert rows[3][:5] == ["teacher", "teacher", "teacher", "T-2", "active"]
+    lines = accounts_part.strip("\n").splitlines()
+    assert len({line.find("active") for line in lines[1:]}) == 1  # the state column lines up
     viewer_ids = _token_ids(session, "viewer")
-    assert f"    token {viewer_ids[0]}  tests  issued " in result.output
-    assert f"    token {viewer_ids[1]}  reports  issued " in result.output
+    token_rows = [line.split()[:3] for line in tokens_part.splitlines()[1:]]
+    assert ["viewer", str(viewer_ids[0]), "tests"] in token_rows
+    assert ["viewer", str(viewer_ids[1]), "reports"] in token_rows
 
     listed = json.loads(runner.invoke(["user", "list", "--json"]).output)
     viewer = next(a for a in listed if a["login"] == "viewer")

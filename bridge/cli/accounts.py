@@ -8,7 +8,7 @@ import getpass
 import click
 
 from bridge import db
-from bridge.cli.common import CliError, echo_json, pass_runtime, when
+from bridge.cli.common import CliError, echo_json, pass_runtime, table, when
 from bridge.models import MAX_INTEGER, AccountRole
 from bridge.runtime import Runtime
 
@@ -84,13 +84,15 @@ def user_list(rt: Runtime, as_json: bool) -> None:
         return
     if not accounts:
         click.echo("no accounts (netcourses user add LOGIN creates one)")
-    for a in accounts:
-        scope = f" school {a.school}" if a.school else f" teacher {a.teacher}" if a.teacher else ""
-        state = "active" if a.active else "DISABLED"
-        click.echo(f"{a.login}  {a.role.value}{scope}  {state}  {a.display_name}")
-        for t in a.tokens:
-            revoked = f"  revoked {when(t.revoked_at)}" if t.revoked else ""
-            click.echo(f"    token {t.id}  {t.name or '(no name)'}  issued {when(t.created_at)}{revoked}")
+        return
+    click.echo(table(("login", "role", "scope", "state", "name"), [
+        (a.login, a.role.value, f"school {a.school}" if a.school else f"teacher {a.teacher}" if a.teacher else "-",
+         "active" if a.active else "DISABLED", a.display_name or "-") for a in accounts]))
+    tokens = [(a.login, t.id, t.name or "(no name)", when(t.created_at), when(t.revoked_at) if t.revoked else "-")
+              for a in accounts for t in a.tokens]
+    if tokens:
+        click.echo("\nAPI tokens (ids and names; a token itself is shown once, when issued):")
+        click.echo(table(("login", "id", "name", "issued", "revoked"), tokens))
 
 
 @user.command("revoke-token")

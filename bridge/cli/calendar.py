@@ -22,7 +22,7 @@ from bridge.calendar.tokens import (
     issue_link,
     revoke_tokens,
 )
-from bridge.cli.common import CliError, echo_json, pass_runtime
+from bridge.cli.common import CliError, echo_json, pass_runtime, table
 from bridge.models import NetworkCourse, School, Student
 from bridge.runtime import Runtime
 
@@ -67,17 +67,11 @@ def _dates(dates: Sequence[dt.date], shown: int = 4) -> str:
     return text + (f" … всего {len(dates)}" if len(dates) > shown else "")
 
 
-def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    widths = [max(len(str(r[i])) for r in (headers, *rows)) for i in range(len(headers))]
-    lines = ["  ".join(str(v).ljust(w) for v, w in zip(r, widths)).rstrip() for r in (headers, *rows)]
-    return "\n".join("  " + line for line in lines)
-
-
 def _by_school(items, headers: Sequence[str], row) -> list[str]:
     """``items`` (sorted by school) as one table per school."""
     blocks = []
     for (school, name), group in groupby(items, key=lambda i: (i.school, i.school_name)):
-        blocks.append(f"{name} ({school})\n{_table(headers, [row(i) for i in group])}\n")
+        blocks.append(f"{name} ({school})\n{table(headers, [row(i) for i in group])}\n")
     return blocks
 
 

@@ -42,6 +42,13 @@ def school_id(session, key: str | None) -> int | None:
     return found
 
 
+def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    """Rows as aligned columns under a header, indented: what a person reads in a terminal."""
+    widths = [max(len(str(r[i])) for r in (headers, *rows)) for i in range(len(headers))]
+    lines = ["  ".join(str(v).ljust(w) for v, w in zip(r, widths)).rstrip() for r in (headers, *rows)]
+    return "\n".join("  " + line for line in lines)
+
+
 def when(value: dt.datetime | None) -> str:
     """A timestamp as a command prints it, or ``-`` for none."""
     return value.strftime("%Y-%m-%d %H:%M") if value else "-"
