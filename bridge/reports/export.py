@@ -1,4 +1,6 @@
-"""A report as the bytes of a CSV file (UTF-8 with BOM, so Excel shows Cyrillic) or an XLSX workbook
+"""A report as the bytes of a CSV file as Russian Excel opens it with a double click (UTF-8 with BOM, so it
+shows Cyrillic; ``;`` between cells, the list separator of the Russian locale, where ``,`` is the decimal mark)
+or an XLSX workbook
 (openpyxl): a title row in XLSX only, then the Russian headers, then the rows; numbers stay numbers, text is
 text (:mod:`bridge.spreadsheets`). Made in memory: the console sends it without leaving pupils' names and
 marks in a temporary file."""
@@ -15,6 +17,12 @@ from bridge.reports.tables import Table
 from bridge.spreadsheets import csv_cells, xlsx_cells
 
 FORMATS = ("csv", "xlsx")
+CSV_DELIMITER = ";"
+
+
+def _decimal_comma(value):
+    """A fraction as the Russian locale writes it (0,75), so Excel reads it as a number."""
+    return str(value).replace(".", ",") if isinstance(value, float) else value
 
 
 def report_bytes(table: Table, fmt: str) -> bytes:
@@ -22,9 +30,9 @@ def report_bytes(table: Table, fmt: str) -> bytes:
         raise ValueError(f"unknown report format {fmt!r}: use csv or xlsx")
     if fmt == "csv":
         text = io.StringIO(newline="")
-        writer = csv.writer(text)
+        writer = csv.writer(text, delimiter=CSV_DELIMITER)
         writer.writerow(csv_cells(table.headers))
-        writer.writerows(csv_cells("" if v is None else v for v in row) for row in table.rows)
+        writer.writerows(csv_cells("" if v is None else _decimal_comma(v) for v in row) for row in table.rows)
         return text.getvalue().encode("utf-8-sig")
     book = Workbook()
     sheet = book.active

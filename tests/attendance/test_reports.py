@@ -4,6 +4,7 @@ CSV and XLSX files read back; every export audited."""
 from __future__ import annotations
 
 import csv
+import re
 
 import pytest
 from openpyxl import load_workbook
@@ -76,12 +77,12 @@ def test_csv_export_reads_back_and_is_audited(runner, session, results, tmp_path
     result = runner.invoke(["report", "attendance", "--school", "SCH01", "--format", "csv", "--out", str(out)])
     assert result.exit_code == 0, result.output
     with out.open(encoding="utf-8-sig", newline="") as fh:
-        read = list(csv.reader(fh))
+        read = list(csv.reader(fh, delimiter=";"))  # Russian Excel's list separator
     assert read[0][:4] == ["Школа", "Код обучающегося", "ФИО", "Класс"] and read[0][-1] == "Пропуски (дата, отметка)"
     body = {(r[1], r[4]): r for r in read[1:]}
     assert set(body) == {("SCH01-S1", "NC-CHEM-11"), ("SCH01-S2", "NC-CHEM-11"), ("SCH01-S3", "NC-CHEM-11"),
                          ("SCH01-S1", "NC-PY-11"), ("SCH01-S3", "NC-PY-11")}
-    assert body[("SCH01-S2", "NC-CHEM-11")][6:] == ["4", "2", "0.5", "01.09.2026 A; 15.09.2026 E"]
+    assert body[("SCH01-S2", "NC-CHEM-11")][6:] == ["4", "2", "0,5", "01.09.2026 A; 15.09.2026 E"]
     entry = session.scalars(select(AuditEntry)).one()
     assert entry.action == "export attendance report" and "school=SCH01" in entry.target and str(out) in entry.target
 
@@ -110,3 +111,16 @@ def test_report_command_refuses_bad_input_and_writes_nothing(runner, session, re
     assert not out.exists() and session.scalars(select(AuditEntry)).all() == []
     assert runner.invoke(["report", "marks", "--format", "pdf", "--out", str(out)]).exit_code == 2
     assert runner.invoke(["report", "attendance", "--help"]).exit_code == 0
+
+
+def test_csv_opens_in_russian_excel(runner, session, results, tmp_path):
+    """Russian Excel opens a CSV with a double click only when it has a BOM (else the Cyrillic is garbled) and
+    ';' between cells (its list separator; ',' is its decimal mark): a share like 0,75 stays one cell."""
+    out = tmp_path / "attendance.csv"
+    assert runner.invoke(["report", "attendance", "--format", "csv", "--out", str(out)]).exit_code == 0
+    data = out.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")
+    header, first, *_ = csv.reader(data.decode("utf-8-sig").splitlines(), delimiter=";")
+    assert header[0] == "Школа" and len(first) == len(header)
+    share = first[header.index("Доля посещённых")]
+    assert re.fullmatch(r"\d,\d+|\d", share), share  # a decimal comma: a number to Russian Excel

@@ -168,7 +168,7 @@ def test_reports_page_shows_and_downloads_within_the_role(client, accounts):
     assert "SCH29-S1" in html and "SCH01-S1" not in html
     download = client.get("/reports?report=attendance&download=csv")
     assert download.status_code == 200 and "attachment" in download.headers["Content-Disposition"]
-    rows = list(csv.reader(io.StringIO(download.data.decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(download.data.decode("utf-8-sig")), delimiter=";"))
     students = {cell for row in rows for cell in row if cell.startswith("SCH")}
     assert students and all(s.startswith("SCH29") for s in students)
     xlsx = client.get("/reports?report=marks&download=xlsx")
