@@ -67,6 +67,7 @@ def create_app(runtime: Runtime | None = None) -> Flask:
     from bridge.web.auth import bp as auth_bp
     from bridge.web.calendar_feeds import bp as calendar_feeds_bp
     from bridge.web.choices_api import bp as choices_api_bp
+    from bridge.web.checks_page import bp as checks_page_bp
     from bridge.web.console import bp as console_bp
     from bridge.web.face_to_face_page import bp as face_to_face_page_bp
     from bridge.web.health import bp as health_bp
@@ -83,6 +84,7 @@ def create_app(runtime: Runtime | None = None) -> Flask:
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(console_bp)
+    app.register_blueprint(checks_page_bp)
     app.register_blueprint(accounts_page_bp)
     app.register_blueprint(face_to_face_page_bp)
     app.register_blueprint(imports_bp)

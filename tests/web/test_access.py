@@ -119,7 +119,7 @@ PAGES = {
     "/courses/NC-CHEM-11": ROLES, "/students": ("admin", "coordinator", "teacher"),
     "/teachers": ("admin", "coordinator", "teacher"), "/audit": ("admin",),
     "/reports": ("admin", "coordinator", "teacher"), "/face-to-face": ROLES,
-    "/accounts": ("admin",),
+    "/accounts": ("admin",), "/conflicts": ("admin", "coordinator"), "/load": ("admin", "coordinator"),
 }
 
 

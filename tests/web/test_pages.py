@@ -154,7 +154,12 @@ def test_dashboard_warns_of_clashes_and_overloads(client, session, accounts):
     _login(client, "coordinator")
     html = client.get("/").text
     # All three of SCH29 go over 34 h (33 at school + 2 or 3 in the network); SCH01 has no curriculum.
-    assert re.search(r"превышением недельной нагрузки по СанПиН: <strong>3</strong>", html)
+    assert re.search(r'превышением недельной нагрузки по СанПиН:\s*<a href="/load" id="load-link"><strong>3</strong>', html)
+    assert "netcourses check" not in html  # a coordinator has no command line: the figure links to its page
+    load = client.get("/load").text
+    assert "Найдено: 3" in load and load.count("<td>СОШ № 29</td>") == 3
+    conflicts = client.get("/conflicts?school=SCH01").text  # a coordinator sees their own school whatever is asked
+    assert "СОШ № 1<" not in conflicts
 
 
 def test_reports_page_shows_and_downloads_within_the_role(client, accounts):
