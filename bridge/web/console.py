@@ -24,6 +24,7 @@ from bridge.reports.stats import network_stats
 from bridge.web import db_session, get_or_404, runtime
 from bridge.web.auth import current_account, require
 from bridge.web.charts import bar_chart
+from bridge.web.lists import natural_key
 
 bp = Blueprint("console", __name__)
 
@@ -58,6 +59,8 @@ def dashboard():
     (benchmarks/bench_dashboard.py); a button makes a new plan in the background."""
     from bridge.sync.run import run_progress
 
+    if current_account().role == AccountRole.TEACHER and request.args.get("view") != "network":
+        return _teacher_home()
     session = db_session()
     stats = network_stats(session, runtime().settings)
     runs, problems, last, known, known_run = [], [], None, None, None
@@ -153,6 +156,42 @@ def sync_page():
     runs = db_session().scalars(select(SyncRun).order_by(SyncRun.id.desc()).limit(20)).all()
     return render_template("console/sync.html", error=error, runs=runs, statuses=_statuses(runs),
                            errors=_errors(runs)), 409 if error else 200
+
+
+TEACHER_DAYS = 14
+
+
+def _teacher_home():
+    """A network teacher's start page: their courses (with the Moodle link and how many students come from
+    which home school) and their lessons of the next two weeks. Not the network's overview: they teach."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from sqlalchemy import func
+
+    from bridge.calendar.feeds import moodle_course_link
+    from bridge.models import CourseTeacher, Enrolment, EnrolmentStatus, Lesson, ScheduleStatus
+
+    session, settings = db_session(), runtime().settings
+    courses = session.scalars(select(NetworkCourse).join(CourseTeacher, CourseTeacher.course_id == NetworkCourse.id)
+                              .where(CourseTeacher.teacher_id == current_account().teacher_id)
+                              .order_by(NetworkCourse.title)).all()
+    ids = [c.id for c in courses]
+    schools: dict[int, list[tuple[str, int]]] = {}
+    for course_id, school, count in session.execute(
+            select(Enrolment.course_id, School.short_name, func.count()).join(Student, Enrolment.student_id == Student.id)
+            .join(School, Student.school_id == School.id)
+            .where(Enrolment.course_id.in_(ids), Enrolment.status == EnrolmentStatus.ACTIVE)
+            .group_by(Enrolment.course_id, School.short_name)):
+        schools.setdefault(course_id, []).append((school, count))
+    today = dt.datetime.now(ZoneInfo(settings.district.timezone)).date()
+    lessons = session.scalars(select(Lesson).where(
+        Lesson.course_id.in_(ids), Lesson.date >= today, Lesson.date < today + dt.timedelta(days=TEACHER_DAYS),
+        Lesson.status != ScheduleStatus.CANCELLED).order_by(Lesson.date, Lesson.starts_at)).all()
+    moodle = {c.id: moodle_course_link(settings.moodle.url.rstrip("/"), c) for c in courses}
+    return render_template("console/teacher_home.html", courses=courses, lessons=lessons, moodle=moodle,
+                           schools={k: sorted(v, key=lambda sc: natural_key(sc[0])) for k, v in schools.items()},
+                           titles={c.id: c.title for c in courses}, days=TEACHER_DAYS)
 
 
 def _registry_names(session) -> dict[str, str]:
