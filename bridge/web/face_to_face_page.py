@@ -26,6 +26,8 @@ from bridge.models import (
     AcademicYear,
     AccountRole,
     AttendanceMark,
+    Enrolment,
+    EnrolmentStatus,
     FaceToFaceSession,
     NetworkCourse,
     ScheduleStatus,
@@ -48,7 +50,8 @@ KIND = {SessionKind.SESSION: "очная сессия", SessionKind.CONTEST: "к
 ATTENDANCE = {"P": "присутствовал", "L": "опоздал", "E": "отсутствовал по уважительной причине", "A": "отсутствовал"}
 # Confirmations after a redirect: fixed texts by key, so nothing from the query is echoed.
 DONE = {"moved": "Изменения сохранены.", "cancelled": "Сессия отменена.", "added": "Событие добавлено.",
-        "unchanged": "Изменений нет: ничего не сохранено.", "already": "Сессия уже отменена."}
+        "unchanged": "Изменений нет: ничего не сохранено.", "already": "Сессия уже отменена.",
+        "attendance": "Посещаемость сохранена."}
 LABELS = {"date": "Дата", "start": "Начало", "end": "Окончание", "school": "Школа", "room": "Кабинет",
           "title": "Название", "kind": "Вид", "courses": "Курсы", "note": "Примечание"}
 TEXT_LIMITS = {"room": 255, "title": 255, "note": 500}  # the columns' lengths
@@ -202,8 +205,9 @@ def _form_of(fs: FaceToFaceSession) -> dict:
 
 def _render_one(session: Session, fs: FaceToFaceSession, *, error: str | None = None, form=None):
     account = current_account()
-    marks, counts = [], Counter()
+    marks, counts, expected = [], Counter(), []
     if account.role == ADMIN:
+        expected = _expected(session, fs)
         marks = session.scalars(select(AttendanceMark).join(Student, Student.id == AttendanceMark.student_id)
                                 .where(AttendanceMark.face_to_face_session_id == fs.id)
                                 .options(selectinload(AttendanceMark.student).selectinload(Student.school))
@@ -220,8 +224,37 @@ def _render_one(session: Session, fs: FaceToFaceSession, *, error: str | None = 
         form = _sent(form)
     return render_template(
         "console/face_to_face_session.html", fs=fs, error=error, form=form, may_edit=account.role == ADMIN,
-        marks=marks, counts=counts, attendance=ATTENDANCE, done=DONE.get(request.args.get("done", "")),
+        marks=marks, counts=counts, expected=expected, marked={m.student_id: m for m in marks}, attendance=ATTENDANCE, done=DONE.get(request.args.get("done", "")),
         **_common(), **_choices(session)), 400 if error else 200
+
+
+def _expected(session: Session, fs: FaceToFaceSession) -> list[tuple[str, list[Student]]]:
+    """The students a session expects (enrolled, not withdrawn, in its courses), by home school."""
+    from bridge.web.lists import natural_key
+    from bridge.web.reports_api import session_courses
+
+    students = session.scalars(select(Student).join(Enrolment, Enrolment.student_id == Student.id).where(
+        Enrolment.course_id.in_(session_courses(session, fs)), Enrolment.status != EnrolmentStatus.WITHDRAWN)
+        .options(selectinload(Student.school)).distinct().order_by(Student.last_name, Student.first_name)).all()
+    by_school: dict[str, list[Student]] = {}
+    for s in students:
+        by_school.setdefault(s.school.short_name, []).append(s)
+    return sorted(by_school.items(), key=lambda item: natural_key(item[0]))
+
+
+@bp.post("/face-to-face/<int:session_id>/attendance")
+@require(ADMIN)
+def attendance_form(session_id: int):
+    """The form's marks (a status per expected student; blank: not entered) through the API's checks and store."""
+    from bridge.web.reports_api import save_attendance
+
+    session = db_session()
+    fs = _load(session_id)
+    body = [{"student": key.removeprefix("status:"), "status": status,
+             "remarks": request.form.get("remarks:" + key.removeprefix("status:"), "").strip()}
+            for key, status in request.form.items() if key.startswith("status:") and status]
+    save_attendance(session, fs, body)
+    return redirect(url_for(".session_page", session_id=fs.id, done="attendance"), 303)
 
 
 @bp.get("/face-to-face/<int:session_id>")

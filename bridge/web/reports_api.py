@@ -94,15 +94,36 @@ def summary_report():
     return _report("summary")
 
 
+def session_courses(session, fs: FaceToFaceSession) -> list[int]:
+    """The courses whose students a face-to-face session expects (one for no course in particular is for
+    every course of its year)."""
+    courses = [c for (c,) in session.execute(select(FaceToFaceSessionCourse.course_id)
+                                             .where(FaceToFaceSessionCourse.session_id == fs.id))]
+    return courses or list(session.scalars(select(NetworkCourse.id)
+                                           .where(NetworkCourse.academic_year_id == fs.academic_year_id)))
+
+
+def save_attendance(session, fs: FaceToFaceSession, body: Any) -> Tally:
+    """Every entry checked first (400 naming the first problem), then stored, corrections kept in history,
+    audited: the API and the console's form both enter attendance here."""
+    entries = _entries(body, session, fs)
+    account = current_account()
+    marks = {m.student_id: m for m in session.scalars(
+        select(AttendanceMark).where(AttendanceMark.face_to_face_session_id == fs.id))}
+    tally = Tally()
+    for student, status, remarks in entries:
+        put_mark(session, marks.get(student.id), tally, student_id=student.id, face_to_face_session_id=fs.id,
+                 status=status, kind=KNOWN_ACRONYMS[status], remarks=remarks, by=account.login, at=fs.start)
+    audit(session, account, "enter face-to-face attendance", f"session {fs.id}: {len(entries)} students")
+    session.commit()
+    return tally
+
+
 def _entries(body: Any, session, fs: FaceToFaceSession) -> list[tuple[Student, str, str]]:
     """Check every entry before anything is stored; the first problem is named by position and field."""
     if not isinstance(body, list):
         abort(400, f"the body must be {ENTRIES}")
-    courses = [c for (c,) in session.execute(select(FaceToFaceSessionCourse.course_id)
-                                             .where(FaceToFaceSessionCourse.session_id == fs.id))]
-    if not courses:  # a session for no course in particular is for every course of its year
-        courses = list(session.scalars(select(NetworkCourse.id)
-                                       .where(NetworkCourse.academic_year_id == fs.academic_year_id)))
+    courses = session_courses(session, fs)
     entries, seen = [], set()
     for i, entry in enumerate(body):
         where = f"item {i + 1}"
@@ -135,16 +156,7 @@ def _entries(body: Any, session, fs: FaceToFaceSession) -> list[tuple[Student, s
 def face_to_face_attendance(session_id: int):
     session = db_session()
     fs = get_or_404(FaceToFaceSession, session_id, "face-to-face session")
-    entries = _entries(request_json(ENTRIES), session, fs)
-    account = current_account()
-    marks = {m.student_id: m for m in session.scalars(
-        select(AttendanceMark).where(AttendanceMark.face_to_face_session_id == fs.id))}
-    tally = Tally()
-    for student, status, remarks in entries:
-        put_mark(session, marks.get(student.id), tally, student_id=student.id, face_to_face_session_id=fs.id,
-                 status=status, kind=KNOWN_ACRONYMS[status], remarks=remarks, by=account.login, at=fs.start)
-    audit(session, account, "enter face-to-face attendance", f"session {fs.id}: {len(entries)} students")
-    session.commit()
+    tally = save_attendance(session, fs, request_json(ENTRIES))
     return jsonify(created=tally.created, changed=tally.changed, unchanged=tally.unchanged)
 
 

@@ -178,6 +178,7 @@ ELSEWHERE = {
     "links_api.link_revoke": "test_calendar_links_api.py",
     "reports_api.face_to_face_attendance": "tests/attendance/test_reports_api.py",
     "face_to_face_page.session_page": "test_face_to_face_page.py",
+    "face_to_face_page.attendance_form": "test_face_to_face_attendance_form.py",
     "face_to_face_page.session_change": "test_face_to_face_page.py",
     "face_to_face_page.session_new": "test_face_to_face_page.py",
     "registry_api.start_sync_run": "test_sync_console.py",
