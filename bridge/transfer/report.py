@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from bridge.sheets.problems import Problem
@@ -30,6 +30,8 @@ class ImportReport:
     counts: Mapping[str, Counts]
     problems: tuple[Problem, ...] = ()
     notes: tuple[str, ...] = ()
+    # template -> what each updated record changes, e.g. "S-0001: last_name «Иванов» → «Петров»"
+    updates: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     @classmethod
     def from_plan(cls, plan: Plan, *, source: str, dry_run: bool, notes: tuple[str, ...] = ()) -> ImportReport:
@@ -37,7 +39,9 @@ class ImportReport:
             name: Counts(len(c.created), len(c.updated), c.unchanged, len(c.deleted), c.replaced)
             for name, c in row_counts(plan)
         }
-        return cls(source, dry_run, counts, (), notes)
+        updates = {name: tuple(_update_line(key, diff) for key, diff in c.diffs) for name, c in row_counts(plan)
+                   if c.diffs}
+        return cls(source, dry_run, counts, (), notes, updates)
 
     @property
     def changed(self) -> bool:
@@ -56,6 +60,10 @@ class ImportReport:
             if c.deleted or c.replaced:
                 line += f", {c.deleted} deleted ({c.replaced} set(s) replaced)"
             lines.append(line)
+            shown = self.updates.get(name, ())
+            lines += [f"    ~ {u}" for u in shown[:UPDATES_SHOWN]]
+            if len(shown) > UPDATES_SHOWN:
+                lines.append(f"    ~ ... and {len(shown) - UPDATES_SHOWN} more updated")
         if not self.counts:
             lines.append("  nothing to import")
         lines += [f"  note: {n}" for n in self.notes]
@@ -69,4 +77,15 @@ class ImportReport:
             "counts": {n: asdict(c) for n, c in self.counts.items()},
             "problems": [p.to_dict() for p in self.problems],
             "notes": list(self.notes),
+            "updates": {name: list(lines) for name, lines in self.updates.items()},
         }
+
+
+UPDATES_SHOWN = 20  # updates listed per template in the CLI's report (the console lists them all, folded)
+
+
+def _update_line(key: tuple, diff: list[tuple[str, Any, Any]]) -> str:
+    def text(value: Any) -> str:
+        return "—" if value is None or value == "" else f"«{value}»"
+
+    return "/".join(map(str, key)) + ": " + "; ".join(f"{c} {text(old)} → {text(new)}" for c, old, new in diff)

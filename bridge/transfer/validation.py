@@ -86,6 +86,8 @@ class Change:
     created: list[Record] = field(default_factory=list)
     updated: list[tuple[Any, tuple[Any, ...]]] = field(default_factory=list)  # (primary key, stored values)
     deleted: list[Any] = field(default_factory=list)  # primary keys
+    # What each update changes, for the preview: (the record's key, [(column, stored value, new value)]).
+    diffs: list[tuple[tuple[Any, ...], list[tuple[str, Any, Any]]]] = field(default_factory=list)
     unchanged: int = 0
     replaced: int = 0  # owners (schools, courses) whose set changed
 
@@ -304,6 +306,8 @@ class Validator:
                         change.unchanged += 1
                         continue
                     change.updated.append((before.ident, merged))
+                    change.diffs.append((key, [(c, old, new) for c, old, new in zip(t.stored, before.values, merged)
+                                               if old != new]))
                 if t.owner:
                     touched.add(key[t.key.index(t.owner)])
             if t.owner:
