@@ -24,6 +24,7 @@ def worker(rt: Runtime, with_scheduler: bool, metrics_port: int | None, metrics_
     one machine or several sharing the database: each job runs once."""
     from sync_jobs.worker import Worker
 
+    rt.check_schema()
     start_logging()
     if metrics_port is not None:
         from prometheus_client import start_http_server

@@ -47,6 +47,7 @@ def scheduler(rt: Runtime) -> None:
     """Run the scheduler process: delta syncs every few minutes and a nightly full sync."""
     from sync_jobs.scheduler import build
 
+    rt.check_schema()  # now, not when the first job runs
     start_logging()
     sched = build(rt)
     for job in sched.get_jobs():
