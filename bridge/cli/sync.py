@@ -28,11 +28,11 @@ def sync(rt: Runtime, dry_run: bool, full: bool, force: bool, as_json: bool, ver
     except (MoodleNotConfigured, LockBusy) as exc:
         raise CliError(str(exc)) from None
     except Exception as exc:
-        from moodle_client.errors import MoodleError
+        from moodle_client.errors import MoodleError, explain
 
         if not isinstance(exc, MoodleError):
             raise
-        raise CliError(f"the run stopped, Moodle answered: {exc} (what was done is kept; run again)") from None
+        raise CliError(f"the run stopped: {explain(exc, rt.settings.moodle.url)} (what was done is kept; run again)") from None
     if as_json:
         echo_json(report.as_json())
     else:
