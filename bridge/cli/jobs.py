@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import signal
 import threading
 
@@ -37,9 +38,10 @@ def worker(rt: Runtime, with_scheduler: bool, metrics_port: int | None, metrics_
     if with_scheduler:
         from apscheduler.schedulers.background import BackgroundScheduler
 
-        from sync_jobs.scheduler import configure
+        from sync_jobs.scheduler import announce, configure
 
         scheduler = configure(BackgroundScheduler(timezone=rt.settings.district.timezone), rt)
+        announce(scheduler, rt, dt.datetime.now(dt.UTC))
         scheduler.start()
     try:
         Worker(rt).run(stop)

@@ -45,13 +45,14 @@ def sync(rt: Runtime, dry_run: bool, full: bool, force: bool, as_json: bool, ver
 @pass_runtime
 def scheduler(rt: Runtime) -> None:
     """Run the scheduler process: delta syncs every few minutes and a nightly full sync."""
-    from sync_jobs.scheduler import build
+    import datetime as dt
+
+    from sync_jobs.scheduler import announce, build
 
     rt.check_schema()  # now, not when the first job runs
     start_logging()
     sched = build(rt)
-    for job in sched.get_jobs():
-        click.echo(f"scheduled {job.id}: {job.trigger}")
+    announce(sched, rt, dt.datetime.now(dt.UTC))
     try:
         sched.start()
     except (KeyboardInterrupt, SystemExit):
