@@ -77,3 +77,18 @@ def test_ready_names_a_schema_behind(tmp_path):
     assert response.status_code == 503
     (reason,) = response.json["reasons"]
     assert reason.startswith("database has schema 0009, behind") and reason.endswith("netcourses init upgrades it")
+
+
+@pytest.mark.parametrize("args", [["import", "{csv}"], ["user", "add", "admin", "--role", "admin", "--password",
+                                  "correct horse battery"], ["choices", "export"], ["allocate"]], ids=lambda a: a[0])
+def test_commands_that_used_to_migrate_quietly_leave_it_to_init(tmp_path, args):
+    """import, user add and the course-choice commands created or upgraded the database themselves:
+    an import from the wrong folder then reported every school as unknown."""
+    path = tmp_path / "netcourses.db"
+    csv = tmp_path / "schools.csv"
+    csv.write_text("school_id,name\nVLZ-35,Школа 35\n", encoding="utf-8")
+    result = _netcourses(f"sqlite:///{path}", *(arg.format(csv=csv) for arg in args))
+    assert result.exit_code == 1
+    assert result.output.splitlines()[-1:] == [
+        f"Error: database sqlite:///{path} does not exist ({path}): netcourses init creates it"]
+    assert not path.exists()
