@@ -117,9 +117,10 @@ def schema_problem(engine: Engine) -> str | None:
         return None
     if not current:
         return "has no schema: netcourses init creates it"
+    at = ", ".join(sorted(current))
     if current <= revisions():
-        return f"has schema {', '.join(sorted(current))}, behind this version's {', '.join(sorted(newest))}: netcourses init upgrades it"
-    return f"has schema {', '.join(sorted(current))}, unknown to this version (a newer one made it?): upgrade netcourses"
+        return f"has schema {at}, behind this version's {', '.join(sorted(newest))}: netcourses init upgrades it"
+    return f"has schema {at}, unknown to this version (a newer one made it?): upgrade netcourses"
 
 
 def revisions() -> frozenset[str]:
