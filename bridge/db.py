@@ -17,7 +17,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -93,9 +93,34 @@ def _script() -> ScriptDirectory:
     return ScriptDirectory.from_config(alembic_config())
 
 
-def schema_is_current(conn: Connection) -> bool:
-    """The database is at the newest migration (readiness: code and schema agree)."""
-    return frozenset(MigrationContext.configure(conn).get_current_heads()) == frozenset(_script().get_heads())
+class SchemaNotReady(Exception):
+    """The database has no schema, or not this version's: only ``netcourses init`` may create or upgrade
+    it, so every other command stops here rather than creating an empty database, or a traceback."""
+
+
+def schema_problem(engine: Engine) -> str | None:
+    """What keeps this version from using the database and what to do, in words (None: at the newest
+    migration).
+
+    A SQLite file that does not exist is named without connecting: connecting would create it, and an
+    empty file in whatever folder the command ran from is how «unknown school» errors began.
+    """
+    url = engine.url
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        path = Path(url.database)
+        if not path.exists() and path.parent.is_dir():  # no folder: connecting fails and says so
+            return f"does not exist ({path.resolve()}): netcourses init creates it"
+    with engine.connect() as conn:
+        current = frozenset(MigrationContext.configure(conn).get_current_heads())
+    newest = frozenset(_script().get_heads())
+    if current == newest:
+        return None
+    if not current:
+        return "has no schema: netcourses init creates it"
+    at = ", ".join(sorted(current))
+    if current <= revisions():
+        return f"has schema {at}, behind this version's {', '.join(sorted(newest))}: netcourses init upgrades it"
+    return f"has schema {at}, unknown to this version (a newer one made it?): upgrade netcourses"
 
 
 def revisions() -> frozenset[str]:

@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from typing import TextIO
 
 FORMATS = ("text", "json")
+LIBRARIES = ("apscheduler", "moodle_client", "urllib3")
 
 _job: contextvars.ContextVar[int | None] = contextvars.ContextVar("job_id", default=None)
 _run: contextvars.ContextVar[int | None] = contextvars.ContextVar("run_id", default=None)
@@ -75,4 +76,9 @@ def configure(fmt: str = "text", stream: TextIO | None = None, level: int = logg
     handler.netcourses = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(level)
+    # On a terminal a person reads along: the libraries' INFO lines (APScheduler's "Running job" each few
+    # seconds, a line per Moodle call) bury ours. A log shipper (not a terminal) keeps them all.
+    quiet = logging.WARNING if handler.stream.isatty() else logging.NOTSET
+    for name in LIBRARIES:
+        logging.getLogger(name).setLevel(quiet)
     return handler

@@ -11,14 +11,15 @@ from functools import cached_property
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bridge.db import make_engine, session_factory
+from bridge.db import SchemaNotReady, make_engine, schema_problem, session_factory
 from config import Settings, load_settings
 
 
 class Runtime:
     def __init__(self, settings: Settings | None = None, engine: Engine | None = None,
-                 today: dt.date | None = None) -> None:
+                 today: dt.date | None = None, *, require_schema: bool = False) -> None:
         self._settings = settings
+        self._require_schema = require_schema  # the CLI's: only init (and demo) may create the database
         self._today = today  # a fixed date (tests, benchmarks); otherwise the district's today
         if engine is not None:
             self.engine = engine  # fills the cached property: tests share one engine
@@ -37,4 +38,13 @@ class Runtime:
 
     @cached_property
     def sessions(self) -> sessionmaker[Session]:
+        if self._require_schema:
+            self.check_schema()
         return session_factory(self.engine)
+
+    def check_schema(self) -> None:
+        """Raise :class:`SchemaNotReady` naming the database unless it has this version's schema."""
+        problem = schema_problem(self.engine)
+        if problem:
+            url = self.engine.url.render_as_string(hide_password=True)
+            raise SchemaNotReady(f"database {url} {problem}")

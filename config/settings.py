@@ -73,6 +73,11 @@ class MoodleSettings:
     max_params: int = 1000
     verify_tls: bool = True
 
+    @property
+    def configured(self) -> bool:
+        """Both the URL and the token are set: calls can be made (whether they succeed is another matter)."""
+        return bool(self.url and self.token)
+
     def __post_init__(self) -> None:
         if self.url and not self.url.startswith(("http://", "https://")):
             raise SettingsError(f"moodle.url: must start with http:// or https://, got {self.url!r}")

@@ -108,6 +108,22 @@ def _reached_server(exc: requests.RequestException) -> bool:
     return True
 
 
+def _cause(exc: requests.RequestException) -> str:
+    """The transport fault in words, not requests' 300-character chain of wrapped exceptions."""
+    if isinstance(exc, requests.exceptions.SSLError):
+        return "TLS failed (the certificate or the protocol)"
+    if isinstance(exc, requests.ConnectTimeout):
+        return "timed out connecting"
+    if isinstance(exc, requests.Timeout):
+        return "timed out waiting for the answer"
+    text = str(exc)
+    if "NameResolution" in text or "Name or service not known" in text or "getaddrinfo" in text:
+        return "DNS: the host name does not resolve"
+    if "Connection refused" in text:
+        return "connection refused"
+    return "no answer (the connection was closed or reset)"
+
+
 # Never left out by a probe: what finds the thing again in Moodle, and what the item cannot do without.
 _NEVER_PROBED = frozenset({"idnumber", "password", "createpassword"})
 
@@ -222,7 +238,8 @@ class ClientCore:
                     delay = self._backoff.delay(attempt, getattr(error, "retry_after", None), self._rand)
                     attempt += 1
                     self.stats.retries += 1
-                    log.warning(
+                    # INFO: a retry is the client doing its job; the failure, if it stays, is raised.
+                    log.info(
                         "moodle %s params=%d %.3fs failed (%s); retry %d/%d in %.2fs",
                         wsfunction,
                         len(form),
@@ -248,11 +265,7 @@ class ClientCore:
         try:
             response = self.session.post(self.endpoint, data=form, timeout=self.timeout)
         except requests.RequestException as exc:
-            raise TransportError(
-                f"{type(exc).__name__}: {_snippet(str(exc), 300)}",
-                reached_server=_reached_server(exc),
-                wsfunction=wsfunction,
-            ) from None
+            raise TransportError(_cause(exc), reached_server=_reached_server(exc), wsfunction=wsfunction) from None
         status = response.status_code
         if status != 200:
             raise UnexpectedResponse(

@@ -123,6 +123,31 @@ class OutcomeUnknown(MoodleError):
         self.cause = cause
 
 
+def explain(error: MoodleError, url: str) -> str:
+    """One line for the administrator: which Moodle, what went wrong in words, and what to check."""
+    if isinstance(error, OutcomeUnknown):
+        return f"{explain(error.cause, url)} (a write may have been applied; the next run re-reads it)"
+    if isinstance(error, TransportError):
+        check = ("the certificate (moodle.verify_tls)" if error.message.startswith("TLS")
+                 else "the network and moodle.read_timeout" if "timed out" in error.message
+                 else "NETCOURSES_MOODLE_URL and that the site is up")
+        return f"no answer from Moodle at {url}: {error.message}; check {check}"
+    if isinstance(error, UnexpectedResponse):
+        what = (f"HTTP {error.status}" if error.status != 200 else "a page that is not web-service JSON")
+        check = ("that the site is not in maintenance" if error.status == 503
+                 else "the site's error log" if error.status >= 500
+                 else "NETCOURSES_MOODLE_URL (the site's address) and that the REST protocol is enabled")
+        return f"Moodle at {url} answered {what}; check {check}"
+    if isinstance(error, InvalidToken):
+        return f"Moodle at {url} rejected the token (unknown or expired); check NETCOURSES_MOODLE_TOKEN"
+    if isinstance(error, AccessDenied):
+        return (f"Moodle at {url} refused {error.wsfunction or 'the call'}: {error.message}; check the token's "
+                "service has the function and its user the capability")
+    if isinstance(error, SiteMaintenance):
+        return f"Moodle at {url} is in maintenance mode; run again when it is over"
+    return f"Moodle at {url} answered: {error}"
+
+
 def is_item_level(error: MoodleError) -> bool:
     """An error about the request's own content (a bad value, a missing record, a taken shortname).
 

@@ -10,8 +10,10 @@ keeps a worker's sync and a manual ``netcourses sync`` apart.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Callable
+from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -77,6 +79,18 @@ def configure(scheduler: BaseScheduler, rt: Runtime, job: Callable[[Runtime, str
     scheduler.add_job(webhooks_job, IntervalTrigger(seconds=rt.settings.pull.webhooks_every_seconds), args=(rt,),
                       id="webhooks", name="webhook worker", **common)
     return scheduler
+
+
+def announce(scheduler: BaseScheduler, rt: Runtime, now: dt.datetime) -> None:
+    """Log, as the process starts, what an operator needs to know: a Moodle that is not configured
+    (every sync and pull it queues would fail), and when each job first runs."""
+    if not rt.settings.moodle.configured:
+        log.warning("Moodle is not configured (NETCOURSES_MOODLE_URL, NETCOURSES_MOODLE_TOKEN): "
+                    "the syncs and pulls queued will fail until it is")
+    zone = ZoneInfo(rt.settings.district.timezone)
+    for job in scheduler.get_jobs():
+        first = job.trigger.get_next_fire_time(None, now).astimezone(zone)
+        log.info("%s (%s): %s, first at %s", job.name, job.id, job.trigger, f"{first:%Y-%m-%d %H:%M %Z}")
 
 
 def build(rt: Runtime) -> BlockingScheduler:

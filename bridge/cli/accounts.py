@@ -31,7 +31,6 @@ def user_add(rt: Runtime, login: str, role: str, display_name: str, school: str 
     """Create an account (the first one: the network administrator)."""
     from bridge.accounts import AccountError, create_account
 
-    db.upgrade(rt.engine)
     try:
         with db.session_scope(rt.sessions) as session:
             create_account(session, login, password, AccountRole(role), display_name=display_name,

@@ -47,6 +47,7 @@ def _revision(path: Path) -> str:
 def backup(rt: Runtime, out: Path) -> None:
     """Copy the SQLite database to FILE, consistently, while the service runs."""
     source = _database(rt)
+    rt.check_schema()  # a missing file would be created empty by the copy
     if out.exists():
         raise CliError(f"{out}: exists already (choose a new name; nothing was written)")
     _copy(source, out)

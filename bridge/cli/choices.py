@@ -62,7 +62,6 @@ def choices() -> None:
 @pass_runtime
 def campaign_command(rt: Runtime, path: Path) -> None:
     """Create or update the campaign a TOML or JSON file describes (its code is the key)."""
-    db.upgrade(rt.engine)
     try:
         with db.session_scope(rt.sessions) as session:
             campaign = save_campaign(session, read_campaign_file(path))
@@ -85,7 +84,6 @@ def import_command(rt: Runtime, path: Path, code: str | None, school: str | None
                    show_all: bool, as_json: bool) -> None:
     """Import survey answers (CSV or XLSX: student, choice_1 … choice_N). All or nothing: on any problem
     nothing changes, and every problem is listed as file:row:column: reason."""
-    db.upgrade(rt.engine)
     try:
         with db.session_scope(rt.sessions) as session:
             summary = import_answers(session, _campaign(session, code), path.name, path.read_bytes(),
@@ -106,7 +104,6 @@ def import_command(rt: Runtime, path: Path, code: str | None, school: str | None
 @pass_runtime
 def export_command(rt: Runtime, code: str | None, out: Path | None) -> None:
     """Write the campaign's choices as a survey CSV; importing it back changes nothing."""
-    db.upgrade(rt.engine)
     with db.session_scope(rt.sessions) as session:
         text = export_answers(session, _campaign(session, code))
     if out is None:
@@ -151,7 +148,6 @@ def allocate(ctx: click.Context, code: str | None, time_limit: float | None, on:
     if ctx.invoked_subcommand is not None:
         return
     rt = ctx.find_object(Runtime)
-    db.upgrade(rt.engine)
     with db.session_scope(rt.sessions) as session:
         campaign = _campaign(session, code)
         run = run_allocation(session, rt.settings, campaign, today=_day(on), time_limit=time_limit)
@@ -171,7 +167,6 @@ def allocate(ctx: click.Context, code: str | None, time_limit: float | None, on:
 @pass_runtime
 def approve_command(rt: Runtime, run_id: int | None, code: str | None, withdraw: bool) -> None:
     """«Утвердить»: turn a run into enrolments in one transaction; the next sync takes them to Moodle."""
-    db.upgrade(rt.engine)
     try:
         with db.session_scope(rt.sessions) as session:
             if run_id is None:
@@ -197,7 +192,6 @@ def approve_command(rt: Runtime, run_id: int | None, code: str | None, withdraw:
 @pass_runtime
 def decide_command(rt: Runtime, action: str, student: str, course: str, code: str | None) -> None:
     """Pin STUDENT to COURSE, forbid it, or free the decision; every later run keeps it."""
-    db.upgrade(rt.engine)
     try:
         with db.session_scope(rt.sessions) as session:
             decide(session, _campaign(session, code), student, course,
@@ -214,7 +208,6 @@ def decide_command(rt: Runtime, action: str, student: str, course: str, code: st
 @pass_runtime
 def force_command(rt: Runtime, course: str, state: str, code: str | None) -> None:
     """Force COURSE's group open or closed whatever its size, or back to auto (the solver decides)."""
-    db.upgrade(rt.engine)
     try:
         with db.session_scope(rt.sessions) as session:
             force_offer(session, _campaign(session, code), course, OfferState(state))

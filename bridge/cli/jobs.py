@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import signal
 import threading
 
@@ -24,6 +25,7 @@ def worker(rt: Runtime, with_scheduler: bool, metrics_port: int | None, metrics_
     one machine or several sharing the database: each job runs once."""
     from sync_jobs.worker import Worker
 
+    rt.check_schema()
     start_logging()
     if metrics_port is not None:
         from prometheus_client import start_http_server
@@ -36,9 +38,10 @@ def worker(rt: Runtime, with_scheduler: bool, metrics_port: int | None, metrics_
     if with_scheduler:
         from apscheduler.schedulers.background import BackgroundScheduler
 
-        from sync_jobs.scheduler import configure
+        from sync_jobs.scheduler import announce, configure
 
         scheduler = configure(BackgroundScheduler(timezone=rt.settings.district.timezone), rt)
+        announce(scheduler, rt, dt.datetime.now(dt.UTC))
         scheduler.start()
     try:
         Worker(rt).run(stop)

@@ -8,7 +8,7 @@ from bridge.cli.common import CliError, pass_runtime
 from bridge.runtime import Runtime
 from bridge.sync.gateway import missing_language
 from moodle_client.client import MoodleClient
-from moodle_client.errors import AccessDenied, InvalidToken, MoodleError
+from moodle_client.errors import AccessDenied, InvalidToken, MoodleError, explain
 from moodle_client.functions import REQUIRED_FUNCTIONS
 
 SERVICE_PATH = "Site administration > Server > Web services > External services > (the service) > Functions"
@@ -46,7 +46,7 @@ def check(rt: Runtime) -> None:
         except AccessDenied as exc:
             raise CliError(f"the token may not call core_webservice_get_site_info: {exc}") from None
         except MoodleError as exc:
-            raise CliError(f"cannot use Moodle at {settings.url}: {exc}") from None
+            raise CliError(explain(exc, settings.url)) from None
     click.echo(f"Moodle {info.release} (version {info.version}) at {info.siteurl}, token user {info.username}")
     click.echo(f"mod_attendance: {'installed' if info.has_attendance else 'NOT available'}")
     if missing:

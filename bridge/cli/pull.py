@@ -18,14 +18,14 @@ def pull(rt: Runtime, course_code: str | None, as_json: bool, wait: float) -> No
     """Read attendance and grades from Moodle into the registry (reads Moodle only)."""
     from bridge.job_lock import LockBusy
     from bridge.pull.run import UnknownCourse, run_pull
-    from moodle_client.errors import MoodleError, MoodleNotConfigured
+    from moodle_client.errors import MoodleError, MoodleNotConfigured, explain
 
     try:
         report = run_pull(rt, course_code=course_code, lock_wait=wait)
     except (MoodleNotConfigured, LockBusy, UnknownCourse) as exc:
         raise CliError(str(exc)) from None
     except MoodleError as exc:
-        raise CliError(f"the pull stopped, Moodle answered: {exc} (what was pulled is kept; run again)") from None
+        raise CliError(f"the pull stopped: {explain(exc, rt.settings.moodle.url)} (what was pulled is kept; run again)") from None
     if as_json:
         echo_json(report.as_json())
     else:

@@ -31,14 +31,17 @@ from config import SettingsError
 
 
 class _Group(click.Group):
-    """Turns settings errors (raised lazily, when a command first needs them) and a database that
-    cannot be reached or used into one-line failures; the database's URL is shown without its password."""
+    """Turns settings errors (raised lazily, when a command first needs them), a database that cannot be
+    reached or used and one without this version's schema into one-line failures; the database's URL
+    is shown without its password."""
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
         except SettingsError as exc:
             raise CliError(f"configuration: {exc}") from None
+        except db.SchemaNotReady as exc:
+            raise CliError(str(exc)) from None
         except OperationalError as exc:
             url = ctx.obj.engine.url.render_as_string(hide_password=True)
             reason = next(iter(str(exc.orig).strip().splitlines()), type(exc.orig).__name__)
@@ -54,7 +57,9 @@ def main(ctx: click.Context, log_format: str) -> None:
     """netcourses: the network-course registry and its sync with Moodle."""
     ctx.meta["log_format"] = log_format
     if ctx.obj is None:
-        ctx.obj = Runtime()
+        # Its first session checks the schema: connecting would create an empty SQLite file wherever the
+        # command runs; init and demo migrate through the engine first.
+        ctx.obj = Runtime(require_schema=True)
 
 
 @main.command()
@@ -123,6 +128,7 @@ def serve(rt: Runtime, host: str | None, port: int | None, no_worker: bool) -> N
 
     from bridge.app import create_app
 
+    rt.check_schema()  # before the first request finds it missing
     app = create_app(rt)
     # Its own process, as in production: the web process never runs a job.
     child = None if no_worker else subprocess.Popen([sys.executable, "-m", "bridge.cli.root", "worker"])

@@ -28,11 +28,11 @@ def sync(rt: Runtime, dry_run: bool, full: bool, force: bool, as_json: bool, ver
     except (MoodleNotConfigured, LockBusy) as exc:
         raise CliError(str(exc)) from None
     except Exception as exc:
-        from moodle_client.errors import MoodleError
+        from moodle_client.errors import MoodleError, explain
 
         if not isinstance(exc, MoodleError):
             raise
-        raise CliError(f"the run stopped, Moodle answered: {exc} (what was done is kept; run again)") from None
+        raise CliError(f"the run stopped: {explain(exc, rt.settings.moodle.url)} (what was done is kept; run again)") from None
     if as_json:
         echo_json(report.as_json())
     else:
@@ -45,12 +45,14 @@ def sync(rt: Runtime, dry_run: bool, full: bool, force: bool, as_json: bool, ver
 @pass_runtime
 def scheduler(rt: Runtime) -> None:
     """Run the scheduler process: delta syncs every few minutes and a nightly full sync."""
-    from sync_jobs.scheduler import build
+    import datetime as dt
 
+    from sync_jobs.scheduler import announce, build
+
+    rt.check_schema()  # now, not when the first job runs
     start_logging()
     sched = build(rt)
-    for job in sched.get_jobs():
-        click.echo(f"scheduled {job.id}: {job.trigger}")
+    announce(sched, rt, dt.datetime.now(dt.UTC))
     try:
         sched.start()
     except (KeyboardInterrupt, SystemExit):

@@ -33,7 +33,6 @@ def import_command(rt: Runtime, path: Path, dry_run: bool, show_all: bool, as_js
     """
     from bridge.transfer import ImportRejected, import_path
 
-    db.upgrade(rt.engine)
     try:
         with db.session_scope(rt.sessions) as session:
             report = import_path(session, path, dry_run=dry_run, limits=rt.settings.imports)
@@ -59,7 +58,6 @@ def export_command(rt: Runtime, fmt: str, out: Path) -> None:
         raise CliError(f"{out} is a file; csv export writes a folder")
     if fmt == "xlsx" and out.is_dir():
         raise CliError(f"{out} is a folder; xlsx export writes a file")
-    db.upgrade(rt.engine)
     with db.session_scope(rt.sessions) as session:
         summary = export_registry(session, out, fmt)
     click.echo(summary.describe())

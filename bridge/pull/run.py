@@ -55,7 +55,7 @@ def run_pull(rt: Runtime, *, course_code: str | None = None, client=None, lock_w
              show_progress: bool = True) -> PullReport:
     """Pull every course, or ``course_code`` only. Raises LockBusy, UnknownCourse, MoodleNotConfigured."""
     if client is None:
-        if not (rt.settings.moodle.url and rt.settings.moodle.token):
+        if not rt.settings.moodle.configured:
             raise MoodleNotConfigured("Moodle is not configured: set NETCOURSES_MOODLE_URL and NETCOURSES_MOODLE_TOKEN")
         from moodle_client import MoodleClient
 

@@ -91,7 +91,7 @@ def _record_plan(rt: Runtime, run_id: int, plan: Plan) -> None:
 
 def _check_configured(rt: Runtime, mode: str, dry_run: bool, client) -> None:
     settings = rt.settings
-    if client is None and _needs_moodle(mode, dry_run) and not (settings.moodle.url and settings.moodle.token):
+    if client is None and _needs_moodle(mode, dry_run) and not settings.moodle.configured:
         raise MoodleNotConfigured(
             "Moodle is not configured: set NETCOURSES_MOODLE_URL and NETCOURSES_MOODLE_TOKEN "
             "(a delta dry run works without them)")

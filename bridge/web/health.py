@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import Blueprint, jsonify
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from bridge import db
 from bridge.db import utc
@@ -31,15 +31,14 @@ def health():
 
 @bp.get("/ready")
 def ready():
-    session = db_session()
     try:
-        session.execute(text("SELECT 1"))
+        problem = db.schema_problem(runtime().engine)
     except Exception:  # noqa: BLE001 - any database failure means "not ready"
         return _answer(["database unreachable"])
+    if problem:
+        return _answer([f"database {problem}"])
+    session = db_session()
     reasons = []
-    if not db.schema_is_current(session.connection()):
-        reasons.append("database schema is not current: run netcourses init")
-        return _answer(reasons)
     now = dt.datetime.now(dt.UTC)
     seen = utc(last_worker_seen(session))
     if seen is None or now - seen > WORKER_SILENCE:

@@ -2,7 +2,9 @@
 APScheduler FAQ asks (explicit ids, one instance, coalescing, a misfire grace)."""
 
 import datetime as dt
+import logging
 from dataclasses import replace
+from zoneinfo import ZoneInfo
 
 import pytest
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -88,3 +90,55 @@ def test_live_holder_on_another_host_is_respected(runtime, session):
     session.commit()
     assert not job_locks.holder_is_dead("other-host:1")
     assert job_locks.try_acquire(runtime.sessions, "sync", "alive:1", dt.timedelta(minutes=5)) is None
+
+
+def test_scheduler_says_at_start_that_moodle_is_not_configured_and_when_each_job_first_runs(runtime, caplog):
+    from sync_jobs.scheduler import announce
+
+    now = dt.datetime.now(dt.UTC)
+    sched = configure(BackgroundScheduler(timezone="Europe/Moscow"), runtime)
+    with caplog.at_level(logging.INFO, logger="sync_jobs"):
+        announce(sched, runtime, now)
+    lines = [(r.levelname, r.getMessage()) for r in caplog.records if r.name == "sync_jobs.scheduler"]
+    assert lines[0] == ("WARNING", "Moodle is not configured (NETCOURSES_MOODLE_URL, NETCOURSES_MOODLE_TOKEN): "
+                                   "the syncs and pulls queued will fail until it is")
+    firsts = {message.split(" (")[0]: message.rsplit("first at ", 1)[1] for _, message in lines[1:]}
+    assert set(firsts) == {"delta sync", "full sync", "pull attendance and grades", "webhook worker"}
+    zone = ZoneInfo(runtime.settings.district.timezone)
+    delta = now.astimezone(zone) + dt.timedelta(minutes=runtime.settings.sync.delta_every_minutes)
+    assert firsts["delta sync"] in {f"{delta:%Y-%m-%d %H:%M %Z}", f"{delta + dt.timedelta(minutes=1):%Y-%m-%d %H:%M %Z}"}
+    assert firsts["full sync"].endswith(f" 02:30 {delta:%Z}")
+
+
+def test_scheduler_is_quiet_about_configured_moodle(runtime, caplog):
+    from sync_jobs.scheduler import announce
+
+    configured = Runtime(replace(runtime.settings, moodle=replace(runtime.settings.moodle, url="https://m.test",
+                                                                  token=Secret("t"))), engine=runtime.engine)
+    with caplog.at_level(logging.INFO, logger="sync_jobs"):
+        announce(configure(BackgroundScheduler(timezone="Europe/Moscow"), configured), configured,
+                 dt.datetime.now(dt.UTC))
+    assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []
+
+
+def test_library_info_stays_off_a_terminal_but_reaches_a_log_shipper():
+    import io
+    import os
+
+    from bridge.logs import configure as configure_logging
+
+    lead, follower = os.openpty()
+    terminal = os.fdopen(follower, "w")
+    try:
+        for stream, shown in ((terminal, False), (io.StringIO(), True)):
+            handler = configure_logging(stream=stream)
+            logging.getLogger("apscheduler.scheduler").info("Running job ...")
+            logging.getLogger("sync_jobs.scheduler").info("delta sync: queued")
+            assert logging.getLogger("apscheduler.scheduler").isEnabledFor(logging.INFO) is shown
+            assert logging.getLogger("sync_jobs.scheduler").isEnabledFor(logging.INFO)
+            logging.getLogger().removeHandler(handler)
+    finally:
+        terminal.close()
+        os.close(lead)
+        for name in ("apscheduler", "moodle_client", "urllib3"):
+            logging.getLogger(name).setLevel(logging.NOTSET)
