@@ -24,7 +24,7 @@ def test_the_form_lists_the_expected_students_and_saves(client, session, distric
     page, token = _form(client, sid)
     form = page.split('id="attendance-form"')[1]
     expected = re.findall(r'name="status:([^"]+)"', form)
-    assert expected and len(expected) == len(set(expected)) and re.search(r"<h4>СОШ № \d+ \(\d+\)</h4>", form)
+    assert expected and len(expected) == len(set(expected)) and re.search(r"<summary>СОШ № \d+ \(\d+\)</summary>", form)
     data = {"csrf_token": token, f"status:{expected[0]}": "P", f"status:{expected[1]}": "A",
             f"remarks:{expected[1]}": "болел"}
     saved = client.post(f"/face-to-face/{sid}/attendance", data=data)
