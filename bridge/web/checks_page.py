@@ -12,7 +12,7 @@ import io
 from flask import Blueprint, abort, render_template, request, send_file
 from sqlalchemy import select
 
-from bridge.accounts import audit
+from bridge.audit import audit
 from bridge.calendar.conflicts import KIND_TEXT, find_conflicts
 from bridge.calendar.load import check_load
 from bridge.models import AccountRole, NetworkCourse, School, Student
