@@ -23,6 +23,7 @@ from werkzeug.serving import make_server
 
 from bridge.accounts import create_account
 from bridge.app import create_app
+from bridge.calendar.face_to_face import cancel_session
 from bridge.calendar.tokens import FeedKind, find_owner, issue_link
 from bridge.cli.root import main
 from bridge.models import AccountRole, CourseTeacher, FaceToFaceSession, NetworkCourse, School, Student, Teacher
@@ -43,7 +44,9 @@ def _setup(rt: Runtime) -> dict[str, list[tuple[str, str]]]:
         student = session.scalar(select(Student).where(Student.school_id == school.id).order_by(Student.id))
         teacher = session.scalar(select(Teacher).order_by(Teacher.id))
         course = session.scalar(select(NetworkCourse).join(CourseTeacher).where(CourseTeacher.teacher_id == teacher.id))
-        session_id = session.scalar(select(FaceToFaceSession.id).order_by(FaceToFaceSession.date))
+        first, second = session.scalars(select(FaceToFaceSession).order_by(FaceToFaceSession.date).limit(2)).all()
+        session_id = first.id
+        cancel_session(session, second, "перенесена на весну")  # a cancelled row, as the list shows one
         create_account(session, "coordinator", PASSWORD, AccountRole.COORDINATOR, school="VLZ-06")
         create_account(session, "teacher", PASSWORD, AccountRole.TEACHER, teacher=teacher.external_id)
         create_account(session, "viewer", PASSWORD, AccountRole.VIEWER)
