@@ -13,7 +13,7 @@ def test_network_statistics_of_a_small_district(session, runtime, runner):
     assert s.students == 5 and s.students_by_grade == {11: 5}
     assert s.students_by_school == {"SCH01": 3, "SCH29": 2}
     result = runner.invoke(["report", "stats"])
-    assert result.exit_code == 0 and "Обучающихся в сети: 5 (11 класс: 5)" in result.output
+    assert result.exit_code == 0 and "Students in the network: 5 (grade 11: 5)" in result.output
 
 
 def test_share_uses_the_district_total(session, runtime):

@@ -59,6 +59,7 @@ class ConflictKind(enum.StrEnum):
     TEACHER_OVERLAP = "teacher_overlap"
 
 
+# The console's words for each kind (the CLI words them in English itself).
 KIND_TEXT = {
     ConflictKind.CLASS_LESSON: "урок своего класса",
     ConflictKind.HOME_HOLIDAY: "выходной в своей школе",
@@ -397,6 +398,6 @@ def _teacher_conflicts(session: Session, lessons: _Lessons, courses: dict, scope
         for (a, b), dates in clashes.items():
             found.append(
                 Conflict(ConflictKind.TEACHER_OVERLAP, teacher.school, teacher.short_name, teacher.external_id,
-                         _full_name(teacher), a, f"одновременно с {b}", tuple(sorted(set(dates))))
+                         _full_name(teacher), a, b, tuple(sorted(set(dates))))
             )
     return found

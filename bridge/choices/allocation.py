@@ -34,9 +34,14 @@ REASON_TEXT = {
 NO_CHOICES = "нет выбранных курсов"
 
 
+def reason_fields(reason: Reason, codes: dict[int, str]) -> dict[str, Any]:
+    """A reason as the run's report keeps it: its code and what it names, for any language to word."""
+    return {"code": reason.code, "course": codes[reason.offer], "other": codes.get(reason.other, ""),
+            "detail": reason.detail, "amount": reason.amount}
+
+
 def reason_text(reason: Reason, codes: dict[int, str]) -> str:
-    return REASON_TEXT[reason.code].format(course=codes[reason.offer], other=codes.get(reason.other, ""),
-                                           detail=reason.detail, amount=reason.amount)
+    return REASON_TEXT[reason.code].format(**reason_fields(reason, codes))
 
 
 def run_allocation(
@@ -65,7 +70,8 @@ def run_allocation(
         external_id, grade, school = data.students[student_id]
         unserved.append({"student": external_id, "school": school, "grade": grade,
                          "granted": [codes[o] for o in result.grants.get(student_id, ())],
-                         "reasons": [reason_text(r, codes) for r in reasons] or [NO_CHOICES]})
+                         "reasons": [reason_text(r, codes) for r in reasons] or [NO_CHOICES],
+                         "why": [reason_fields(r, codes) for r in reasons]})
     report: dict[str, Any] = {
         "basis": data.basis,
         "unchecked_load": [list(pair) for pair in data.unchecked_load],

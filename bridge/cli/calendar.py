@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bridge import db
-from bridge.calendar.conflicts import KIND_TEXT, find_conflicts
+from bridge.calendar.conflicts import ConflictKind, find_conflicts
 from bridge.calendar.face_to_face import expand_sessions
 from bridge.calendar.lessons import expand_lessons
 from bridge.calendar.load import check_load
@@ -62,9 +62,17 @@ def check() -> None:
     """Check the timetable against the schools' calendars and the SanPiN load (exit 1 on findings)."""
 
 
+# The CLI speaks English throughout; the console words the kinds in Russian (conflicts.KIND_TEXT).
+KIND_WORDS = {
+    ConflictKind.CLASS_LESSON: "own class's lesson",
+    ConflictKind.HOME_HOLIDAY: "day off at home school",
+    ConflictKind.TEACHER_OVERLAP: "two lessons at once",
+}
+
+
 def _dates(dates: Sequence[dt.date], shown: int = 4) -> str:
     text = ", ".join(d.strftime("%d.%m.%Y") for d in dates[:shown])
-    return text + (f" … всего {len(dates)}" if len(dates) > shown else "")
+    return text + (f" … {len(dates)} in all" if len(dates) > shown else "")
 
 
 def _by_school(items, headers: Sequence[str], row) -> list[str]:
@@ -110,10 +118,10 @@ def _conflicts(session: Session, **scope: int) -> tuple[dict, list[str], int]:
     found = find_conflicts(session, **scope)
     lines = _by_school(
         found,
-        ("вид", "кто", "курс", "что", "даты"),
-        lambda c: (KIND_TEXT[c.kind], f"{c.person} {c.person_name}", c.course, c.detail, _dates(c.dates)),
+        ("kind", "who", "course", "clashes with", "dates"),
+        lambda c: (KIND_WORDS[c.kind], f"{c.person} {c.person_name}", c.course, c.detail, _dates(c.dates)),
     )
-    lines.append(f"конфликтов: {len(found)}" if found else "конфликтов нет")
+    lines.append(f"conflicts: {len(found)}" if found else "no conflicts")
     return {"conflicts": [c.as_dict() for c in found], "count": len(found)}, lines, len(found)
 
 
@@ -122,12 +130,12 @@ def _load(session: Session, **scope: int) -> tuple[dict, list[str], int]:
     report = check_load(session, **scope)
     lines = _by_school(
         report.overloads,
-        ("ученик", "класс", "неделя", "школа", "сеть", "всего", "максимум", "курсы"),
-        lambda o: (f"{o.student} {o.student_name}", o.class_name, f"{o.week_days} дн.", o.home_hours,
+        ("student", "class", "week", "school h", "network h", "total h", "maximum h", "courses"),
+        lambda o: (f"{o.student} {o.student_name}", o.class_name, f"{o.week_days} days", o.home_hours,
                    o.network_hours, o.total, o.limit, ", ".join(o.courses)),
     )
-    lines.append(f"превышений нагрузки: {len(report.overloads)}" if report.overloads else "превышений нагрузки нет")
-    lines += [f"не проверены: {school}, {grade} класс (нет учебного плана)" for school, grade in report.unchecked]
+    lines.append(f"overloads: {len(report.overloads)}" if report.overloads else "no overloads")
+    lines += [f"not checked: {school}, grade {grade} (no curriculum)" for school, grade in report.unchecked]
     payload = {
         "overloads": [o.as_dict() for o in report.overloads],
         "count": len(report.overloads),

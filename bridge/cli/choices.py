@@ -1,6 +1,6 @@
 """``netcourses choices`` (campaigns and survey answers) and ``netcourses allocate`` (form the groups,
-then approve them). The CLI speaks English; the reasons a student is not fully served are the
-Russian ones the coordinator reads in the console."""
+then approve them). The CLI speaks English: it words the reasons a student is not fully served from
+the codes the run's report keeps (the console words the same codes in Russian)."""
 
 from __future__ import annotations
 
@@ -112,6 +112,26 @@ def export_command(rt: Runtime, code: str | None, out: Path | None) -> None:
         out.write_text(text, encoding="utf-8")
 
 
+REASON_WORDS = {
+    "forbidden": "{course}: forbidden by the coordinator",
+    "closed_forced": "{course}: group closed by the coordinator",
+    "closed_few": "{course}: group did not open, fewer than {amount} chose it",
+    "home_clash": "{course}: overlaps a lesson of their own class ({detail})",
+    "overlap": "{course}: overlaps course {other}",
+    "overload": "{course}: over the weekly load by {amount} h",
+    "full": "{course}: group full ({amount} places)",
+    "at_max": "{course}: already the most courses allowed",
+    "not_chosen": "{course}: the place went to others for a better allocation overall",
+}
+
+
+def _reasons(unserved: dict) -> str:
+    """Why a student is not fully served, in English (a run stored before the codes were kept: its words)."""
+    if "why" not in unserved:
+        return "; ".join(unserved["reasons"])
+    return "; ".join(REASON_WORDS[r["code"]].format(**r) for r in unserved["why"]) or "no courses chosen"
+
+
 def _describe(run: AllocationRun, change) -> list[str]:
     report = run.report
     opened = sum(1 for o in report["offers"] if o["open"])
@@ -127,7 +147,7 @@ def _describe(run: AllocationRun, change) -> list[str]:
                      + ("open" if o["open"] else "closed"))
     for u in report["unserved"]:
         lines.append(f"  {u['student']} ({u['grade']}): got {', '.join(u['granted']) or 'nothing'}; "
-                     + "; ".join(u["reasons"]))
+                     + _reasons(u))
     if change.approved_run is not None:
         lines.append(f"against approved run {change.approved_run}: {len(change.added)} added, "
                      f"{len(change.dropped)} dropped (nothing changes until approved)")
@@ -166,7 +186,7 @@ def allocate(ctx: click.Context, code: str | None, time_limit: float | None, on:
 @click.option("--withdraw", is_flag=True, help="Also withdraw approved enrolments the run no longer grants.")
 @pass_runtime
 def approve_command(rt: Runtime, run_id: int | None, code: str | None, withdraw: bool) -> None:
-    """«Утвердить»: turn a run into enrolments in one transaction; the next sync takes them to Moodle."""
+    """Approve (the console's «Утвердить»): turn a run into enrolments in one transaction; the next sync takes them to Moodle."""
     try:
         with db.session_scope(rt.sessions) as session:
             if run_id is None:

@@ -32,15 +32,17 @@ class NetworkStats:
         return data
 
     def describe(self) -> str:
-        roles = {"base": "базовая школа", "resource_centre": "ресурсные центры", "participant": "школы-участники"}
-        lines = [f"Школ в сети: {sum(self.schools_by_role.values())} ("
+        """The figures for ``netcourses report stats`` (the CLI speaks English; the console has its own words)."""
+        roles = {"base": "base school", "resource_centre": "resource centres", "participant": "participant schools"}
+        lines = [f"Schools in the network: {sum(self.schools_by_role.values())} ("
                  + ", ".join(f"{roles.get(r, r)}: {n}" for r, n in self.schools_by_role.items()) + ")",
-                 f"Сетевых курсов: {self.courses} в {len(self.courses_by_subject_area)} предметных областях"]
+                 f"Network courses: {self.courses} in {len(self.courses_by_subject_area)} subject areas"]
         lines += [f"  {area}: {n}" for area, n in self.courses_by_subject_area.items()]
-        lines.append(f"Сетевых педагогов: {self.teachers}")
-        lines.append(f"Обучающихся в сети: {self.students} ("
-                     + ", ".join(f"{g} класс: {n}" for g, n in self.students_by_grade.items()) + ")")
-        lines.append(f"Доля обучающихся округа в сети: {self.share_percent:.1f}% из {self.district_students}")
+        lines.append(f"Network teachers: {self.teachers}")
+        lines.append(f"Students in the network: {self.students} ("
+                     + ", ".join(f"grade {g}: {n}" for g, n in self.students_by_grade.items()) + ")")
+        lines.append(f"Share of the district's students in the network: {self.share_percent:.1f}% "
+                     f"of {self.district_students}")
         return "\n".join(lines)
 
 
