@@ -39,10 +39,12 @@ ACTION_NAMES = {"create": "создать", "adopt": "связать", "update":
                 "suspend": "приостановить", "remove": "удалить"}
 OUTCOME_NAMES = {"planned": "запланировано", "applied": "применено", "failed": "ошибка", "skipped": "пропущено"}
 # What a stopped run's message means, in words; the message itself (often the library's English) is folded away.
+_MOODLE_HINT = ("Если Moodle недоступен, проверьте NETCOURSES_MOODLE_URL, токен и службу веб-сервисов "
+                "(netcourses moodle check).")
 OUTCOME_TEXT = {
-    "failed": "Запуск остановлен с ошибкой: что успели сделать, сохранено, следующий запуск продолжит. "
-              "Если Moodle недоступен, проверьте NETCOURSES_MOODLE_URL, токен и службу веб-сервисов "
-              "(netcourses moodle check).",
+    "failed": "Запуск остановлен с ошибкой: что успели сделать, сохранено, следующий запуск продолжит. " + _MOODLE_HINT,
+    # a dry run writes nothing, so there is nothing to go on from
+    "failed dry run": "Проверка остановлена с ошибкой; в Moodle ничего не записано. " + _MOODLE_HINT,
     "refused": "Запуск отклонён защитой: план приостановил бы слишком много. Проверьте реестр; если так и "
                "задумано, запустите с «Разрешить массовую приостановку».",
 }

@@ -4,7 +4,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, render_template, request
 from sqlalchemy import func, select
@@ -16,6 +18,7 @@ from bridge.timetable import max_weekly_hours
 from bridge.calendar.tokens import FeedKind, FeedOwner, issue_link, link_status
 from bridge.models import (
     AccountRole,
+    AttendanceKind,
     AttendanceMark,
     CourseTeacher,
     CurriculumLoad,
@@ -39,6 +42,10 @@ bp = Blueprint("registry_pages", __name__)
 ADMIN, COORDINATOR, TEACHER = AccountRole.ADMIN, AccountRole.COORDINATOR, AccountRole.TEACHER
 STATUS = {"active": "обучается", "withdrawn": "отчислен", "completed": "завершил"}
 LESSON_STATUS = {"scheduled": "", "moved": "перенесено", "cancelled": "отменено"}
+# What a mark means, for the legend under a grid of the site's own acronyms (P, Н, ...).
+KIND_WORDS = {AttendanceKind.PRESENT: "присутствовал", AttendanceKind.LATE: "опоздал",
+              AttendanceKind.EXCUSED: "отсутствовал по уважительной причине", AttendanceKind.ABSENT: "отсутствовал"}
+UPCOMING = 10  # the course page lists the next lessons; the whole year folds away under them
 GRID_LESSONS = 12  # the attendance grid shows the last lessons where attendance was taken
 ROLE_NAMES = {"base": "базовая школа", "resource_centre": "ресурсный центр", "participant": "школа-участник"}
 
@@ -85,8 +92,9 @@ def course(code: str):
     named = account.role == ADMIN or (account.role == TEACHER and account.teacher_id in {t.id for t in c.teachers})
     own_school = account.school_id if account.role == COORDINATOR else None
     lessons = session.scalars(select(Lesson).where(Lesson.course_id == c.id).order_by(Lesson.date, Lesson.starts_at)).all()
+    today = dt.datetime.now(ZoneInfo(runtime().settings.district.timezone)).date()
     visible = [e.student for e in enrolments if named or (own_school is not None and e.student.school_id == own_school)]
-    grid, marks = {}, {}
+    grid, marks, legend = {}, {}, {}
     if visible:
         ids = [x.id for x in visible]
         marked = set(session.scalars(select(AttendanceMark.lesson_id).where(
@@ -96,6 +104,7 @@ def course(code: str):
         for mark in session.scalars(select(AttendanceMark).where(
                 AttendanceMark.lesson_id.in_([x.id for x in grid_lessons]), AttendanceMark.student_id.in_(ids))):
             grid[(mark.student_id, mark.lesson_id)] = mark.status
+            legend[mark.status] = KIND_WORDS[mark.kind]
         cfg = runtime().settings.marks
         form = form_of(c.assessment_form, cfg)
         for grade in session.scalars(select(Grade).join(GradeItem).where(
@@ -108,7 +117,8 @@ def course(code: str):
     return render_template("console/course.html", course=c, by_school=by_school, named=named,
                            own_school=own_school, status=STATUS, show_teachers=account.role != AccountRole.VIEWER,
                            lessons=lessons, visible=visible, grid_lessons=grid_lessons, grid=grid, marks=marks,
-                           lesson_status=LESSON_STATUS)
+                           legend=sorted(legend.items()), lesson_status=LESSON_STATUS,
+                           upcoming=[x for x in lessons if x.date >= today][:UPCOMING], today=today)
 
 
 @bp.get("/students")

@@ -29,6 +29,7 @@ from bridge.cli.root import main
 from bridge.models import AccountRole, CourseTeacher, FaceToFaceSession, NetworkCourse, School, Student, Teacher
 from bridge.runtime import Runtime
 from config import Settings
+from config.settings import MoodleSettings, Secret
 from tests.browser.chromium import chromium
 
 PASSWORD = "screens password"
@@ -39,6 +40,9 @@ def _setup(rt: Runtime) -> dict[str, list[tuple[str, str]]]:
     """The demo, an account per role, and the pages each role is shown: role -> [(name, path)]."""
     result = CliRunner().invoke(main, ["demo", "--admin-password", PASSWORD], obj=rt)
     assert result.exit_code == 0, result.output
+    # A sync that cannot reach Moodle (nothing listens on port 9): the run page as a failed run shows it.
+    result = CliRunner().invoke(main, ["sync", "--full", "--dry-run"], obj=rt)
+    assert result.exit_code != 0, result.output
     with rt.sessions() as session:
         school = session.scalar(select(School).where(School.external_id == "VLZ-06"))
         student = session.scalar(select(Student).where(Student.school_id == school.id).order_by(Student.id))
@@ -57,11 +61,13 @@ def _setup(rt: Runtime) -> dict[str, list[tuple[str, str]]]:
     everyone = [("dashboard", "/"), ("schools", "/schools"), ("courses", "/courses"), ("course", f"/courses/{code}"),
                 ("face-to-face", "/face-to-face")]
     people = [("students", "/students"), ("student", f"/students/{sid}"), ("reports", "/reports")]
+    checks = [("conflicts", "/conflicts"), ("load", "/load")]
     return {
-        "admin": everyone + people + [("sync", "/sync"), ("teachers", "/teachers"), ("imports", "/imports"),
-                                      ("accounts", "/accounts"), ("audit", "/audit"),
-                                      ("face-to-face-session", f"/face-to-face/{session_id}")],
-        "coordinator": everyone + people,
+        "admin": everyone + people + checks + [
+            ("sync", "/sync"), ("sync-run", "/sync/runs/1"), ("teachers", "/teachers"), ("imports", "/imports"),
+            ("accounts", "/accounts"), ("audit", "/audit"), ("face-to-face-session", f"/face-to-face/{session_id}"),
+            ("not-found", "/courses/NOPE")],
+        "coordinator": everyone + people + checks + [("forbidden", "/sync")],
         "teacher": everyone + people[:2],
         "viewer": everyone,
         "parent": [("subscribe", f"/calendar/feed/{token}"), ("catalogue", "/catalogue")],
@@ -90,7 +96,8 @@ def take(out: Path) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # a line per request says nothing here
     with tempfile.TemporaryDirectory() as scratch:
-        rt = Runtime(Settings(database_url=f"sqlite:///{scratch}/screens.db"))
+        rt = Runtime(Settings(database_url=f"sqlite:///{scratch}/screens.db",
+                              moodle=MoodleSettings(url="http://127.0.0.1:9", token=Secret("screens"), max_retries=0)))
         pages = _setup(rt)
         server = make_server("127.0.0.1", 0, create_app(rt), threaded=True)
         threading.Thread(target=server.serve_forever, daemon=True).start()

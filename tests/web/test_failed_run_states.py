@@ -41,6 +41,9 @@ def test_a_run_stopped_before_its_plan_is_not_in_sync(client, accounts, runtime,
     run_page = client.get(f"/sync/runs/{failed.id}").text
     assert "План не составлен" in run_page and "Moodle совпадает с реестром" not in run_page
     assert "ошибок 1" in run_page
+    # A dry run wrote nothing: it does not promise to go on from what it did, nor list an empty set of changes.
+    assert "в Moodle ничего не записано" in run_page and "следующий запуск продолжит" not in run_page
+    assert 'id="changes"' not in run_page
     history = client.get("/sync").text
     row = re.search(rf'<tr><td><a href="/sync/runs/{failed.id}">{failed.id}</a></td>.*?</tr>', history, re.S).group(0)
     assert row.endswith("<td>1</td></tr>")

@@ -3,6 +3,7 @@ private link, and the public catalogue."""
 
 import datetime as dt
 import re
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
@@ -222,7 +223,7 @@ def test_dashboard_shows_the_sync_state_its_last_run_recorded(client, session, a
     assert "запуска № 2" in html and re.search(r"<li>Пользователи: создать 9</li>", html)
 
 
-def test_course_page_shows_lessons_attendance_grid_and_marks(client, session, accounts):
+def test_course_page_shows_lessons_attendance_grid_and_marks(client, session, accounts, runtime):
     from bridge.models import AttendanceKind, AttendanceMark, Grade, GradeItem, Lesson, NetworkCourse
 
     _student_link(session)  # a term and the lessons of the small district
@@ -245,7 +246,16 @@ def test_course_page_shows_lessons_attendance_grid_and_marks(client, session, ac
     assert first.date.strftime("%d.%m") in grid
     assert re.search(r"<td>Иванов Пётр</td><td>P</td>\s*<td>87</td><td>5</td>", grid)  # 87% → 5 by default thresholds
     assert "<td>A</td>" not in grid  # SCH01's absence is not theirs to see
+    # The site's acronyms are explained under the grid, only those the grid shows.
+    assert "<strong>P</strong> — присутствовал</p>" in grid and "<strong>A</strong>" not in grid
     assert 'id="lessons"' in html and first.date.strftime("%d.%m.%Y") in html
+    # The year's lessons fold away under the next ones (none are ahead once the term is over).
+    lessons = html.split('id="lessons"')[1].split("</section>")[0]
+    count = session.scalar(select(func.count()).select_from(Lesson).where(Lesson.course_id == chem.id))
+    ahead = session.scalar(select(func.count()).select_from(Lesson).where(
+        Lesson.course_id == chem.id, Lesson.date >= dt.datetime.now(ZoneInfo(runtime.settings.district.timezone)).date()))
+    assert f"прошло {count - ahead},\n    впереди {ahead}</summary>" in lessons
+    assert ("<h3>Ближайшие</h3>" in lessons) == (ahead > 0)
 
     _login(client, "viewer")
     assert 'id="attendance"' not in client.get("/courses/NC-CHEM-11").text
