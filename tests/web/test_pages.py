@@ -171,7 +171,10 @@ def test_reports_page_shows_and_downloads_within_the_role(client, accounts):
 
     _login(client, "coordinator")  # of SCH29
     html = client.get("/reports?report=attendance").text
-    assert "SCH29-S1" in html and "SCH01-S1" not in html
+    table = html.split('id="report-table"')[1]
+    # Their school's rows only; on screen the names, not the codes (the file has both).
+    assert "<td>СОШ № 29</td>" in table and "<td>СОШ № 1</td>" not in table
+    assert "SCH29-S1" not in table and "<th>ФИО</th>" in table and "<th>Код обучающегося</th>" not in table
     download = client.get("/reports?report=attendance&download=csv")
     assert download.status_code == 200 and "attachment" in download.headers["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(download.data.decode("utf-8-sig")), delimiter=";"))
