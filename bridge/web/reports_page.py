@@ -24,6 +24,7 @@ REPORTS = {"attendance": "Посещаемость", "marks": "Отметки", 
 # On screen the names say it: the codes stay in the downloaded file, which has every column.
 OFF_SCREEN = {"student", "course"}
 WRAPPED = {"missed", "reasons"}  # long text: wraps instead of widening the table
+SHARES = {"share"}  # a fraction in the file (Excel formats it), a percentage on screen
 
 
 @bp.get("/reports")
@@ -39,6 +40,7 @@ def reports():
     if fmt in FORMATS:
         return send_file(io.BytesIO(report_bytes(table, fmt)), as_attachment=True, download_name=f"{name}.{fmt}")
     schools = sorted(db_session().scalars(select(School)), key=lambda s: natural_key(s.short_name))
-    shown = [(i, key in WRAPPED) for i, (key, _) in enumerate(table.columns) if key not in OFF_SCREEN]
+    shown = [(i, key) for i, (key, _) in enumerate(table.columns) if key not in OFF_SCREEN]
     return render_template("console/reports.html", table=table, page=paginate_rows(table.rows), name=name,
-                           reports=REPORTS, schools=schools, args=request.args, shown=shown)
+                           reports=REPORTS, schools=schools, args=request.args, shown=shown,
+                           wrapped=WRAPPED, shares=SHARES)
