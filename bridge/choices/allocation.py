@@ -14,10 +14,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bridge.audit import audit
+from bridge.audit import Actor, audit
 from bridge.choices.instance import read_campaign
 from bridge.choices.solver import Reason, solve
-from bridge.models import Account, AllocationGrant, AllocationRun, ChoiceCampaign
+from bridge.models import AllocationGrant, AllocationRun, ChoiceCampaign
 from config import Settings
 
 REASON_TEXT = {
@@ -46,7 +46,7 @@ def reason_text(reason: Reason, codes: dict[int, str]) -> str:
 
 def run_allocation(
     session: Session, settings: Settings, campaign: ChoiceCampaign, *, today: dt.date,
-    time_limit: float | None = None, by: Account | None = None,
+    time_limit: float | None = None, by: Actor | None = None,
 ) -> AllocationRun:
     """Solve the campaign as the registry holds it now and store the run (not approved)."""
     data = read_campaign(session, campaign, today)

@@ -16,10 +16,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bridge.audit import audit
+from bridge.audit import Actor, audit
 from bridge.models import (
     AcademicYear,
-    Account,
     AllocationGrant,
     AllocationRun,
     ChoiceCampaign,
@@ -91,7 +90,7 @@ def difference(session: Session, run: AllocationRun) -> Difference:
                       tuple(sorted(key[p] for p in now - before)), tuple(sorted(key[p] for p in before - now)))
 
 
-def approve(session: Session, run: AllocationRun, *, by: Account | None = None, withdraw: bool = False) -> Approval:
+def approve(session: Session, run: AllocationRun, *, by: Actor | None = None, withdraw: bool = False) -> Approval:
     """Make ``run`` the approved state (see the module's doc). Raises :class:`ApprovalRefused`."""
     if run.status not in ("OPTIMAL", "FEASIBLE"):
         raise ValueError(f"run {run.id} has no allocation to approve ({run.status})")

@@ -33,8 +33,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bridge.audit import audit
-from bridge.models import AcademicYear, Account, ChoiceCampaign, ChoiceOffer, ChoiceRule, NetworkCourse
+from bridge.audit import Actor, audit
+from bridge.models import AcademicYear, ChoiceCampaign, ChoiceOffer, ChoiceRule, NetworkCourse
 
 
 class CampaignError(ValueError):
@@ -75,7 +75,7 @@ def _int(data: Mapping[str, Any], key: str, where: str, problems: list[str], lo:
     return value
 
 
-def save_campaign(session: Session, data: Mapping[str, Any], by: Account | None = None) -> ChoiceCampaign:
+def save_campaign(session: Session, data: Mapping[str, Any], by: Actor | None = None) -> ChoiceCampaign:
     """Create the campaign ``data`` describes, or update the one with its code (offers and rules are
     replaced, offers already chosen by students kept). Raises :class:`CampaignError`."""
     problems: list[str] = []

@@ -6,9 +6,8 @@ from __future__ import annotations
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from bridge.audit import audit
+from bridge.audit import Actor, audit
 from bridge.models import (
-    Account,
     AllocationDecision,
     ChoiceCampaign,
     ChoiceOffer,
@@ -32,7 +31,7 @@ def _offer(session: Session, campaign: ChoiceCampaign, course: str) -> ChoiceOff
 
 
 def decide(session: Session, campaign: ChoiceCampaign, student: str, course: str, kind: DecisionKind | None,
-           by: Account | None = None) -> None:
+           by: Actor | None = None) -> None:
     """Pin or forbid ``course`` for ``student`` (external id), or with ``kind`` None drop the decision."""
     offer = _offer(session, campaign, course)
     student_id = session.scalar(select(Student.id).where(Student.external_id == student))
@@ -48,7 +47,7 @@ def decide(session: Session, campaign: ChoiceCampaign, student: str, course: str
 
 
 def force_offer(session: Session, campaign: ChoiceCampaign, course: str, state: OfferState,
-                by: Account | None = None) -> None:
+                by: Actor | None = None) -> None:
     _offer(session, campaign, course).forced = state
     session.flush()
     audit(session, by, "force offer", f"{campaign.code}: {course} {state.value}")

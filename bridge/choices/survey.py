@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from bridge.audit import audit
+from bridge.audit import Actor, audit
 from bridge.choices.instance import grade_shift
-from bridge.models import Account, ChoiceCampaign, ChoiceOffer, NetworkCourse, Student, StudentChoice
+from bridge.models import ChoiceCampaign, ChoiceOffer, NetworkCourse, Student, StudentChoice
 from bridge.sheets.problems import ImportRejected, Problem
 from bridge.sheets.reading import Unreadable, parse_csv, xlsx_sheets
 
@@ -51,7 +51,7 @@ def _rows(name: str, data: bytes):
 
 def import_answers(
     session: Session, campaign: ChoiceCampaign, name: str, data: bytes, *, today: dt.date,
-    by: Account | None = None, school_id: int | None = None,
+    by: Actor | None = None, school_id: int | None = None,
 ) -> SurveySummary:
     """Replace the choices of every student in the file; ``school_id`` limits a coordinator to their
     school's students. Raises :class:`ImportRejected` with every problem, having written nothing."""
@@ -141,7 +141,7 @@ def import_answers(
 
 
 def export_answers(session: Session, campaign: ChoiceCampaign, *, school_id: int | None = None,
-                   by: Account | None = None) -> str:
+                   by: Actor | None = None) -> str:
     """The campaign's choices as a survey CSV (UTF-8 with BOM, so Excel shows Cyrillic), which
     imports back unchanged; audited (it is student-level data)."""
     query = (select(Student.external_id, StudentChoice.rank, NetworkCourse.code)

@@ -27,6 +27,7 @@ from bridge.cli.common import (
     CliError,
     echo_json,
     echo_problems,
+    os_user,
     pass_runtime,
     school_id,
 )
@@ -64,7 +65,7 @@ def campaign_command(rt: Runtime, path: Path) -> None:
     """Create or update the campaign a TOML or JSON file describes (its code is the key)."""
     try:
         with db.session_scope(rt.sessions) as session:
-            campaign = save_campaign(session, read_campaign_file(path))
+            campaign = save_campaign(session, read_campaign_file(path), by=os_user())
             click.echo(f"campaign {campaign.code}: {len(campaign.offers)} offers, {len(campaign.rules)} rules")
     except CampaignError as exc:
         for problem in exc.problems:
@@ -87,7 +88,7 @@ def import_command(rt: Runtime, path: Path, code: str | None, school: str | None
     try:
         with db.session_scope(rt.sessions) as session:
             summary = import_answers(session, _campaign(session, code), path.name, path.read_bytes(),
-                                     today=_day(on), school_id=school_id(session, school))
+                                     today=_day(on), school_id=school_id(session, school), by=os_user())
     except ImportRejected as exc:
         echo_problems(exc.problems, show_all=show_all, as_json=as_json)
         raise CliError(f"import rejected: {len(exc.problems)} problem(s); nothing was changed") from None
@@ -105,7 +106,7 @@ def import_command(rt: Runtime, path: Path, code: str | None, school: str | None
 def export_command(rt: Runtime, code: str | None, out: Path | None) -> None:
     """Write the campaign's choices as a survey CSV; importing it back changes nothing."""
     with db.session_scope(rt.sessions) as session:
-        text = export_answers(session, _campaign(session, code))
+        text = export_answers(session, _campaign(session, code), by=os_user())
     if out is None:
         sys.stdout.write(text.lstrip("\ufeff"))
     else:
@@ -170,7 +171,8 @@ def allocate(ctx: click.Context, code: str | None, time_limit: float | None, on:
     rt = ctx.find_object(Runtime)
     with db.session_scope(rt.sessions) as session:
         campaign = _campaign(session, code)
-        run = run_allocation(session, rt.settings, campaign, today=_day(on), time_limit=time_limit)
+        run = run_allocation(session, rt.settings, campaign, today=_day(on), time_limit=time_limit,
+                             by=os_user())
         change = difference(session, run)
         if as_json:
             echo_json({"run": run.id, "status": run.status, "objective": run.objective, "bound": run.bound,
@@ -197,7 +199,7 @@ def approve_command(rt: Runtime, run_id: int | None, code: str | None, withdraw:
                 run = session.get(AllocationRun, run_id)
             if run is None:
                 raise CliError("no allocation run to approve: run `netcourses allocate` first")
-            done = approve(session, run, withdraw=withdraw)
+            done = approve(session, run, withdraw=withdraw, by=os_user())
     except (ApprovalRefused, ValueError) as exc:
         raise CliError(str(exc)) from None
     click.echo(f"run {done.run} approved: {done.created} enrolments created, {done.reactivated} reactivated, "
@@ -215,7 +217,7 @@ def decide_command(rt: Runtime, action: str, student: str, course: str, code: st
     try:
         with db.session_scope(rt.sessions) as session:
             decide(session, _campaign(session, code), student, course,
-                   None if action == "free" else DecisionKind(action))
+                   None if action == "free" else DecisionKind(action), by=os_user())
     except DecisionError as exc:
         raise CliError(str(exc)) from None
     click.echo(f"{student} {course}: {action}")
@@ -230,7 +232,7 @@ def force_command(rt: Runtime, course: str, state: str, code: str | None) -> Non
     """Force COURSE's group open or closed whatever its size, or back to auto (the solver decides)."""
     try:
         with db.session_scope(rt.sessions) as session:
-            force_offer(session, _campaign(session, code), course, OfferState(state))
+            force_offer(session, _campaign(session, code), course, OfferState(state), by=os_user())
     except DecisionError as exc:
         raise CliError(str(exc)) from None
     click.echo(f"{course}: {state}")

@@ -25,6 +25,8 @@ Tables = dict[str, list[dict[str, str]]]
 
 TIMEZONE = "Europe/Volgograd"
 MUNICIPALITY = "городской округ — город Волжский"
+# Who the audit log names for what the demo loads itself (its campaign, its survey answers).
+DEMO = "demo"
 
 # (external id, name, short name, role, 5/6-day week, students of the school)
 SCHOOLS = [
@@ -288,7 +290,7 @@ def _campaign(session: Session, y: int, today: dt.date) -> None:
         "rules": [{"grade": grade, "min_courses": 1, "max_courses": 2} for grade in (9, 11)],
         "offers": [{"course": f"NC-{y}-{suffix}", "min_size": 5, "max_size": 15}
                    for suffix, *_ in COURSES],
-    })
+    }, by=DEMO)
     rng = random.Random(20262)
     by_grade: dict[int, list[str]] = {}
     for suffix, _title, _subject, _area, grade, *_ in COURSES:
@@ -296,4 +298,4 @@ def _campaign(session: Session, y: int, today: dt.date) -> None:
     grades = [9] * GRADE_9_STUDENTS + [11] * GRADE_11_STUDENTS
     lines = ["student,choice_1,choice_2,choice_3"] + [
         ",".join([f"S-{n:04d}", *rng.sample(by_grade[grade], k=3)]) for n, grade in enumerate(grades, 1)]
-    import_answers(session, campaign, "demo-survey.csv", "\n".join(lines).encode(), today=today)
+    import_answers(session, campaign, "demo-survey.csv", "\n".join(lines).encode(), today=today, by=DEMO)

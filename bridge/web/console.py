@@ -123,12 +123,52 @@ def sync_run_page(run_id: int):
                            kind_names=KIND_NAMES, action_names=ACTION_NAMES, outcome_names=OUTCOME_NAMES)
 
 
+# The audit log keeps its actions in English (the API and the logs read them); the console words them.
+AUDIT_ACTIONS = {
+    "read student": "просмотр обучающегося", "read students": "просмотр списка обучающихся",
+    "read course students": "просмотр обучающихся курса", "read conflicts": "просмотр пересечений",
+    "read load": "просмотр нагрузки", "read face-to-face attendance": "просмотр посещаемости очной сессии",
+    "read allocation run": "просмотр распределения", "import": "загрузка списков",
+    "import choices": "загрузка выбора курсов", "export choices": "выгрузка выбора курсов",
+    "save choice campaign": "сохранение кампании выбора", "run allocation": "распределение по группам",
+    "approve allocation": "утверждение распределения", "pin allocation": "закрепление за курсом",
+    "forbid allocation": "запрет курса", "free allocation": "снятие решения по курсу",
+    "force offer": "открытие или закрытие группы", "start sync": "запуск синхронизации",
+    "add face-to-face session": "добавление очной сессии", "edit face-to-face session": "изменение очной сессии",
+    "cancel face-to-face session": "отмена очной сессии",
+    "enter face-to-face attendance": "ввод посещаемости очной сессии",
+    "create account": "создание учётной записи", "enable account": "включение учётной записи",
+    "disable account": "отключение учётной записи", "set password": "смена пароля", "set role": "смена роли",
+    "issue API token": "выдача токена API", "revoke API token": "отзыв токена API",
+    "revoke API tokens": "отзыв всех токенов API", "sign-in failed": "неудачный вход",
+    "issue calendar link": "выдача ссылки на календарь", "revoke calendar link": "отзыв ссылки на календарь",
+    "read calendar link": "просмотр ссылки на календарь", "rotate calendar link": "замена ссылки на календарь",
+}
+REPORT_NAMES = {"attendance": "посещаемости", "marks": "отметок", "at-risk": "группы риска", "summary": "сводки"}
+
+
+def audit_action(action: str) -> str:
+    """The Russian words for an audit action; an action without them shows as it is stored."""
+    verb, _, rest = action.partition(" ")
+    if rest.endswith(" report") and verb in ("read", "export"):
+        report = REPORT_NAMES.get(rest.removesuffix(" report"), rest.removesuffix(" report"))
+        return ("просмотр" if verb == "read" else "выгрузка") + f" отчёта {report}"
+    return AUDIT_ACTIONS.get(action, action)
+
+
+def audit_actor(login: str) -> str:
+    """An account's login; from the command line the operating-system user; the demo's own loading."""
+    if login.startswith("os:"):
+        return f"командная строка ({login[3:]})"
+    return {"demo": "демо-данные", "-": "система"}.get(login, login)
+
+
 @bp.get("/audit")
 @require(AccountRole.ADMIN)
 def audit_log():
     """Who read or exported student-level data, and when (the last 500 entries)."""
     entries = db_session().scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(500)).all()
-    return render_template("console/audit.html", entries=entries)
+    return render_template("console/audit.html", entries=entries, action=audit_action, actor=audit_actor)
 
 
 @bp.route("/sync", methods=["GET", "POST"])

@@ -171,6 +171,8 @@ def test_pins_forbids_and_forced_groups_are_kept_by_the_next_run(runner, session
     assert granted["S3"] == ["CHEM"] and granted["S1"] == ["CHEM"]
     actions = session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)).all()
     assert actions[-4:] == ["forbid allocation", "pin allocation", "force offer", "run allocation"]
+    logins = session.scalars(select(AuditEntry.login).order_by(AuditEntry.id)).all()
+    assert all(login.startswith("os:") for login in logins[-4:])  # the command line names the OS user
     # The terminal words the same reasons in English, as the rest of the CLI speaks.
     shown = runner.invoke(["allocate", "--time-limit", "10", *ON])
     assert "S2 (10): got nothing; CHEM: forbidden by the coordinator" in shown.output, shown.output

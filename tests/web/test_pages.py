@@ -141,7 +141,13 @@ def test_sync_runs_api_and_audit_page(client, accounts, runner):
     assert re.search(r"<summary>Курсы: 2\s*\(запланировано 2\)</summary>", page)
     assert re.search(r"<td>Химия[^<]*</td><td><code>NC-CHEM-11</code></td>\s*<td>создать</td><td>запланировано</td>", page)
     assert client.get("/sync/runs/99999999999").status_code == 404
-    assert re.search(r"<td>coordinator</td><td>read students</td>", client.get("/audit").text)
+    audit_page = client.get("/audit").text
+    assert '<td>coordinator</td><td title="read students">просмотр списка обучающихся</td>' in audit_page
+    # Changes made from the command line name the operating-system user, in words.
+    assert runner.invoke(["user", "disable", "viewer"]).exit_code == 0
+    audit_page = client.get("/audit").text
+    assert re.search(r'<td>командная строка \([^)]+\)</td><td title="disable account">отключение учётной записи</td>',
+                     audit_page)
     _login(client, "coordinator")
     assert client.get(f"/sync/runs/{runs['items'][0]['id']}").status_code == 403
 
