@@ -41,6 +41,8 @@ from __future__ import annotations
 
 import itertools
 import math
+import os
+import sys
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -296,6 +298,26 @@ def _feasible_sets(instance: Instance, offers: Mapping[int, Offer], worth: Mappi
     return out
 
 
+def _quiet_highs():
+    """A HiGHS instance, logging off. HiGHS prints its banner to the process's standard output
+    (file descriptor 1, not Python's ``sys.stdout``) when the first instance is made, before any
+    option can silence it (HiGHS issue 2749); it would spoil ``netcourses allocate --json``'s
+    output, so descriptor 1 points at /dev/null while it is made."""
+    import highspy
+
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 1)
+            highs = highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+    highs.setOptionValue("output_flag", False)
+    return highs
+
+
 def _lp_relaxation(
     instance: Instance, sets: Mapping[int, list[tuple[int, ...]]], worth: Mapping[tuple[int, int], int],
     penalty: Mapping[int, int], time_limit: float,
@@ -335,8 +357,7 @@ def _lp_relaxation(
     matrix.start_, matrix.index_ = np.array(starts, dtype=np.int32), np.array(rows, dtype=np.int32)
     matrix.value_ = np.ones(len(rows))
     matrix.num_col_, matrix.num_row_ = lp.num_col_, lp.num_row_
-    highs = highspy.Highs()
-    highs.setOptionValue("output_flag", False)
+    highs = _quiet_highs()
     highs.setOptionValue("threads", 1)
     highs.setOptionValue("random_seed", 0)
     highs.passModel(lp)

@@ -252,3 +252,16 @@ def test_the_lp_start_alone_is_deterministic():
     first = solve(_random_instance(11), time_limit=20, relative_gap=1.0)
     second = solve(_random_instance(11), time_limit=20, relative_gap=1.0)
     assert first.grants == second.grants and first.bound == second.bound and first.objective == second.objective
+
+
+def test_solving_prints_nothing_to_standard_output():
+    # HiGHS prints a banner to file descriptor 1 when a process makes its first instance: that
+    # would spoil `netcourses allocate --json`. A fresh process, as the CLI is, prints nothing.
+    import subprocess
+    import sys
+
+    code = ("from tests.choices.test_solver import _tiny_instance\n"
+            "from bridge.choices.solver import solve\n"
+            "solve(_tiny_instance(1), time_limit=5)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout == ""
