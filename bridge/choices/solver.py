@@ -394,10 +394,11 @@ def _lp_relaxation(
 def _cp_sat(
     instance: Instance, offers: Mapping[int, Offer], worth: Mapping[tuple[int, int], int],
     overlaps: Mapping[int, set[int]], penalty: Mapping[int, int], most: Mapping[int, int],
-    hint: Mapping[int, list[int]], seconds: float, workers: int, deterministic: bool,
+    hint: Mapping[int, list[int]], deadline: float, workers: int, deterministic: bool,
 ) -> tuple[str, float, float, dict[int, tuple[int, ...]], frozenset[int]] | None:
-    """The model of the module's docstring, hinted with ``hint``, solved by CP-SAT within
-    ``seconds``: (status, objective, bound, grants, open offers), or None when it found nothing."""
+    """The model of the module's docstring, hinted with ``hint``, built and solved by CP-SAT by
+    ``deadline`` (a ``time.perf_counter()`` instant): (status, objective, bound, grants, open
+    offers), or None when it found nothing."""
     model = cp_model.CpModel()
     x = {pair: model.NewBoolVar(f"x{pair[0]}_{pair[1]}") for pair in worth}
     by_offer: dict[int, list[cp_model.IntVar]] = {o: [] for o in offers}
@@ -452,7 +453,8 @@ def _cp_sat(
             model.AddHint(short[p.id], max(0, p.min_courses - len(hint.get(p.id, ()))))
 
     solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = seconds
+    # What is left once the model is built (that takes seconds at region scale).
+    solver.parameters.max_time_in_seconds = max(0.5, deadline - time.perf_counter())
     solver.parameters.num_workers = workers
     solver.parameters.interleave_search = deterministic
     solver.parameters.random_seed = 0
@@ -498,9 +500,9 @@ def solve(instance: Instance, *, time_limit: float = 60.0, workers: int = 2, det
     answer = None
     # CP-SAT only when the start is not already within the gap asked for of the bound.
     if proven - hint_value > relative_gap * max(1.0, abs(proven)):
-        # What is left of the limit, less a tenth for reading the solution and wording the reasons.
-        seconds = max(0.5, 0.9 * time_limit - (time.perf_counter() - started))
-        answer = _cp_sat(instance, offers, worth, overlaps, penalty, most, hint, seconds, workers, deterministic)
+        # The limit less a tenth for reading the solution and wording the reasons.
+        deadline = started + 0.9 * time_limit
+        answer = _cp_sat(instance, offers, worth, overlaps, penalty, most, hint, deadline, workers, deterministic)
     bound = proven if answer is None else min(answer[2], proven)
     if answer is not None and answer[1] >= hint_value:
         status, objective, _, grants, open_offers = answer
