@@ -332,7 +332,7 @@ class ChoicesSettings:
     deterministic: bool = True
     # An LP start already this close to the proven bound (0.01: 1 %) is the answer and CP-SAT does
     # not run; 0: CP-SAT always searches the rest of the limit. At region scale the start is within
-    # 0.4 % and CP-SAT, which does not improve it there, takes over 3 GiB: set 0.01.
+    # 0.4 % and CP-SAT, which does not improve it there, takes 1.4 to 3.6 GiB: set 0.01.
     relative_gap: float = 0.0
 
     def __post_init__(self) -> None:
