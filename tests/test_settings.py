@@ -50,6 +50,7 @@ def test_secret_never_prints():
         ("[web]\nsession_idle_minutes = 0\n", "web.session_idle_minutes: must be 1 or more"),
         ("[web]\nproxies = -1\n", "web.proxies: must be 0 or more"),
         ("[district]\ntimezone = \"Mars/Olympus\"\n", "district.timezone: unknown time zone"),
+        ("[choices]\nrelative_gap = 1.5\n", "choices.relative_gap: must be at least 0 and below 1"),
         ("[nosuch]\na = 1\n", "nosuch: unknown setting"),
         ("moodle = 3\n", "moodle: expected a table"),
         ("[moodle\n", "not valid TOML"),

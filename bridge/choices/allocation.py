@@ -51,7 +51,8 @@ def run_allocation(
     """Solve the campaign as the registry holds it now and store the run (not approved)."""
     data = read_campaign(session, campaign, today)
     result = solve(data.instance, time_limit=time_limit or settings.choices.time_limit,
-                   workers=settings.choices.workers, deterministic=settings.choices.deterministic)
+                   workers=settings.choices.workers, deterministic=settings.choices.deterministic,
+                   relative_gap=settings.choices.relative_gap)
     codes, pupils = data.codes, {p.id: p for p in data.instance.pupils}
     offers = []
     for offer in campaign.offers:

@@ -1,4 +1,4 @@
-"""The allocation as an optimisation model (OR-Tools CP-SAT): a pure function of the data, no database.
+"""The allocation as an optimisation model (HiGHS LP, then OR-Tools CP-SAT): a pure function of the data, no database.
 
 Variables: ``x[s, o]`` (student s is granted offer o) for each of the student's choices and pins
 that can be granted at all (not forbidden, not clashing with their class, not over their load
@@ -18,16 +18,31 @@ required number that exceeds all any one student's choices could be worth: no st
 to grant another a better rank or one more course than required, and a group is opened for the
 required courses before it is for preferences. (A penalty above the worth of the whole district would make
 the order strict across students too, but then the bound, and so the gap, says nothing about the
-students' preferences.) The min-cost flow's assignment (which ignores minimum sizes, overlaps and
-loads over several courses), repaired to keep every rule, is given as a hint, and is the answer when
-the solver finds nothing better in time. The proven bound is the least of the solver's, the flow's
-and a Lagrangian one. By default the search is CP-SAT's interleaved one with a fixed seed, so the
-same input gives the same result ([choices] deterministic).
+students' preferences.)
+
+Before CP-SAT, the linear relaxation over each pupil's feasible sets of courses (HiGHS, see
+``_lp_relaxation``) gives the proven bound (overlaps and loads kept exactly, minimum sizes dropped)
+and, solved again with the groups it fills below minimum closed, an almost whole assignment that
+the repair (``_hint``) makes keep every rule. At region scale (60,000 pupils) that start is within
+about half a percent of the bound; CP-SAT, given it as a hint for the rest of the limit, rarely
+improves on it there, and proves the optimum on small instances. When the LP does not end within
+its share of the limit, the min-cost flow's assignment (mod_ratingallocate's model) and its bound
+take its place. The answer is the better of CP-SAT's and the repaired start; the bound the least of
+CP-SAT's and the LP's (or the flow's).
+
+What is deterministic: the sets, the LP (HiGHS's simplex on one thread, fixed seed), the rounding
+and the repair; CP-SAT's search with ``deterministic`` (interleaved, fixed seed), so the same input
+gives the same result ([choices] deterministic). What is not: where a wall-clock limit cuts a
+search off (the LP's share, CP-SAT's rest), which depends on the machine's speed and load; only
+then may two runs differ.
 """
 
 from __future__ import annotations
 
 import itertools
+import math
+import os
+import sys
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -201,9 +216,10 @@ def flow_assignment(
 
 
 def _hint(instance: Instance, offers: Mapping[int, Offer], worth: Mapping[tuple[int, int], int],
-          flow: Mapping[int, list[int]]) -> dict[int, list[int]]:
-    """A feasible start: the flow's assignment made to keep every rule. Each pupil keeps their pins
-    and then their best-ranked flow grants that overlap nothing kept and fit the load; then, until
+          start: Mapping[int, list[int]]) -> dict[int, list[int]]:
+    """A feasible start: an assignment (the LP's rounded, or the flow's) made to keep every rule.
+    Each pupil keeps their pins and then their best-ranked grants of ``start`` that overlap nothing
+    kept, fit the load and the group's maximum; then, until
     none is left, every group below its minimum is closed and its pupils take their best choices
     with room in the open groups."""
     overlaps = _overlapping(instance)
@@ -230,7 +246,7 @@ def _hint(instance: Instance, offers: Mapping[int, Offer], worth: Mapping[tuple[
         got[p.id] = sorted(p.pins)
         for o in p.pins:
             size[o] += 1
-        take(p, [o for o in p.choices if o in flow[p.id]])
+        take(p, [o for o in p.choices if o in start[p.id]])
     while True:
         closing = {o for o, offer in offers.items() if 0 < size[o] < offer.min_size
                    and not offer.always_open and o not in pinned}
@@ -282,77 +298,107 @@ def _feasible_sets(instance: Instance, offers: Mapping[int, Offer], worth: Mappi
     return out
 
 
-def _lagrangian_bound(instance: Instance, sets: Mapping[int, list[tuple[int, ...]]],
-                      worth: Mapping[tuple[int, int], int], penalty: Mapping[int, int], target: float,
-                      rounds: int = 150) -> float:
-    """An upper bound on the objective: the groups' maximum sizes are priced (a price λ per offer)
-    instead of kept, so each pupil takes their best feasible set at those prices; for any λ ≥ 0,
-    Σ λ·max + Σ best is a bound (minimum sizes dropped only loosen it). λ follows the subgradient
-    with Polyak's step towards ``target`` (the best solution known); the least bound seen is kept."""
+def _quiet_highs():
+    """A HiGHS instance, logging off. HiGHS prints its banner to the process's standard output
+    (file descriptor 1, not Python's ``sys.stdout``) when the first instance is made, before any
+    option can silence it (HiGHS issue 2749); it would spoil ``netcourses allocate --json``'s
+    output, so descriptor 1 points at /dev/null while it is made."""
+    import highspy
+
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 1)
+            highs = highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+    highs.setOptionValue("output_flag", False)
+    return highs
+
+
+def _lp_relaxation(
+    instance: Instance, sets: Mapping[int, list[tuple[int, ...]]], worth: Mapping[tuple[int, int], int],
+    penalty: Mapping[int, int], time_limit: float,
+) -> tuple[float, dict[int, list[int]]] | None:
+    """The linear relaxation of the allocation over each pupil's feasible sets (HiGHS's simplex): a
+    weight in [0, 1] for every set a pupil could be granted, one in all per pupil, each group within
+    its maximum. Overlaps and loads are kept exactly (a set that breaks them is no column); only
+    minimum sizes are dropped, which loosens it: its optimum, rounded down (the objective is a whole
+    number), is a proven bound. It comes out almost whole; then the groups it fills below their
+    minimum are closed and it is solved again (warm, from the last basis) until it fills none, and
+    each pupil takes their set of largest weight: the start the repair (``_hint``) makes keep every
+    rule. Returns (bound, that assignment), or None when the first solve does not end within
+    ``time_limit`` seconds. The simplex runs on one thread and is deterministic; only a time limit
+    reached depends on the machine."""
+    import highspy
     import numpy as np
 
-    index = {o.id: i for i, o in enumerate(instance.offers)}
-    capacity = np.array([o.max_size for o in instance.offers], dtype=float)
-    base, owner, entry_set, entry_offer = [], [], [], []
-    for n, p in enumerate(instance.pupils):
-        for group in sets[p.id]:
-            column = len(base)
-            base.append(sum(worth.get((p.id, o), 0) for o in group) - penalty[p.id] * max(0, p.min_courses - len(group)))
-            owner.append(n)
-            entry_set += [column] * len(group)
-            entry_offer += [index[o] for o in group]
-    if not base:
-        return 0.0
-    base_v, owner_v = np.array(base, dtype=float), np.array(owner)
-    entry_set_v, entry_offer_v = np.array(entry_set, dtype=np.int64), np.array(entry_offer, dtype=np.int64)
-    starts = np.flatnonzero(np.r_[True, owner_v[1:] != owner_v[:-1]])
-    prices = np.zeros(len(capacity))
-    best_bound, theta = float("inf"), 2.0
-    for _ in range(rounds):
-        value = base_v - np.bincount(entry_set_v, weights=prices[entry_offer_v], minlength=len(base_v))
-        best = np.maximum.reduceat(value, starts)
-        bound = float(prices @ capacity + best.sum())
-        if bound < best_bound - 1e-9:
-            best_bound = bound
-        else:
-            theta *= 0.9
-        chosen = value >= np.repeat(best, np.diff(np.r_[starts, len(value)])) - 1e-9
-        # one chosen set per pupil: the first of the best
-        first = np.zeros(len(value), dtype=bool)
-        first[np.minimum.reduceat(np.where(chosen, np.arange(len(value)), len(value)), starts)] = True
-        used = np.bincount(entry_offer_v[first[entry_set_v]], minlength=len(capacity))
-        step = capacity - used
-        norm = float(step @ step)
-        if norm == 0 or best_bound - target <= 1e-6:
-            break
-        prices = np.maximum(0.0, prices - theta * (bound - target) / norm * step)
-    return best_bound
-
-
-def solve(instance: Instance, *, time_limit: float = 60.0, workers: int = 2, deterministic: bool = True) -> Result:
-    """The best allocation found within ``time_limit`` seconds, with the proven bound; with
-    ``deterministic`` the same input always gives the same result."""
     started = time.perf_counter()
-    problems = check_pins(instance)
-    if problems:
-        return Result("INFEASIBLE", {}, frozenset(), {}, 0.0, 0.0, time.perf_counter() - started, {},
-                      problems=tuple(problems))
-    offers = {o.id: o for o in instance.offers}
-    overlaps = _overlapping(instance)
-    worth = _candidates(instance, offers)
-    # A course lacking of a required count costs more than any one pupil's choices could be worth.
-    lacking = 1 + max(instance.weights, default=0) * max((p.max_courses for p in instance.pupils), default=0)
-    penalty = {p.id: lacking for p in instance.pupils}
-    sets = _feasible_sets(instance, offers, worth, overlaps)
-    most = {p: max(map(len, groups), default=0) for p, groups in sets.items()}
-    flow, flow_bound = flow_assignment(instance.pupils, instance.offers, worth, penalty, most)
-    # The courses lacking of a required count that no assignment can grant (the flow counts only
-    # those below the cap).
-    flow_bound -= sum(penalty[p.id] * max(0, p.min_courses - most[p.id]) for p in instance.pupils)
-    hint = _hint(instance, offers, worth, flow)
-    hint_value = (sum(worth[(p, o)] for p, mine in hint.items() for o in mine)
-                  - sum(penalty[p.id] * max(0, p.min_courses - len(hint[p.id])) for p in instance.pupils))
-    proven = min(flow_bound, _lagrangian_bound(instance, sets, worth, penalty, hint_value))
+    pupils, offers = instance.pupils, instance.offers
+    index = {o.id: len(pupils) + i for i, o in enumerate(offers)}
+    cost, starts, rows = [], [0], []
+    for n, p in enumerate(pupils):
+        for group in sets[p.id]:
+            cost.append(sum(worth.get((p.id, o), 0) for o in group) - penalty[p.id] * max(0, p.min_courses - len(group)))
+            rows.append(n)
+            rows.extend(index[o] for o in group)
+            starts.append(len(rows))
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = len(cost), len(pupils) + len(offers)
+    lp.sense_ = highspy.ObjSense.kMaximize
+    lp.col_cost_ = np.array(cost, dtype=float)
+    lp.col_lower_, lp.col_upper_ = np.zeros(len(cost)), np.ones(len(cost))
+    lp.row_lower_ = np.r_[np.ones(len(pupils)), np.zeros(len(offers))]
+    lp.row_upper_ = np.r_[np.ones(len(pupils)), np.array([o.max_size for o in offers], dtype=float)]
+    matrix = lp.a_matrix_
+    matrix.format_ = highspy.MatrixFormat.kColwise
+    matrix.start_, matrix.index_ = np.array(starts, dtype=np.int32), np.array(rows, dtype=np.int32)
+    matrix.value_ = np.ones(len(rows))
+    matrix.num_col_, matrix.num_row_ = lp.num_col_, lp.num_row_
+    highs = _quiet_highs()
+    highs.setOptionValue("threads", 1)
+    highs.setOptionValue("random_seed", 0)
+    highs.passModel(lp)
+
+    def run() -> bool:
+        highs.setOptionValue("time_limit", max(0.1, time_limit - (time.perf_counter() - started)))
+        highs.run()
+        return highs.getModelStatus() == highspy.HighsModelStatus.kOptimal
+
+    if not run():
+        return None
+    bound = float(math.floor(highs.getInfo().objective_function_value + 1e-6))
+    solution = np.array(highs.getSolution().col_value)
+    pinned = {o for p in pupils for o in p.pins}
+    while True:
+        sizes = np.array(highs.getSolution().row_value)[len(pupils):]
+        small = [i for i, o in enumerate(offers) if 1e-6 < sizes[i] < o.min_size - 1e-6
+                 and not o.always_open and o.id not in pinned]
+        if not small:
+            break
+        for i in small:
+            highs.changeRowBounds(len(pupils) + i, 0.0, 0.0)
+        if not run():
+            break  # the last solution reached: the repair closes what it left below minimum
+        solution = np.array(highs.getSolution().col_value)
+    rounded, column = {}, 0
+    for p in pupils:
+        weights = solution[column:column + len(sets[p.id])]
+        rounded[p.id] = list(sets[p.id][int(np.argmax(weights))])
+        column += len(sets[p.id])
+    return bound, rounded
+
+
+def _cp_sat(
+    instance: Instance, offers: Mapping[int, Offer], worth: Mapping[tuple[int, int], int],
+    overlaps: Mapping[int, set[int]], penalty: Mapping[int, int], most: Mapping[int, int],
+    hint: Mapping[int, list[int]], deadline: float, workers: int, deterministic: bool,
+) -> tuple[str, float, float, dict[int, tuple[int, ...]], frozenset[int]] | None:
+    """The model of the module's docstring, hinted with ``hint``, built and solved by CP-SAT by
+    ``deadline`` (a ``time.perf_counter()`` instant): (status, objective, bound, grants, open
+    offers), or None when it found nothing."""
     model = cp_model.CpModel()
     x = {pair: model.NewBoolVar(f"x{pair[0]}_{pair[1]}") for pair in worth}
     by_offer: dict[int, list[cp_model.IntVar]] = {o: [] for o in offers}
@@ -407,26 +453,66 @@ def solve(instance: Instance, *, time_limit: float = 60.0, workers: int = 2, det
             model.AddHint(short[p.id], max(0, p.min_courses - len(hint.get(p.id, ()))))
 
     solver = cp_model.CpSolver()
-    # What is left of the limit, less a tenth for reading the solution and wording the reasons.
-    solver.parameters.max_time_in_seconds = max(0.5, 0.9 * time_limit - (time.perf_counter() - started))
+    # What is left once the model is built (that takes seconds at region scale).
+    solver.parameters.max_time_in_seconds = max(0.5, deadline - time.perf_counter())
     solver.parameters.num_workers = workers
     solver.parameters.interleave_search = deterministic
     solver.parameters.random_seed = 0
     code = solver.Solve(model)
-    status = solver.StatusName(code)
-    found = code in (cp_model.OPTIMAL, cp_model.FEASIBLE)
-    bound = min(solver.BestObjectiveBound(), proven) if found else proven
-    grants: dict[int, tuple[int, ...]] = {}
-    if found and solver.ObjectiveValue() >= hint_value:
-        objective = solver.ObjectiveValue()
-        for p in instance.pupils:
-            grants[p.id] = tuple(o for o in (*p.choices, *sorted(p.pins - set(p.choices)))
-                                 if (p.id, o) in x and solver.BooleanValue(x[(p.id, o)]))
-        open_offers = frozenset(o for o in offers if solver.BooleanValue(y[o]))
-    else:  # the solver found nothing better in time: the repaired flow, which keeps every rule
+    if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    grants = {p.id: tuple(o for o in (*p.choices, *sorted(p.pins - set(p.choices)))
+                          if (p.id, o) in x and solver.BooleanValue(x[(p.id, o)])) for p in instance.pupils}
+    return (solver.StatusName(code), solver.ObjectiveValue(), solver.BestObjectiveBound(), grants,
+            frozenset(o for o in offers if solver.BooleanValue(y[o])))
+
+
+def solve(instance: Instance, *, time_limit: float = 60.0, workers: int = 2, deterministic: bool = True,
+          relative_gap: float = 0.0) -> Result:
+    """The best allocation found within ``time_limit`` seconds, with the proven bound; with
+    ``deterministic`` the same input always gives the same result. With ``relative_gap`` above 0,
+    a start already that close to the bound is the answer (CP-SAT is not run)."""
+    started = time.perf_counter()
+    problems = check_pins(instance)
+    if problems:
+        return Result("INFEASIBLE", {}, frozenset(), {}, 0.0, 0.0, time.perf_counter() - started, {},
+                      problems=tuple(problems))
+    offers = {o.id: o for o in instance.offers}
+    overlaps = _overlapping(instance)
+    worth = _candidates(instance, offers)
+    # A course lacking of a required count costs more than any one pupil's choices could be worth.
+    lacking = 1 + max(instance.weights, default=0) * max((p.max_courses for p in instance.pupils), default=0)
+    penalty = {p.id: lacking for p in instance.pupils}
+    sets = _feasible_sets(instance, offers, worth, overlaps)
+    most = {p: max(map(len, groups), default=0) for p, groups in sets.items()}
+    # The LP (and its re-solves) may take up to three quarters of the limit: at region scale it is
+    # the answer, and on a loaded machine its first solve alone has taken 20 s. CP-SAT has the rest.
+    relaxed = _lp_relaxation(instance, sets, worth, penalty, 0.75 * time_limit - (time.perf_counter() - started))
+    if relaxed is not None:
+        proven, start = relaxed
+    else:  # the LP did not end in time: the min-cost flow's assignment and bound
+        start, proven = flow_assignment(instance.pupils, instance.offers, worth, penalty, most)
+        # The courses lacking of a required count that no assignment can grant (the flow counts
+        # only those below the cap).
+        proven -= sum(penalty[p.id] * max(0, p.min_courses - most[p.id]) for p in instance.pupils)
+    hint = _hint(instance, offers, worth, start)
+    hint_value = (sum(worth[(p, o)] for p, mine in hint.items() for o in mine)
+                  - sum(penalty[p.id] * max(0, p.min_courses - len(hint[p.id])) for p in instance.pupils))
+    answer = None
+    # CP-SAT only when the start is not already within the gap asked for of the bound.
+    if proven - hint_value > relative_gap * max(1.0, abs(proven)):
+        # The limit less a tenth for reading the solution and wording the reasons.
+        deadline = started + 0.9 * time_limit
+        answer = _cp_sat(instance, offers, worth, overlaps, penalty, most, hint, deadline, workers, deterministic)
+    bound = proven if answer is None else min(answer[2], proven)
+    if answer is not None and answer[1] >= hint_value:
+        status, objective, _, grants, open_offers = answer
+    else:  # CP-SAT found nothing better (or did not run): the repaired start, which keeps every rule
+        pinned = {o for p in instance.pupils for o in p.pins}
         status, objective = "OPTIMAL" if hint_value >= bound else "FEASIBLE", float(hint_value)
-        grants = {p.id: tuple(hint[p.id]) for p in instance.pupils}
-        open_offers = frozenset(o for o, n in hint_sizes.items() if n) | frozenset(
+        grants = {p.id: tuple(o for o in (*p.choices, *sorted(p.pins - set(p.choices))) if o in hint[p.id])
+                  for p in instance.pupils}
+        open_offers = frozenset(o for mine in grants.values() for o in mine) | frozenset(
             o for o, offer in offers.items() if (offer.always_open or o in pinned) and not offer.forced_closed)
     sizes = dict.fromkeys(offers, 0)
     for mine in grants.values():

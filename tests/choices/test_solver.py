@@ -192,3 +192,76 @@ def test_the_same_input_gives_the_same_result():
     assert first.status == second.status == "OPTIMAL"
     assert first.grants == second.grants and first.open_offers == second.open_offers
     assert first.gap == 0.0
+
+
+def _tiny_instance(seed: int) -> Instance:
+    """Small enough for brute force: 6 pupils, 4 offers with minimum sizes, overlaps and loads."""
+    rng = random.Random(seed)
+    offers = [Offer(o, rng.randint(1, 3), rng.randint(2, 4), rng.randint(1, 2)) for o in range(1, 5)]
+    pupils = [Pupil(p, tuple(rng.sample(range(1, 5), 3)), rng.randint(0, 1), 2, spare_hours=rng.randint(1, 3),
+                    home_clashes={o: "1 урок" for o in range(1, 5) if rng.random() < 0.1})
+              for p in range(1, 7)]
+    overlaps = frozenset((a, b) for a in range(1, 5) for b in range(a + 1, 5) if rng.random() < 0.2)
+    return Instance(offers, pupils, (5, 3, 1), overlaps)
+
+
+def _objective(instance: Instance, short: int, worth: int) -> int:
+    """The solver's objective for a brute-force optimum (its penalty per course lacking)."""
+    lacking = 1 + max(instance.weights) * max(p.max_courses for p in instance.pupils)
+    return worth - lacking * short
+
+
+def _keeps_every_rule(instance: Instance, result) -> None:
+    offers = {o.id: o for o in instance.offers}
+    for p in instance.pupils:
+        mine = result.grants[p.id]
+        assert len(mine) <= p.max_courses and set(mine) <= set(p.choices) | p.pins
+        assert not set(mine) & (set(p.home_clashes) | p.forbids)
+        assert not any((min(a, b), max(a, b)) in instance.overlaps for a, b in itertools.combinations(mine, 2))
+        assert p.spare_hours is None or sum(offers[o].hours for o in mine) <= p.spare_hours
+    for o, n in result.sizes.items():
+        assert n <= offers[o].max_size
+        assert n == 0 or n >= offers[o].min_size or offers[o].always_open
+
+
+def test_the_bound_is_never_below_the_optimum_and_the_optimum_is_found():
+    # The LP relaxation's bound (minimum sizes dropped) holds the brute-force optimum; the answer reaches it.
+    for seed in range(12):
+        instance = _tiny_instance(seed)
+        optimum = _objective(instance, *brute_force(instance))
+        result = solve(instance, time_limit=10)
+        assert result.bound >= optimum, seed
+        assert result.objective == optimum and result.status == "OPTIMAL", seed
+        _keeps_every_rule(instance, result)
+
+
+def test_the_repaired_lp_start_keeps_every_rule_and_its_gap_is_proven():
+    # relative_gap=1: the start is the answer, CP-SAT does not run; the gap reported is against a real bound.
+    for seed in range(12):
+        instance = _tiny_instance(seed)
+        optimum = _objective(instance, *brute_force(instance))
+        result = solve(instance, time_limit=10, relative_gap=1.0)
+        _keeps_every_rule(instance, result)
+        assert result.objective <= optimum <= result.bound, seed
+    result = solve(_random_instance(3), time_limit=10, relative_gap=1.0)
+    _keeps_every_rule(_random_instance(3), result)
+    assert result.objective <= result.bound
+
+
+def test_the_lp_start_alone_is_deterministic():
+    first = solve(_random_instance(11), time_limit=20, relative_gap=1.0)
+    second = solve(_random_instance(11), time_limit=20, relative_gap=1.0)
+    assert first.grants == second.grants and first.bound == second.bound and first.objective == second.objective
+
+
+def test_solving_prints_nothing_to_standard_output():
+    # HiGHS prints a banner to file descriptor 1 when a process makes its first instance: that
+    # would spoil `netcourses allocate --json`. A fresh process, as the CLI is, prints nothing.
+    import subprocess
+    import sys
+
+    code = ("from tests.choices.test_solver import _tiny_instance\n"
+            "from bridge.choices.solver import solve\n"
+            "solve(_tiny_instance(1), time_limit=5)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout == ""
