@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import contextlib
-import getpass
 
 import click
 
 from bridge import db
-from bridge.cli.common import CliError, echo_json, pass_runtime, table, when
+from bridge.cli.common import CliError, echo_json, os_user, pass_runtime, table, when
 from bridge.models import MAX_INTEGER, AccountRole
 from bridge.runtime import Runtime
 
@@ -50,12 +49,6 @@ def user_token(rt: Runtime, login: str, name: str) -> None:
 
     with _account_errors(), db.session_scope(rt.sessions) as session:
         click.echo(issue_token(session, find_account(session, login), name, by=os_user()))
-
-
-def os_user() -> str:
-    """Who changes accounts from the command line, for the audit log: the operating-system user
-    (the console's changes name the administrator's login)."""
-    return f"os:{getpass.getuser()}"
 
 
 @contextlib.contextmanager

@@ -6,6 +6,7 @@ Imports no command, so any command can use it and the root can import every comm
 from __future__ import annotations
 
 import datetime as dt
+import getpass
 import json
 import sys
 from collections.abc import Iterator, Sequence
@@ -26,6 +27,12 @@ pass_runtime = click.make_pass_decorator(Runtime)
 def echo_json(data: Any) -> None:
     """Machine-readable output: indented, Cyrillic as it is."""
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def os_user() -> str:
+    """Who changes something from the command line, for the audit log: the operating-system user
+    (the console's changes name the administrator's login)."""
+    return f"os:{getpass.getuser()}"
 
 
 def school_id(session, key: str | None) -> int | None:
