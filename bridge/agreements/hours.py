@@ -272,7 +272,7 @@ class TeacherHours:
 def teacher_hours(session: Session, year: AcademicYear, *, school_id: int | None = None,
                   teacher_id: int | None = None) -> list[TeacherHours]:
     """Every teacher of the year's courses (of ``school_id``, or only ``teacher_id``) with their held hours by
-    month; months without a held lesson are absent."""
+    month, in no particular order; months without a held lesson are absent."""
     query = (select(Teacher, CourseTeacher.course_id).join(CourseTeacher, CourseTeacher.teacher_id == Teacher.id)
              .join(NetworkCourse, NetworkCourse.id == CourseTeacher.course_id)
              .where(NetworkCourse.academic_year_id == year.id))
@@ -300,7 +300,7 @@ def teacher_hours(session: Session, year: AcademicYear, *, school_id: int | None
             by_month.update(per_course[course_id])
         out.append(TeacherHours(teacher.external_id, teacher.full_name, schools.get(teacher.school_id, ""),
                                 dict(sorted(by_month.items()))))
-    return sorted(out, key=lambda t: (t.school, t.name, t.key))
+    return out
 
 
 @dataclass(frozen=True)

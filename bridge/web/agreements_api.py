@@ -30,6 +30,7 @@ from bridge.agreements.statement import as_dict
 from bridge.models import AcademicYear, AccountRole, Agreement
 from bridge.web import db_session, get_or_404, json_fields
 from bridge.web.auth import current_account, require
+from bridge.web.lists import natural_key
 from bridge.years import current_year
 
 bp = Blueprint("agreements_api", __name__, url_prefix="/api/v1")
@@ -57,12 +58,13 @@ def year_arg() -> AcademicYear:
 
 
 def month_arg(year: AcademicYear) -> Month:
-    """``?month=YYYY-MM``, by default this month if it is in ``year``, else the year's first month."""
+    """``?month=YYYY-MM``, by default the month just ended (what a statement is made for), brought within
+    ``year``'s months."""
     text = request.args.get("month")
     if text is None:
-        today = Month.of(dt.date.today())
+        ended = Month.of(dt.date.today().replace(day=1) - dt.timedelta(days=1))
         months = months_of(year)
-        return today if today in months else months[0]
+        return min(max(ended, months[0]), months[-1])
     month = Month.parse(text)
     if month is None:
         abort(400, f"month: not a month YYYY-MM: {text[:20]!r}")
@@ -171,13 +173,14 @@ def hours_rows(year: AcademicYear) -> tuple[list[Month], list[tuple[str, str, st
     found = teacher_hours(db_session(), year, school_id=party_school(),
                           teacher_id=account.teacher_id if account.role == TEACHER else None)
     if account.role != VIEWER:
+        found = sorted(found, key=lambda t: (natural_key(t.school), t.name, t.key))
         return months_of(year), [(t.key, t.name, t.school, t.by_month) for t in found]
     schools: dict[str, dict[Month, int]] = {}
     for t in found:
         for month, hours in t.by_month.items():
             schools.setdefault(t.school, {})
             schools[t.school][month] = schools[t.school].get(month, 0) + hours
-    return months_of(year), [("", "", school, by_month) for school, by_month in sorted(schools.items())]
+    return months_of(year), [("", "", school, schools[school]) for school in sorted(schools, key=natural_key)]
 
 
 @bp.get("/teacher-hours")
@@ -236,7 +239,7 @@ def openapi_paths(op) -> dict[str, Any]:
             "A month's statement: per group lessons held, academic hours, the receiving school's students and "
             "share, hours attributed and amount (no student names)", _STATEMENT, not_found=True, roles=readers,
             params=key + [{"name": "month", "in": "query", "schema": {"type": "string"},
-                           "description": "YYYY-MM; default: this month in the agreement's year, else its first"}]),
+                           "description": "YYYY-MM; default: the month just ended, within the agreement's year"}]),
         "/api/v1/agreements/uncovered": op(
             "Enrolments of a receiving school's students in a course no agreement of the year covers, per course "
             "and school (counts)", {"type": "object"}, params=year, not_found=True, roles=readers),

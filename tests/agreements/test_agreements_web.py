@@ -153,7 +153,7 @@ def test_agreements_page_counts_the_uncovered_and_lists_them(client, tokens):
     _sign_in(client, "admin")
     page = client.get("/agreements?year=2026-2027&month=2026-10").text
     assert "Зачислений без договора: <strong>2</strong>" in page
-    assert page.count('<tr id="agreement-') == 2 and "Ведомость за октябрь 2026" in page
+    assert page.count('<tr id="agreement-') == 2 and "Ведомость за октябрь 2026" in page and "month=2026-10" in page
     listed = client.get("/agreements/uncovered?year=2026-2027").text
     assert "Зачислений без договора: 2" in listed and "NC-PY-11" in listed and "NC-CHEM-11" not in listed
     workbook = load_workbook(io.BytesIO(client.get("/agreements/uncovered?year=2026-2027&download=xlsx").data))
