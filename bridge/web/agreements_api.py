@@ -16,7 +16,7 @@ from typing import Any
 from flask import Blueprint, abort, jsonify, request
 from sqlalchemy import select
 
-from bridge.agreements.hours import Month, months_of, statement, teacher_hours, uncovered
+from bridge.agreements.hours import Month, Statement, months_of, statement, teacher_hours, uncovered
 from bridge.agreements.records import (
     FIELDS,
     AgreementRefused,
@@ -149,13 +149,16 @@ def remove_agreement(agreement_id: int):
     return jsonify(deleted=agreement_id)
 
 
+def requested_statement(agreement_id: int) -> Statement:
+    """The statement a URL asks for (``?month=``), as the caller may see it: a viewer's without names."""
+    found = visible_agreement(agreement_id)
+    return statement(db_session(), found, month_arg(found.academic_year), names=current_account().role != VIEWER)
+
+
 @bp.get("/agreements/<int:agreement_id>/statement")
 @require(*READERS)
 def agreement_statement(agreement_id: int):
-    found = visible_agreement(agreement_id)
-    st = statement(db_session(), found, month_arg(found.academic_year),
-                   names=current_account().role != VIEWER)
-    return jsonify(as_dict(st))
+    return jsonify(as_dict(requested_statement(agreement_id)))
 
 
 @bp.get("/agreements/uncovered")

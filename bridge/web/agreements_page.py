@@ -14,15 +14,30 @@ from flask import Blueprint, abort, redirect, render_template, request, send_fil
 from sqlalchemy import select
 
 from bridge.agreements.files import export_agreements, import_agreements
-from bridge.agreements.hours import months_of, statement, uncovered
-from bridge.agreements.records import AgreementRefused, as_fields, delete_agreement, list_agreements, rate_text, save_agreement
+from bridge.agreements.hours import months_of, uncovered
+from bridge.agreements.records import (
+    AgreementRefused,
+    as_fields,
+    delete_agreement,
+    list_agreements,
+    rate_text,
+    save_agreement,
+)
 from bridge.agreements.statement import statement_xlsx, title
 from bridge.models import AcademicYear, AccountRole, NetworkCourse, School
 from bridge.reports.export import FORMATS, report_bytes
 from bridge.reports.tables import Table
 from bridge.sheets.problems import ImportRejected
 from bridge.web import db_session
-from bridge.web.agreements_api import READERS, hours_rows, month_arg, party_school, visible_agreement, year_arg
+from bridge.web.agreements_api import (
+    READERS,
+    hours_rows,
+    month_arg,
+    party_school,
+    requested_statement,
+    visible_agreement,
+    year_arg,
+)
 from bridge.web.auth import current_account, require
 from bridge.web.lists import natural_key, paginate_rows
 
@@ -128,9 +143,8 @@ def remove(agreement_id: int):
 @bp.get("/agreements/<int:agreement_id>/statement")
 @require(*READERS)
 def statement_page(agreement_id: int):
-    agreement = visible_agreement(agreement_id)
-    st = statement(db_session(), agreement, month_arg(agreement.academic_year),
-                   names=current_account().role != VIEWER)
+    st = requested_statement(agreement_id)
+    agreement = st.agreement
     if request.args.get("download") == "xlsx":
         return send_file(io.BytesIO(statement_xlsx(st)), as_attachment=True,
                          download_name=f"statement-{agreement.id}-{st.month}.xlsx")
@@ -138,14 +152,16 @@ def statement_page(agreement_id: int):
                            months=months_of(agreement.academic_year), rate_text=rate_text)
 
 
-def _download_or_page(table: Table, template: str, **context):
+def _download_or_page(table: Table, endpoint: str, *, year: AcademicYear, **context):
+    """A year's table as CSV or XLSX (``?download=``), or as a page of the console with a year to choose."""
     fmt = request.args.get("download")
     if fmt:
         if fmt not in FORMATS:
             abort(400, "download: csv or xlsx")
         return send_file(io.BytesIO(report_bytes(table, fmt)), as_attachment=True,
                          download_name=f"{table.name}.{fmt}")
-    return render_template(template, table=table, page=paginate_rows(table.rows), **context)
+    return render_template("console/year_table.html", table=table, page=paginate_rows(table.rows), year=year,
+                           endpoint=f"agreements_page.{endpoint}", years=_choices(year)["years"], **context)
 
 
 @bp.get("/agreements/uncovered")
@@ -153,12 +169,15 @@ def _download_or_page(table: Table, template: str, **context):
 def uncovered_page():
     year = year_arg()
     gaps = uncovered(db_session(), year, school_id=party_school())
+    total = sum(u.students for u in gaps)
     table = Table("uncovered", f"Зачисления без договора, {year.code} учебный год", (
         ("course", "Курс"), ("title", "Название"), ("provider", "Школа-исполнитель"),
         ("receiver", "Школа обучающихся"), ("name", "Школа"), ("students", "Зачислено")),
         tuple((u.course, u.title, u.provider, u.receiver, u.receiver_name, u.students) for u in gaps))
-    return _download_or_page(table, "console/agreements_uncovered.html", year=year,
-                             total=sum(u.students for u in gaps), **_choices(year))
+    return _download_or_page(table, "uncovered_page", year=year, found=f"Зачислений без договора: {total}",
+                             intro="Обучающиеся этих школ зачислены на курсы другой школы, а договора, который "
+                                   "покрывает курс, на этот учебный год нет. Имена не показываются: чтобы исправить, "
+                                   "нужен договор между школами.")
 
 
 @bp.get("/teacher-hours")
@@ -173,5 +192,8 @@ def teacher_hours_page():
                   tuple(((school,) if by_school else (key, name, school))
                         + tuple(by_month.get(m, 0) for m in months) + (sum(by_month.values()),)
                         for key, name, school, by_month in rows))
-    return _download_or_page(table, "console/teacher_hours.html", year=year, **_choices(year))
+    return _download_or_page(table, "teacher_hours_page", year=year, found="",
+                             intro="Проведённые занятия (посещаемость отмечена в Moodle), по одному академическому "
+                                   "часу за занятие; отменённые не считаются. Занятия курса с несколькими педагогами "
+                                   "засчитываются каждому из них.")
 
