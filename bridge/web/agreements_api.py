@@ -35,7 +35,8 @@ from bridge.years import current_year
 
 bp = Blueprint("agreements_api", __name__, url_prefix="/api/v1")
 
-ADMIN, COORDINATOR, TEACHER, VIEWER = AccountRole.ADMIN, AccountRole.COORDINATOR, AccountRole.TEACHER, AccountRole.VIEWER
+ADMIN, COORDINATOR = AccountRole.ADMIN, AccountRole.COORDINATOR
+TEACHER, VIEWER = AccountRole.TEACHER, AccountRole.VIEWER
 READERS = (ADMIN, COORDINATOR, VIEWER)
 _BODY: dict[str, Any] = {name: str for name in FIELDS} | {"courses": (list, str), "rate": (str, int, float, type(None))}
 
@@ -212,9 +213,9 @@ _TERMS = {"type": "object", "additionalProperties": False, "properties": {
     "rate": {"type": ["string", "number", "null"], "description": "roubles per academic hour; null: none"}}}
 _STATEMENT = {"type": "object", "required": ["agreement", "month", "groups", "totals"], "properties": {
     "agreement": _AGREEMENT, "month": {"type": "string"},
-    "groups": {"type": "array", "description": "per group (course): lessons planned and held, academic hours, "
-                                               "students in the group and of the receiving school, its share, "
-                                               "the hours attributed to it and the amount", "items": {"type": "object"}},
+    "groups": {"type": "array", "items": {"type": "object"},
+               "description": "per group (course): lessons planned and held, academic hours, students in the group "
+                              "and of the receiving school, its share, the hours attributed to it and the amount"},
     "totals": {"type": "object"}, "note": {"type": "string", "description": "how the totals were rounded"}}}
 
 

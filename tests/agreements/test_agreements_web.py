@@ -54,7 +54,8 @@ def test_who_sees_which_agreements(client, tokens, login, numbers, uncovered):
 def test_a_coordinator_gets_404_for_an_agreement_of_other_schools_and_a_teacher_403(client, session, tokens):
     key = _id(session, "12/СВ")
     assert client.get(f"/api/v1/agreements/{key}", headers=tokens["coord29"]).status_code == 404
-    assert client.get(f"/api/v1/agreements/{key}/statement?month={OCTOBER}", headers=tokens["coord29"]).status_code == 404
+    statement = f"/api/v1/agreements/{key}/statement?month={OCTOBER}"
+    assert client.get(statement, headers=tokens["coord29"]).status_code == 404
     assert client.get(f"/agreements/{key}/statement", headers=tokens["coord29"]).status_code == 404
     assert client.get("/api/v1/agreements", headers=tokens["t1"]).status_code == 403
     assert client.get(f"/api/v1/agreements/{key}", headers=tokens["coord14"]).status_code == 200
