@@ -92,3 +92,19 @@ def test_an_agreement_covering_the_course_clears_the_flag(session, runtime):
                              "date": "2026-09-01", "courses": "NC-PY-11"}, by="test")
     session.commit()
     assert uncovered(session, _year(session)) == []
+
+
+def test_statement_xlsx_keeps_a_formula_like_title_as_text(session):
+    import io
+
+    from openpyxl import load_workbook
+
+    from bridge.agreements.statement import statement_xlsx
+
+    district = build(session)
+    district["courses"][0].title = '=HYPERLINK("http://evil.example","x")'
+    session.commit()
+    book = load_workbook(io.BytesIO(statement_xlsx(statement(session, agreement(session, "12/СВ"),
+                                                             Month.parse(OCTOBER)))))
+    cell = next(c for row in book.active.iter_rows() for c in row if c.value and "HYPERLINK" in str(c.value))
+    assert cell.data_type == "s" and cell.value.startswith("=HYPERLINK")
