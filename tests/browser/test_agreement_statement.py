@@ -7,7 +7,6 @@ import base64
 import re
 
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import select
 
 from bridge.accounts import create_account
@@ -25,7 +24,6 @@ def test_statement_prints_on_one_a4_page(browser, live_server, session, screensh
     session.commit()
     key = session.scalar(select(Agreement.id).where(Agreement.number == "7-Н"))
     sign_in(browser, live_server, "coord")
-    WebDriverWait(browser, 30).until(lambda b: "/login" not in b.current_url)
     browser.get(f"{live_server}/agreements/{key}/statement?month={OCTOBER}")
     assert browser.find_element(By.ID, "total-amount").text == "1866.68"
     screenshot("statement")
@@ -36,9 +34,10 @@ def test_statement_prints_on_one_a4_page(browser, live_server, session, screensh
             ".map(e => getComputedStyle(e).display)")
         assert hidden == ["none", "none"]
         assert browser.find_element(By.ID, "statement").is_displayed()
-    finally:
+        pdf = base64.b64decode(browser.execute_cdp_cmd("Page.printToPDF", {"preferCSSPageSize": True})["data"])
+    finally:  # the browser serves the next tests: as it was, signed out
         browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
-    pdf = base64.b64decode(browser.execute_cdp_cmd("Page.printToPDF", {"preferCSSPageSize": True})["data"])
+        browser.delete_all_cookies()
     pages = re.findall(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", pdf)
     assert len(pages) == 1
     assert tuple(round(float(v)) for v in pages[0]) == A4_LANDSCAPE
