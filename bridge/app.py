@@ -64,6 +64,8 @@ def create_app(runtime: Runtime | None = None) -> Flask:
     app.register_error_handler(HTTPException, error_response)
 
     from bridge.web.accounts_page import bp as accounts_page_bp
+    from bridge.web.agreements_api import bp as agreements_api_bp
+    from bridge.web.agreements_page import bp as agreements_page_bp
     from bridge.web.auth import bp as auth_bp
     from bridge.web.calendar_feeds import bp as calendar_feeds_bp
     from bridge.web.choices_api import bp as choices_api_bp
@@ -90,6 +92,8 @@ def create_app(runtime: Runtime | None = None) -> Flask:
     app.register_blueprint(imports_bp)
     app.register_blueprint(openapi_bp)
     app.register_blueprint(choices_api_bp)
+    app.register_blueprint(agreements_api_bp)
+    app.register_blueprint(agreements_page_bp)
     app.register_blueprint(registry_pages_bp)
     app.register_blueprint(reports_page_bp)
     app.register_blueprint(subscribe_bp)

@@ -164,3 +164,24 @@ def test_the_demo_campaign_forms_groups_from_every_students_answers(session):
     assert run.report["students"] == 106
     opened = [o for o in run.report["offers"] if o["open"]]
     assert opened and all(5 <= o["size"] <= 15 for o in opened)
+
+
+def test_the_demo_agreements_give_a_statement_with_hours_and_flag_some_enrolments(session, runtime):
+    """Three agreements, loaded once; with the generated attendance, October's statements have hours held,
+    and the enrolments of schools without an agreement are flagged (the console's pages are not empty)."""
+    from bridge.agreements.hours import Month, statement, uncovered
+    from bridge.models import AcademicYear, Agreement
+
+    load_demo(session, TODAY)
+    expand_lessons(session)
+    generate_results(session, TODAY, runtime.settings.district.timezone)
+    load_demo(session, TODAY)
+    session.commit()
+    agreements = session.scalars(select(Agreement).order_by(Agreement.number)).all()
+    assert [a.number for a in agreements] == ["СФ-14/29", "СФ-30/06", "СФ-30/29"]
+    october = [statement(session, a, Month(2026, 10)) for a in agreements]
+    assert all(st.lessons_held > 0 and st.hours > 0 for st in october)
+    assert october[0].amount > 0 and october[2].amount is None
+    gaps = uncovered(session, session.scalar(select(AcademicYear)))
+    assert gaps and not {(u.receiver, u.course) for u in gaps} & {("VLZ-29", "NC-2026-INF-PY-11"),
+                                                                  ("VLZ-06", "NC-2026-MATH-PROF-11")}

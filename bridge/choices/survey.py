@@ -24,7 +24,7 @@ from bridge.audit import Actor, audit
 from bridge.choices.instance import grade_shift
 from bridge.models import ChoiceCampaign, ChoiceOffer, NetworkCourse, Student, StudentChoice
 from bridge.sheets.problems import ImportRejected, Problem
-from bridge.sheets.reading import Unreadable, parse_csv, xlsx_sheets
+from bridge.sheets.reading import first_table
 
 TEMPLATE = "choices"
 _CHOICE = re.compile(r"choice_(\d+)$")
@@ -36,26 +36,13 @@ class SurveySummary:
     choices: int
 
 
-def _rows(name: str, data: bytes):
-    """Header, numbered rows and reading problems of the file's CSV, or its workbook's first sheet."""
-    if name.lower().endswith(".xlsx"):
-        try:
-            for sheet_name, _, header, rows, problems in xlsx_sheets(name, data):
-                return sheet_name, header, rows, problems
-        except Unreadable as exc:
-            return name, (), iter(()), [exc.problem]
-        return name, (), iter(()), []
-    header, rows, problems = parse_csv(name, data)
-    return name, header, rows, problems
-
-
 def import_answers(
     session: Session, campaign: ChoiceCampaign, name: str, data: bytes, *, today: dt.date,
     by: Actor | None = None, school_id: int | None = None,
 ) -> SurveySummary:
     """Replace the choices of every student in the file; ``school_id`` limits a coordinator to their
     school's students. Raises :class:`ImportRejected` with every problem, having written nothing."""
-    where, header, rows, problems = _rows(name, data)
+    where, header, rows, problems = first_table(name, data)
     columns: dict[int, int] = {}  # column index → rank column number
     student_at = None
     seen_columns: dict[str, int] = {}

@@ -29,6 +29,12 @@ def echo_json(data: Any) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
+def os_user() -> str:
+    """Who changes something from the command line, for the audit log: the operating-system user
+    (the console's changes name the administrator's login)."""
+    return f"os:{getpass.getuser()}"
+
+
 def school_id(session, key: str | None) -> int | None:
     """The id of the school a ``--school`` option names by external id (None: no option given)."""
     from sqlalchemy import select

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from bridge import db
 from bridge.cli.accounts import user
+from bridge.cli.agreements import agreements
 from bridge.cli.backup import backup, restore
 from bridge.cli.calendar import calendar_link, check, expand_everything, lessons
 from bridge.cli.choices import allocate, choices
@@ -145,7 +146,7 @@ def serve(rt: Runtime, host: str | None, port: int | None, no_worker: bool) -> N
 
 
 for _command in (import_command, export_command, sync, scheduler, moodle, lessons, check, calendar_link, pull,
-                 webhooks, report, user, worker, jobs, backup, restore, choices, allocate):
+                 webhooks, report, user, worker, jobs, backup, restore, choices, allocate, agreements):
     main.add_command(_command)
 
 

@@ -3,7 +3,9 @@
 13 schools (a base school, 6 resource centres, 6 participants), 12 network teachers, 14 network
 courses in 5 subject areas, 106 students (26 in grade 9, 80 in grade 11), the current academic
 year with its terms, holidays, bell schedules, class timetables and curricula, and a course-choice
-campaign over the year's courses with every student's survey answers (three ranked choices).
+campaign over the year's courses with every student's survey answers (three ranked choices), and three
+agreements between schools (one for all the provider's courses, two for listed ones; many enrolments are
+left without an agreement, so the console has some to flag).
 
 It is generated deterministically (a seeded RNG, the academic year from the date) as the same
 template tables schools send, and loaded through the importer, so "running it twice changes
@@ -268,7 +270,23 @@ def load_demo(session: Session, today: dt.date | None = None):
         add_session(session, academic_year=year, school=base, start=dt.datetime(y + 1, 5, 22, 10, 0),
                     end=dt.datetime(y + 1, 5, 22, 15, 0), room="актовый зал")
     _campaign(session, y, today or dt.date.today())
+    _agreements(session, y)
     return report
+
+
+def _agreements(session: Session, y: int) -> None:
+    """The demo's agreements between schools, loaded once through the same import as an agreements file."""
+    from bridge.agreements.files import import_agreements
+    from bridge.models import AcademicYear, Agreement
+
+    year = select(AcademicYear.id).where(AcademicYear.code == f"{y}-{y + 1}").scalar_subquery()
+    if session.scalar(select(Agreement.id).where(Agreement.academic_year_id == year)) is not None:
+        return
+    lines = ["provider,receiver,year,number,date,courses,rate",
+             f"VLZ-30,VLZ-06,{y}-{y + 1},СФ-30/06,{y}-08-26,all,1200.00",
+             f'VLZ-14,VLZ-29,{y}-{y + 1},СФ-14/29,{y}-08-27,"NC-{y}-INF-PY-11, NC-{y}-TECH-3D-11",1350.00',
+             f"VLZ-30,VLZ-29,{y}-{y + 1},СФ-30/29,{y}-08-27,NC-{y}-MATH-PROF-11,"]
+    import_agreements(session, "demo-agreements.csv", "\n".join(lines).encode(), by="demo")
 
 
 def _campaign(session: Session, y: int, today: dt.date) -> None:

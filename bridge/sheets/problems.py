@@ -89,6 +89,20 @@ REASONS: dict[str, tuple[str, str]] = {
         "больше выборов, чем допускает кампания ({max})",
     ),
     "other_school": ("student {value} is of another school", "обучающийся {value} из другой школы"),
+    # agreements between schools
+    "bad_amount": (
+        "not a sum in roubles (at most two decimals, e.g. 1500.00): {value}",
+        "не сумма в рублях (не больше двух знаков после запятой, например 1500,00): {value}",
+    ),
+    "same_school": ("the receiving school is the providing school", "школа-получатель совпадает со школой-исполнителем"),
+    "not_provider_course": (
+        "course {value} is not a course of {provider} in {year}",
+        "курс {value} — не курс школы {provider} в {year} учебном году",
+    ),
+    "agreement_exists": (
+        "agreement {value} between these schools for {year} exists already",
+        "договор {value} между этими школами на {year} учебный год уже есть",
+    ),
     # OneRoster
     "or_version": (
         "unsupported OneRoster version {value} (1.1 and 1.2 are supported)",

@@ -160,3 +160,17 @@ class Unreadable(Exception):
     def __init__(self, problem: Problem) -> None:
         self.problem = problem
         super().__init__(str(problem))
+
+
+def first_table(name: str, data: bytes) -> tuple[str, tuple[str, ...], Iterator[Row], list[Problem]]:
+    """Name in problems, header, numbered rows and reading problems of a CSV file, or of an XLSX
+    workbook's first sheet with a header: what a one-table import (survey answers, agreements) reads."""
+    if name.lower().endswith(".xlsx"):
+        try:
+            for sheet_name, _, header, rows, problems in xlsx_sheets(name, data):
+                return sheet_name, header, rows, problems
+        except Unreadable as exc:
+            return name, (), iter(()), [exc.problem]
+        return name, (), iter(()), []
+    header, rows, problems = parse_csv(name, data)
+    return name, header, rows, problems

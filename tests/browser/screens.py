@@ -9,6 +9,7 @@ serves the app on loopback and walks the pages in headless chromium, each as a f
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import logging
 import re
 import sys
@@ -26,7 +27,8 @@ from bridge.app import create_app
 from bridge.calendar.face_to_face import cancel_session
 from bridge.calendar.tokens import FeedKind, find_owner, issue_link
 from bridge.cli.root import main
-from bridge.models import AccountRole, CourseTeacher, FaceToFaceSession, NetworkCourse, School, Student, Teacher
+from bridge.models import (AccountRole, Agreement, CourseTeacher, FaceToFaceSession, NetworkCourse, School, Student,
+                           Teacher)
 from bridge.runtime import Runtime
 from config import Settings
 from config.settings import MoodleSettings, Secret
@@ -58,6 +60,11 @@ def _setup(rt: Runtime) -> dict[str, list[tuple[str, str]]]:
         session.commit()
         token = parent.rsplit("/", 1)[1]
         sid, code = student.external_id, course.code
+        agreement = session.scalar(select(Agreement.id).where(Agreement.receiver_school_id == school.id))
+    last_month = (dt.date.today().replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
+    agreements = [("agreements", "/agreements"),
+                  ("agreement-statement", f"/agreements/{agreement}/statement?month={last_month}"),
+                  ("agreements-uncovered", "/agreements/uncovered"), ("teacher-hours", "/teacher-hours")]
     everyone = [("dashboard", "/"), ("schools", "/schools"), ("courses", "/courses"), ("course", f"/courses/{code}"),
                 ("face-to-face", "/face-to-face")]
     people = [("students", "/students"), ("student", f"/students/{sid}"), ("reports", "/reports")]
@@ -66,10 +73,10 @@ def _setup(rt: Runtime) -> dict[str, list[tuple[str, str]]]:
         "admin": everyone + people + checks + [
             ("sync", "/sync"), ("sync-run", "/sync/runs/1"), ("teachers", "/teachers"), ("imports", "/imports"),
             ("accounts", "/accounts"), ("audit", "/audit"), ("face-to-face-session", f"/face-to-face/{session_id}"),
-            ("not-found", "/courses/NOPE")],
-        "coordinator": everyone + people + checks + [("forbidden", "/sync")],
-        "teacher": everyone + people[:2],
-        "viewer": everyone,
+            ("not-found", "/courses/NOPE")] + agreements + [("agreement-new", "/agreements/new")],
+        "coordinator": everyone + people + checks + agreements + [("forbidden", "/sync")],
+        "teacher": everyone + people[:2] + agreements[-1:],
+        "viewer": everyone + agreements,
         "parent": [("subscribe", f"/calendar/feed/{token}"), ("catalogue", "/catalogue")],
         "anonymous": [("login", "/login")],
     }

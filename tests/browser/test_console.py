@@ -11,6 +11,8 @@ def sign_in(browser, base, login):
     browser.find_element(By.ID, "login").send_keys(login)
     browser.find_element(By.ID, "password").send_keys(PASSWORD)
     browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    # Signed in once the sign-in page is left: a page asked for sooner would race the form's answer.
+    WebDriverWait(browser, 30).until(lambda b: "/login" not in b.current_url)
 
 
 def test_login_and_dashboard(browser, live_server, accounts, screenshot):

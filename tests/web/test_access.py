@@ -29,6 +29,9 @@ ACCESS = {
     "/api/v1/reports/at-risk": ("admin", "coordinator", "teacher"),
     "/api/v1/reports/summary": ROLES,
     "/api/v1/choices/campaigns": ROLES,
+    "/api/v1/agreements": ("admin", "coordinator", "viewer"),
+    "/api/v1/agreements/uncovered": ("admin", "coordinator", "viewer"),
+    "/api/v1/teacher-hours": ROLES,
 }
 
 
@@ -120,6 +123,8 @@ PAGES = {
     "/teachers": ("admin", "coordinator", "teacher"), "/audit": ("admin",),
     "/reports": ("admin", "coordinator", "teacher"), "/face-to-face": ROLES,
     "/accounts": ("admin",), "/conflicts": ("admin", "coordinator"), "/load": ("admin", "coordinator"),
+    "/agreements": ("admin", "coordinator", "viewer"), "/agreements/uncovered": ("admin", "coordinator", "viewer"),
+    "/agreements/new": ("admin",), "/teacher-hours": ROLES,
 }
 
 
@@ -189,6 +194,10 @@ ELSEWHERE = {
     "accounts_page.account_new": "test_accounts_page.py", "accounts_page.account_disable": "test_accounts_page.py",
     "accounts_page.account_enable": "test_accounts_page.py", "accounts_page.account_password": "test_accounts_page.py",
     "accounts_page.token_issue": "test_accounts_page.py", "accounts_page.token_revoke": "test_accounts_page.py",
+    **{endpoint: "tests/agreements/test_agreements_web.py" for endpoint in (
+        "agreements_api.create_agreement", "agreements_api.agreement", "agreements_api.change_agreement",
+        "agreements_api.remove_agreement", "agreements_api.agreement_statement", "agreements_page.import_file",
+        "agreements_page.edit_agreement", "agreements_page.remove", "agreements_page.statement_page")},
 }
 # Open to everyone: the feeds and the subscribe page (behind their own secrets), the catalogue, sign-in,
 # the webhook receiver (it authenticates Moodle itself), health, the OpenAPI document, static files.
