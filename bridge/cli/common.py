@@ -100,9 +100,3 @@ def echo_problems(problems: Sequence, *, show_all: bool, as_json: bool, more: in
         limit = None if show_all or not on_terminal() else TERMINAL_LIMIT
         for line in problem_lines(problems, limit, more or 0):
             click.echo(line)
-
-
-def os_user() -> str:
-    """Who changes something from the command line, for the audit log: the operating-system user
-    (the console's changes name the account's login)."""
-    return f"os:{getpass.getuser()}"
