@@ -142,6 +142,8 @@ AUDIT_ACTIONS = {
     "issue API token": "выдача токена API", "revoke API token": "отзыв токена API",
     "revoke API tokens": "отзыв всех токенов API", "sign-in failed": "неудачный вход",
     "issue calendar link": "выдача ссылки на календарь", "revoke calendar link": "отзыв ссылки на календарь",
+    "create agreement": "создание договора", "change agreement": "изменение договора",
+    "delete agreement": "удаление договора", "import agreements": "загрузка договоров",
     "read calendar link": "просмотр ссылки на календарь", "rotate calendar link": "замена ссылки на календарь",
 }
 REPORT_NAMES = {"attendance": "посещаемости", "marks": "отметок", "at-risk": "группы риска", "summary": "сводки"}
