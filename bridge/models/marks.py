@@ -98,6 +98,9 @@ class Grade(TimestampMixin, Base):
     grade_max: Mapped[float] = mapped_column(Float, default=0.0)
     percentage: Mapped[float | None] = mapped_column(Float)
     graded_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # When the student submitted the work (Moodle's gradedatesubmitted; assignments only). A grade
+    # with a submission and no raw grade is work waiting for the teacher.
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
     item: Mapped[GradeItem] = relationship()
     student: Mapped[Student] = relationship()

@@ -1,0 +1,36 @@
+"""monitoring: when attendance was taken, when work was submitted, a student's last course access
+
+Revision ID: 0011_monitor
+Revises: 0010
+Create Date: 2026-12-04
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = '0011_monitor'
+down_revision = '0010'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('lesson') as batch:
+        batch.add_column(sa.Column('attendance_taken_at', sa.DateTime(timezone=True), nullable=True))
+        batch.add_column(sa.Column('attendance_delay_minutes', sa.Integer(), nullable=True))
+    with op.batch_alter_table('grade') as batch:
+        batch.add_column(sa.Column('submitted_at', sa.DateTime(timezone=True), nullable=True))
+    with op.batch_alter_table('enrolment') as batch:
+        batch.add_column(sa.Column('last_course_access', sa.DateTime(timezone=True), nullable=True))
+        batch.add_column(sa.Column('course_access_read', sa.Boolean(), nullable=False, server_default=sa.false()))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('enrolment') as batch:
+        batch.drop_column('course_access_read')
+        batch.drop_column('last_course_access')
+    with op.batch_alter_table('grade') as batch:
+        batch.drop_column('submitted_at')
+    with op.batch_alter_table('lesson') as batch:
+        batch.drop_column('attendance_delay_minutes')
+        batch.drop_column('attendance_taken_at')
