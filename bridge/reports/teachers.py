@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
+from bridge.db import utc
 from bridge.models import (
     AcademicYear,
     CourseTeacher,
@@ -182,28 +183,29 @@ def _waiting(session: Session, courses: list[int], now: dt.datetime) -> dict[int
              .join(GradeItem, GradeItem.id == Grade.item_id)
              .where(GradeItem.course_id.in_(courses), Grade.raw.is_(None), Grade.submitted_at.is_not(None))
              .group_by(GradeItem.course_id))
-    out = {}
-    for course, n, oldest in session.execute(query):
-        oldest = oldest if oldest.tzinfo else oldest.replace(tzinfo=dt.UTC)
-        out[course] = (n, (now - oldest).days)
-    return out
+    return {course: (n, (now - utc(oldest)).days) for course, n, oldest in session.execute(query)}
 
 
-def inactive_since(cfg: MonitoringSettings, now: dt.datetime) -> dt.datetime:
-    return now - dt.timedelta(days=cfg.inactive_days)
-
-
-def inactive_filter(cfg: MonitoringSettings, now: dt.datetime) -> ColumnElement[bool]:
-    """Enrolments (not withdrawn, asked of Moodle) whose student has not opened the course for the set days."""
-    since = inactive_since(cfg, now)
+def inactive_filter(cfg: MonitoringSettings, today: dt.date, zone: ZoneInfo) -> ColumnElement[bool]:
+    """Enrolments (not withdrawn, asked of Moodle) whose student has not opened the course for the set
+    days: the last visit (or, never, the enrolment's start) is that many days before ``today`` or more."""
+    last_day = today - dt.timedelta(days=cfg.inactive_days)
+    cutoff = dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time(), zone).astimezone(dt.UTC)
     return and_(Enrolment.status != EnrolmentStatus.WITHDRAWN, Enrolment.course_access_read,
-                Enrolment.starts_on <= since.date(),
-                or_(Enrolment.last_course_access.is_(None), Enrolment.last_course_access < since))
+                Enrolment.starts_on <= last_day,
+                or_(Enrolment.last_course_access.is_(None), Enrolment.last_course_access < cutoff))
 
 
-def _inactive(session: Session, courses: list[int], cfg: MonitoringSettings, now: dt.datetime) -> dict[int, int]:
+def days_inactive(last_access: dt.datetime | None, starts_on: dt.date, today: dt.date, zone: ZoneInfo) -> int:
+    """Whole days since the last visit (in the district's zone), or since the enrolment's start when never."""
+    since = utc(last_access).astimezone(zone).date() if last_access is not None else starts_on
+    return (today - since).days
+
+
+def _inactive(session: Session, courses: list[int], cfg: MonitoringSettings, today: dt.date,
+              zone: ZoneInfo) -> dict[int, int]:
     query = (select(Enrolment.course_id, func.count()).where(Enrolment.course_id.in_(courses),
-                                                             inactive_filter(cfg, now))
+                                                             inactive_filter(cfg, today, zone))
              .group_by(Enrolment.course_id))
     return dict(session.execute(query).all())
 
@@ -221,7 +223,7 @@ def teacher_figures(session: Session, period: Period, cfg: MonitoringSettings, *
     lessons = _lessons(session, courses, period, cfg, today, overdue_before)
     latency = _latency(session, courses, period.instants(zone))
     waiting = _waiting(session, courses, now)
-    inactive = _inactive(session, courses, cfg, now)
+    inactive = _inactive(session, courses, cfg, today, zone)
     rows = []
     for _tid, ext, last, first, middle, school, cid, code, title in pairs:
         planned, held, late, never = lessons.get(cid, (0, 0, 0, 0))
@@ -261,15 +263,18 @@ class InactiveStudent:
     days: int  # since the last visit, or since the enrolment's start when never
 
 
-def inactive_students(session: Session, cfg: MonitoringSettings, *, now: dt.datetime, narrow: Select | None = None,
-                      teacher_id: int | None = None, teachers_school_id: int | None = None) -> list[InactiveStudent]:
+def inactive_students(session: Session, cfg: MonitoringSettings, *, now: dt.datetime, timezone: str = "Europe/Moscow",
+                      narrow: Select | None = None, teacher_id: int | None = None,
+                      teachers_school_id: int | None = None) -> list[InactiveStudent]:
     """Students inactive today in the courses of ``teacher_id`` (or of ``teachers_school_id``'s teachers),
     within ``narrow`` (a ``select(Student.id)`` of the students the reader may see), by course and name."""
+    zone = ZoneInfo(timezone)
+    today = now.astimezone(zone).date()
     query = (select(Student.external_id, Student.last_name, Student.first_name, Student.middle_name, School.short_name,
                     NetworkCourse.code, Enrolment.last_course_access, Enrolment.starts_on)
              .select_from(Enrolment).join(Student, Student.id == Enrolment.student_id)
              .join(School, School.id == Student.school_id).join(NetworkCourse, NetworkCourse.id == Enrolment.course_id)
-             .where(inactive_filter(cfg, now))
+             .where(inactive_filter(cfg, today, zone))
              .order_by(NetworkCourse.code, Student.last_name, Student.first_name, Student.external_id))
     if teacher_id is not None or teachers_school_id is not None:
         taught = select(CourseTeacher.course_id).join(Teacher, Teacher.id == CourseTeacher.teacher_id)
@@ -280,11 +285,6 @@ def inactive_students(session: Session, cfg: MonitoringSettings, *, now: dt.date
         query = query.where(Enrolment.course_id.in_(taught))
     if narrow is not None:
         query = query.where(Student.id.in_(narrow))
-    out = []
-    for ext, last, first, middle, school, code, seen, starts in session.execute(query):
-        seen = seen if seen is None or seen.tzinfo else seen.replace(tzinfo=dt.UTC)
-        since = seen if seen else dt.datetime.combine(starts, dt.time(), dt.UTC)
-        out.append(InactiveStudent(ext, " ".join(p for p in (last, first, middle) if p), school, code, seen,
-                                   (now - since).days))
-    return out
-
+    return [InactiveStudent(ext, " ".join(p for p in (last, first, middle) if p), school, code, utc(seen),
+                            days_inactive(seen, starts, today, zone))
+            for ext, last, first, middle, school, code, seen, starts in session.execute(query)]
