@@ -165,7 +165,7 @@ def _latency(session: Session, courses: list[int], bounds: tuple[dt.datetime, dt
               .where(GradeItem.course_id.in_(courses), GradeItem.item_type != "course", Grade.raw.is_not(None),
                      Grade.submitted_at.is_not(None), Grade.graded_at >= bounds[0], Grade.graded_at < bounds[1])
               ).subquery()
-    wanted = [(ranked.c.n * p + 99) / 100 for p in PERCENTILES]  # ⌈p·n/100⌉ in whole numbers
+    wanted = [(ranked.c.n * p + 99) // 100 for p in PERCENTILES]  # ⌈p·n/100⌉ in whole numbers
     query = select(ranked.c.course, ranked.c.n, ranked.c.rank, ranked.c.seconds, *wanted).where(
         or_(*(ranked.c.rank == w for w in wanted)))
     out: dict[int, tuple[int, dict[int, float]]] = {}
