@@ -29,6 +29,8 @@ ACCESS = {
     "/api/v1/reports/at-risk": ("admin", "coordinator", "teacher"),
     "/api/v1/reports/summary": ROLES,
     "/api/v1/choices/campaigns": ROLES,
+    "/api/v1/monitoring/teachers": ROLES,
+    "/api/v1/students/SCH29-S2/timeline": ("admin", "coordinator", "teacher"),
 }
 
 
@@ -120,6 +122,7 @@ PAGES = {
     "/teachers": ("admin", "coordinator", "teacher"), "/audit": ("admin",),
     "/reports": ("admin", "coordinator", "teacher"), "/face-to-face": ROLES,
     "/accounts": ("admin",), "/conflicts": ("admin", "coordinator"), "/load": ("admin", "coordinator"),
+    "/monitoring/teachers": ROLES, "/students/SCH29-S2/timeline": ("admin", "coordinator", "teacher"),
 }
 
 
