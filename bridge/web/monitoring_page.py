@@ -91,7 +91,9 @@ def _timeline(external_id: str):
 @require(ADMIN, COORDINATOR, TEACHER)
 def timeline_page(external_id: str):
     student, weeks = _timeline(external_id)
-    x = {w.start: f"{w.start:%d.%m}" for w in weeks}
+    mondays = [weeks[0].start + dt.timedelta(weeks=n) for n in range((weeks[-1].start - weeks[0].start).days // 7 + 1)
+               ] if weeks else []
+    x = {m: f"{m:%d.%m}" for m in mondays}  # every week on the axis, holidays too: the gaps show
     series = {"Посещаемость": {w.start: w.attendance_percent for w in weeks if w.attendance_percent is not None},
               "Результаты": {w.start: w.grade_percent for w in weeks if w.grade_percent is not None}}
     return render_template("console/student_timeline.html", student=student, weeks=weeks,

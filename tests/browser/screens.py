@@ -9,6 +9,7 @@ serves the app on loopback and walks the pages in headless chromium, each as a f
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import logging
 import re
 import sys
@@ -54,15 +55,18 @@ def _setup(rt: Runtime) -> dict[str, list[tuple[str, str]]]:
         session.commit()
         token = parent.rsplit("/", 1)[1]
         sid, code = student.external_id, course.code
+    last_month = rt.today().replace(day=1) - dt.timedelta(days=1)
     everyone = [("dashboard", "/"), ("schools", "/schools"), ("courses", "/courses"), ("course", f"/courses/{code}"),
-                ("face-to-face", "/face-to-face")]
-    people = [("students", "/students"), ("student", f"/students/{sid}"), ("reports", "/reports")]
+                ("face-to-face", "/face-to-face"), ("monitoring", "/monitoring/teachers"),
+                ("monitoring-last-month", f"/monitoring/teachers?month={last_month:%Y-%m}")]
+    people = [("students", "/students"), ("student", f"/students/{sid}"), ("timeline", f"/students/{sid}/timeline"),
+              ("reports", "/reports")]
     return {
         "admin": everyone + people + [("sync", "/sync"), ("teachers", "/teachers"), ("imports", "/imports"),
                                       ("accounts", "/accounts"), ("audit", "/audit"),
                                       ("face-to-face-session", f"/face-to-face/{session_id}")],
         "coordinator": everyone + people,
-        "teacher": everyone + people[:2],
+        "teacher": everyone + people[:3],
         "viewer": everyone,
         "parent": [("subscribe", f"/calendar/feed/{token}"), ("catalogue", "/catalogue")],
         "anonymous": [("login", "/login")],
