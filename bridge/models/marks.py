@@ -10,7 +10,7 @@ import datetime as dt
 import enum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, DateTime, Float, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, DateTime, Float, ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bridge.models.base import Base, TimestampMixin, _enum
@@ -80,6 +80,9 @@ class GradeItem(Base):
     course: Mapped[NetworkCourse] = relationship()
 
 
+WAITING = text("raw IS NULL AND submitted_at IS NOT NULL")
+
+
 class Grade(TimestampMixin, Base):
     """A student's grade in one item as Moodle last reported it. The range is per grade, not per
     item: Moodle's course total counts only the items a student has a grade in."""
@@ -88,6 +91,9 @@ class Grade(TimestampMixin, Base):
     __table_args__ = (
         UniqueConstraint("item_id", "student_id", name="uq_grade_item_student"),
         Index("ix_grade_student", "student_id"),
+        # The teachers' report: grades given in a month, and work waiting to be graded (few rows).
+        Index("ix_grade_graded_at", "graded_at"),
+        Index("ix_grade_waiting", "submitted_at", sqlite_where=WAITING, postgresql_where=WAITING),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
