@@ -93,7 +93,7 @@ class Grade(TimestampMixin, Base):
         Index("ix_grade_student", "student_id"),
         # The teachers' report: grades given in a month, and work waiting to be graded (few rows).
         Index("ix_grade_graded_at", "graded_at"),
-        Index("ix_grade_waiting", "submitted_at", sqlite_where=WAITING, postgresql_where=WAITING),
+        Index("ix_grade_waiting", "item_id", "submitted_at", sqlite_where=WAITING, postgresql_where=WAITING),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

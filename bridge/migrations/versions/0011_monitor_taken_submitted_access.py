@@ -23,7 +23,7 @@ def upgrade() -> None:
     with op.batch_alter_table('grade') as batch:
         batch.add_column(sa.Column('submitted_at', sa.DateTime(timezone=True), nullable=True))
     op.create_index('ix_grade_graded_at', 'grade', ['graded_at'])
-    op.create_index('ix_grade_waiting', 'grade', ['submitted_at'], sqlite_where=WAITING, postgresql_where=WAITING)
+    op.create_index('ix_grade_waiting', 'grade', ['item_id', 'submitted_at'], sqlite_where=WAITING, postgresql_where=WAITING)
     with op.batch_alter_table('enrolment') as batch:
         batch.add_column(sa.Column('last_course_access', sa.DateTime(timezone=True), nullable=True))
         batch.add_column(sa.Column('course_access_read', sa.Boolean(), nullable=False, server_default=sa.false()))
