@@ -124,3 +124,31 @@ def test_scopes_and_the_monthly_sheet(runtime, session, fake_moodle, moodle):
     assert headers[0] == "Преподаватель" and len(rows) == 2 and all(len(r) == len(headers) for r in rows)
     assert rows[0][0] == "Кузнецова Ирина Владимировна" and rows[0][7] == 0 and rows[1][7] == 1  # never taken
     assert teacher_rows(session, D(2026, 9, 1), other_school, cfg=CFG, now=NOW)[1] == []
+
+
+def test_latency_percentiles_are_nearest_rank(session):
+    """Ten grades given 1 to 10 hours after submission: the median is the 5th (5 h), the 90th percentile the
+    9th (9 h); the course total, a grade without a submission and one given in October are not counted."""
+    from bridge.models import GradeItem
+    from tests.builders import build_district
+
+    d = build_district(session, students_per_school=5)
+    chem = d["courses"][0]
+    items = [GradeItem(course_id=chem.id, moodle_id=n, item_type="mod", name=f"Работа {n}") for n in (1, 2)]
+    total = GradeItem(course_id=chem.id, moodle_id=99, item_type="course", name="Итог курса")
+    session.add_all([*items, total])
+    session.flush()
+    submitted = dt.datetime(2026, 9, 10, 6, tzinfo=dt.UTC)
+    for hours, student in enumerate(d["students"], start=1):
+        session.add(Grade(item_id=items[0].id, student_id=student.id, raw=5, grade_max=5, percentage=100,
+                          submitted_at=submitted, graded_at=submitted + dt.timedelta(hours=hours)))
+        session.add(Grade(item_id=total.id, student_id=student.id, raw=5, grade_max=5, percentage=100,
+                          submitted_at=submitted, graded_at=submitted + dt.timedelta(hours=100)))
+    student = d["students"][0]
+    session.add(Grade(item_id=items[1].id, student_id=student.id, raw=5, grade_max=5, percentage=100,
+                      graded_at=submitted))
+    session.add(Grade(item_id=items[1].id, student_id=d["students"][1].id, raw=5, grade_max=5, percentage=100,
+                      submitted_at=submitted, graded_at=dt.datetime(2026, 10, 2, tzinfo=dt.UTC)))
+    session.commit()
+    (row,) = [r for r in teacher_figures(session, Period.month(D(2026, 9, 1)), CFG, now=NOW) if r.course == chem.code]
+    assert (row.graded, row.latency_median_hours, row.latency_p90_hours, row.waiting) == (10, 5.0, 9.0, 0)
