@@ -257,6 +257,22 @@ class MarksSettings:
 
 
 @dataclass(frozen=True)
+class MonitoringSettings:
+    """When a teacher's attendance counts as late or missing, and a student as inactive (bridge.reports.teachers)."""
+
+    # Attendance taken more than this many hours after the lesson's end is late; not taken by then, never.
+    late_after_hours: int = 24
+    # A student who has not opened the course in Moodle for this many days is inactive.
+    inactive_days: int = 14
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.late_after_hours <= 24 * 30:
+            raise SettingsError("monitoring.late_after_hours: must be from 1 to 720 (hours)")
+        if not 1 <= self.inactive_days <= 365:
+            raise SettingsError("monitoring.inactive_days: must be from 1 to 365 (days)")
+
+
+@dataclass(frozen=True)
 class PullSettings:
     """Reading attendance and grades back from Moodle, and working off the webhook inbox."""
 
@@ -353,6 +369,7 @@ class Settings:
     sync: SyncSettings = field(default_factory=SyncSettings)
     webhooks: WebhookSettings = field(default_factory=WebhookSettings)
     marks: MarksSettings = field(default_factory=MarksSettings)
+    monitoring: MonitoringSettings = field(default_factory=MonitoringSettings)
     pull: PullSettings = field(default_factory=PullSettings)
     imports: ImportSettings = field(default_factory=ImportSettings)
     jobs: JobsSettings = field(default_factory=JobsSettings)

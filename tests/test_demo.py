@@ -11,6 +11,7 @@ from bridge.demo.results import DEMO_MARK, DemoResults, generate_results
 from bridge.models import (
     Account,
     AttendanceMark,
+    Enrolment,
     FaceToFaceRule,
     FaceToFaceSession,
     Grade,
@@ -26,7 +27,9 @@ from bridge.reports.data import Scope
 from bridge.reports.dynamics import network_dynamics
 from bridge.reports.stats import network_stats
 from bridge.reports.tables import build_report
+from bridge.reports.teachers import Period, inactive_students, teacher_figures
 from bridge.transfer import import_tables
+from config.settings import MonitoringSettings
 
 TODAY = dt.date(2026, 11, 23)
 
@@ -115,7 +118,7 @@ def test_demo_results_fill_the_reports_and_charts(session, runtime):
     dynamics = network_dynamics(session, runtime.settings, today=TODAY).as_json()
     assert all(dynamics[chart] for chart in ("attendance_by_school", "attendance_by_grade", "results_by_school",
                                              "results_by_grade"))
-    at_risk = build_report("at-risk", session, runtime.settings, Scope())
+    at_risk = build_report("at-risk", session, runtime.settings, Scope(), TODAY)
     marks = build_report("marks", session, runtime.settings, Scope())
     assert 0 < len(at_risk.rows) < len(marks.rows) // 2 and len(marks.rows) >= 180
 
@@ -185,3 +188,19 @@ def test_the_demo_agreements_give_a_statement_with_hours_and_flag_some_enrolment
     gaps = uncovered(session, session.scalar(select(AcademicYear)))
     assert gaps and not {(u.receiver, u.course) for u in gaps} & {("VLZ-29", "NC-2026-INF-PY-11"),
                                                                   ("VLZ-06", "NC-2026-MATH-PROF-11")}
+
+
+def test_demo_results_give_the_teachers_monitoring_something_to_show(session, runtime):
+    """Late and never-taken attendance, work waiting to be graded and inactive students, each a minority."""
+    load_demo(session, TODAY)
+    expand_lessons(session)
+    generate_results(session, TODAY, runtime.settings.district.timezone)
+    session.commit()
+    now = dt.datetime.combine(TODAY, dt.time(12), dt.UTC)
+    rows = [r for month in (TODAY.replace(day=1) - dt.timedelta(days=1), TODAY)
+            for r in teacher_figures(session, Period.month(month), MonitoringSettings(), now=now)]
+    planned = sum(r.planned for r in rows)
+    assert 0 < sum(r.late for r in rows) < planned // 5 and 0 < sum(r.never for r in rows) < planned // 5
+    assert sum(r.waiting for r in rows) > 0 and any(r.latency_median_hours for r in rows)
+    inactive = inactive_students(session, MonitoringSettings(), now=now)
+    assert 0 < len(inactive) < session.scalar(select(func.count()).select_from(Enrolment)) // 4

@@ -48,7 +48,8 @@ def _report_command(name: str, help_text: str) -> click.Command:
         from bridge.reports.tables import build_report
 
         with db.session_scope(rt.sessions) as session:
-            table = build_report(name, session, rt.settings, Scope(school_id=school_id(session, school_key), term=term))
+            table = build_report(name, session, rt.settings, Scope(school_id=school_id(session, school_key), term=term),
+                                 rt.today())
             try:
                 out.write_bytes(report_bytes(table, fmt))
             except OSError as exc:

@@ -7,6 +7,11 @@ deterministic: every value is a hash of the student, the course and the lesson's
 uids), so two fresh demos on the same day hold the same marks. Running it again adds only what became
 due since (lessons held, works graded) and changes nothing else. The caller makes sure the registry is
 the demo's (:func:`bridge.demo.check_demo_registry`): generated marks must never mix with real ones.
+
+The teachers' monitoring has something to show too: about one lesson in twelve has its attendance taken
+two days late and one in twenty-five never (no marks); works are submitted before they are graded, and
+about one in twelve submitted in the last two weeks waits ungraded; the students who struggle have
+mostly stopped opening their courses (each enrolment's last course access, set afresh for ``today``).
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 
 from bridge.models import (
     AttendanceKind,
@@ -34,6 +39,8 @@ from bridge.models import (
 DEMO_MARK = "demo"
 COURSE_TOTAL_ID = -1000  # the course total's item; works are -1, -2, ...
 WORKS_A_MONTH = 2
+NEVER_TAKEN, TAKEN_LATE = 0.04, 0.08  # shares of lessons
+WAITING = 0.08  # share of the last two weeks' works not graded yet
 STATUS = {AttendanceKind.PRESENT: "P", AttendanceKind.LATE: "L", AttendanceKind.EXCUSED: "E",
           AttendanceKind.ABSENT: "A"}
 
@@ -83,13 +90,22 @@ def generate_results(session, today: dt.date, timezone: str) -> DemoResults:
             select(Enrolment.course_id, Student.id, Student.external_id, Enrolment.starts_on).join(Student)):
         enrolled[course_id].append((student_id, ext, starts))
     marked = set(session.scalars(select(AttendanceMark.lesson_id).where(AttendanceMark.lesson_id.is_not(None))))
-    rows = []
+    durations = dict(session.execute(select(Lesson.id, Lesson.duration_minutes)).all())
+    rows, lessons = [], []
     for lesson_id, course_id, day, at, zone in session.execute(
             select(Lesson.id, Lesson.course_id, Lesson.date, Lesson.starts_at, Lesson.timezone)
             .where(Lesson.date < today, Lesson.status != ScheduleStatus.CANCELLED).order_by(Lesson.id)):
         if lesson_id in marked:
             continue
+        roll = _unit("taken", codes[course_id], day)
+        if roll < NEVER_TAKEN:
+            continue
         taken = dt.datetime.combine(day, at, ZoneInfo(zone)) + dt.timedelta(minutes=50)
+        if roll < NEVER_TAKEN + TAKEN_LATE:
+            taken += dt.timedelta(days=2)
+        lessons.append({"id": lesson_id, "attendance_taken_at": taken.astimezone(dt.UTC),
+                        "attendance_delay_minutes": int((taken - dt.datetime.combine(day, at, ZoneInfo(zone))
+                                                         ).total_seconds() // 60) - durations[lesson_id]})
         for student_id, ext, starts in enrolled[course_id]:
             if starts <= day:
                 kind = _attendance(ext, codes[course_id], day)
@@ -97,6 +113,9 @@ def generate_results(session, today: dt.date, timezone: str) -> DemoResults:
                              "taken_by": DEMO_MARK, "taken_at": taken})
     if rows:
         session.execute(insert(AttendanceMark), rows)
+    if lessons:
+        session.execute(update(Lesson), lessons)
+    _course_access(session, today, ZoneInfo(timezone))
     return DemoResults(len(rows), _grades(session, codes, enrolled, today, ZoneInfo(timezone)))
 
 
@@ -130,14 +149,33 @@ def _grades(session, codes: dict[int, str], enrolled, today: dt.date, zone: Zone
             for student_id, ext, starts in enrolled[course_id]:
                 if starts > day:
                     continue
+                submitted = at - dt.timedelta(hours=4 + 68 * _unit("submitted", ext, code, number))
+                if (day >= today - dt.timedelta(days=14) and _unit("waits", ext, code, number) < WAITING):
+                    if (item_id, student_id) not in graded:
+                        session.add(Grade(item_id=item_id, student_id=student_id, raw=None, grade_max=100.0,
+                                          submitted_at=submitted))
+                    continue
                 score = _score(ext, code, number)
                 works[student_id].append(score)
                 if (item_id, student_id) not in graded:
                     session.add(Grade(item_id=item_id, student_id=student_id, raw=score, grade_max=100.0,
-                                      percentage=score, graded_at=at))
+                                      percentage=score, graded_at=at, submitted_at=submitted))
                     added += 1
         added += _course_totals(session, course_id, works, items, graded, today, zone)
     return added
+
+
+def _course_access(session, today: dt.date, zone: ZoneInfo) -> None:
+    """Each enrolment's last visit to its course: a day or a few ago, or weeks ago for most who struggle."""
+    rows = []
+    for enrolment_id, ext, code in session.execute(select(Enrolment.id, Student.external_id, NetworkCourse.code)
+                                                   .join(Student).join(NetworkCourse)):
+        roll = _unit("access", ext, code)
+        days = 20 + round(20 * roll) if _struggles(ext) and roll < 0.6 else 1 + round(4 * roll)
+        seen = dt.datetime.combine(today - dt.timedelta(days=days), dt.time(17), zone).astimezone(dt.UTC)
+        rows.append({"id": enrolment_id, "last_course_access": seen, "course_access_read": True})
+    if rows:
+        session.execute(update(Enrolment), rows)
 
 
 def _course_totals(session, course_id: int, works: dict[int, list[float]], items, graded, today: dt.date,

@@ -139,6 +139,11 @@ class Lesson(ScheduledMixin, Base):
     slot_date: Mapped[dt.date | None] = mapped_column(Date)
     # The attendance session this lesson gets in Moodle (mod_attendance), filled by the sync.
     moodle_session_id: Mapped[int | None] = mapped_column(Integer)
+    # When the teacher last took attendance in that session (Moodle's lasttaken), read by the pull: a
+    # lesson with attendance taken was held. The delay is minutes from the lesson's end to then (negative
+    # when taken during the lesson), kept so the teachers' report compares it with a setting in SQL.
+    attendance_taken_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    attendance_delay_minutes: Mapped[int | None] = mapped_column(Integer)
 
     course: Mapped[NetworkCourse] = relationship()
     slot: Mapped[LessonSlot | None] = relationship()

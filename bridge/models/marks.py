@@ -10,7 +10,7 @@ import datetime as dt
 import enum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, DateTime, Float, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, DateTime, Float, ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bridge.models.base import Base, TimestampMixin, _enum
@@ -80,6 +80,9 @@ class GradeItem(Base):
     course: Mapped[NetworkCourse] = relationship()
 
 
+WAITING = text("raw IS NULL AND submitted_at IS NOT NULL")
+
+
 class Grade(TimestampMixin, Base):
     """A student's grade in one item as Moodle last reported it. The range is per grade, not per
     item: Moodle's course total counts only the items a student has a grade in."""
@@ -88,6 +91,9 @@ class Grade(TimestampMixin, Base):
     __table_args__ = (
         UniqueConstraint("item_id", "student_id", name="uq_grade_item_student"),
         Index("ix_grade_student", "student_id"),
+        # The teachers' report: grades given in a month, and work waiting to be graded (few rows).
+        Index("ix_grade_graded_at", "graded_at"),
+        Index("ix_grade_waiting", "item_id", "submitted_at", sqlite_where=WAITING, postgresql_where=WAITING),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -98,6 +104,9 @@ class Grade(TimestampMixin, Base):
     grade_max: Mapped[float] = mapped_column(Float, default=0.0)
     percentage: Mapped[float | None] = mapped_column(Float)
     graded_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # When the student submitted the work (Moodle's gradedatesubmitted; assignments only). A grade
+    # with a submission and no raw grade is work waiting for the teacher.
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
     item: Mapped[GradeItem] = relationship()
     student: Mapped[Student] = relationship()

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, Time, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, Date, DateTime, ForeignKey, Integer, String, Time, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bridge.models.base import Base, TimestampMixin, _enum
@@ -238,6 +238,10 @@ class Enrolment(TimestampMixin, Base):
     )
     starts_on: Mapped[dt.date] = mapped_column(Date)
     ends_on: Mapped[dt.date | None] = mapped_column(Date)
+    # The student's last visit to the course in Moodle (lastcourseaccess), read by the pull; empty with
+    # ``course_access_read`` set means Moodle says never, empty without it that no pull has asked yet.
+    last_course_access: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    course_access_read: Mapped[bool] = mapped_column(Boolean, default=False)
 
     student: Mapped[Student] = relationship()
     course: Mapped[NetworkCourse] = relationship()

@@ -5,7 +5,8 @@ as the site's own acronym, and its meaning (present, late, excused, absent) is r
 acronym when it is one of mod_attendance's defaults (English or Russian language pack), else from
 the status's grade within the session's set: the full grade is present, zero is absent, anything
 between is late (attended). Sessions made by hand in Moodle and users the sync does not manage are
-skipped. A mark that disappears from Moodle is kept: Moodle drops marks only with their session.
+skipped. When attendance was last taken (``lasttaken``) is kept on the lesson: it is how the
+registry knows a lesson was held, and whether attendance came late. A mark that disappears from Moodle is kept: Moodle drops marks only with their session.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bridge.db import utc
 from bridge.models import AttendanceKind, AttendanceMark, Lesson, NetworkCourse
 from bridge.pull.history import Tally, record_change
 from bridge.pull.ids import MoodleIds
@@ -62,6 +64,16 @@ def put_mark(session: Session, existing: AttendanceMark | None, tally: Tally, *,
         tally.changed += 1
 
 
+def note_taken(lesson: Lesson, taken: dt.datetime | None) -> None:
+    """Keep when the session's attendance was last taken, and how long after the lesson's end (the
+    teachers' report: a lesson held, attendance late). Written only when it changed."""
+    taken = utc(taken)
+    if utc(lesson.attendance_taken_at) == taken:
+        return
+    lesson.attendance_taken_at = taken
+    lesson.attendance_delay_minutes = None if taken is None else int((taken - lesson.end).total_seconds() // 60)
+
+
 def pull_attendance(session: Session, client: MoodleClient, course: NetworkCourse, ids: MoodleIds,
                     notes: list[str]) -> Tally:
     tally = Tally()
@@ -69,16 +81,18 @@ def pull_attendance(session: Session, client: MoodleClient, course: NetworkCours
     if attendance_id is None:
         notes.append(f"{course.code}: no attendance activity in Moodle yet (run the sync)")
         return tally
-    lessons = dict(session.execute(select(Lesson.uid, Lesson.id).where(Lesson.course_id == course.id)).all())
+    lessons = {lesson.uid: lesson for lesson in session.scalars(select(Lesson).where(Lesson.course_id == course.id))}
     marks = {(m.lesson_id, m.student_id): m for m in session.scalars(
         select(AttendanceMark).join(Lesson, Lesson.id == AttendanceMark.lesson_id)
         .where(Lesson.course_id == course.id))}
     unlinked = unknown = 0
     for s in client.get_sessions(attendance_id):
-        lesson_id = lessons.get(ids.session_uid.get(s.id, ""))
-        if lesson_id is None:
+        lesson = lessons.get(ids.session_uid.get(s.id, ""))
+        if lesson is None:
             unlinked += 1
             continue
+        note_taken(lesson, s.lasttaken)
+        lesson_id = lesson.id
         statuses = {st.id: st for st in s.statuses}
         for entry in s.attendance_log:
             student_id = ids.student.get(entry.studentid)

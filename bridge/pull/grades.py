@@ -4,6 +4,8 @@ One ``gradereport_user_get_grade_items`` call gives every item of every student 
 with the raw grade, its range and the date graded; the course total is an item too. The
 percentage is computed from the raw grade and the range (Moodle's formatted percentage depends
 on the site's display settings). Moodle does not say who graded: the history leaves it empty.
+Work submitted and not graded yet is stored too (no raw grade, the submission's time): the
+teachers' report counts it as waiting, and its first grade is a first sighting, not a change.
 """
 
 from __future__ import annotations
@@ -30,6 +32,11 @@ def grade_value(raw: float | None, high: float) -> str:
     return "—" if raw is None else f"{raw:g} из {high:g}"
 
 
+def waiting(grade: Grade) -> bool:
+    """Submitted work not graded yet: its first grade is a first sighting, not a correction."""
+    return grade.raw is None and grade.submitted_at is not None
+
+
 def pull_grades(session: Session, client: MoodleClient, course: NetworkCourse, moodle_course_id: int,
                 ids: MoodleIds, notes: list[str]) -> Tally:
     tally = Tally()
@@ -52,20 +59,22 @@ def pull_grades(session: Session, client: MoodleClient, course: NetworkCourse, m
             elif (item.item_type, item.name) != (g.itemtype, name):
                 item.item_type, item.name = g.itemtype, name
             current = grades.get((item.id, student_id))
-            new = (g.graderaw, g.grademin, g.grademax, utc(g.gradedategraded))
+            new = (g.graderaw, g.grademin, g.grademax, utc(g.gradedategraded), utc(g.gradedatesubmitted))
             if current is None:
-                if g.graderaw is not None:
+                if g.graderaw is not None or g.gradedatesubmitted is not None:
                     session.add(Grade(item_id=item.id, student_id=student_id, raw=g.graderaw, grade_min=g.grademin,
-                                      grade_max=g.grademax, percentage=percentage(*new[:3]), graded_at=new[3]))
+                                      grade_max=g.grademax, percentage=percentage(*new[:3]), graded_at=new[3],
+                                      submitted_at=new[4]))
                     tally.created += 1
-            elif (current.raw, current.grade_min, current.grade_max, utc(current.graded_at)) == new:
+            elif (current.raw, current.grade_min, current.grade_max, utc(current.graded_at),
+                  utc(current.submitted_at)) == new:
                 tally.unchanged += 1
             else:
-                if current.raw != g.graderaw:
+                if current.raw != g.graderaw and not waiting(current):
                     record_change(session, what="grade", student_id=student_id, grade_id=current.id, by="",
                                   old=grade_value(current.raw, current.grade_max),
                                   new=grade_value(g.graderaw, g.grademax))
-                current.raw, current.grade_min, current.grade_max, current.graded_at = new
+                current.raw, current.grade_min, current.grade_max, current.graded_at, current.submitted_at = new
                 current.percentage = percentage(*new[:3])
                 tally.changed += 1
     if unknown:

@@ -1,5 +1,5 @@
-"""One pull: under the database lock "pull", read attendance and grades of every network course
-(or of one) from Moodle into the registry, and report what changed.
+"""One pull: under the database lock "pull", read attendance, grades and the students' last course
+access of every network course (or of one) from Moodle into the registry, and report what changed.
 
 The CLI, the scheduler and the webhook worker (a targeted pull of one course) all start here, so
 two pulls never write the same rows at once.
@@ -15,6 +15,7 @@ from sqlalchemy import select
 from bridge.job_lock import job_lock
 from bridge.models import NetworkCourse
 from bridge.progress import progress
+from bridge.pull.access import pull_course_access
 from bridge.pull.attendance import pull_attendance
 from bridge.pull.grades import pull_grades
 from bridge.pull.history import Tally
@@ -36,6 +37,7 @@ class PullReport:
     courses: list[str] = field(default_factory=list)
     attendance: Tally = field(default_factory=Tally)
     grades: Tally = field(default_factory=Tally)
+    course_access: int = 0  # enrolments whose last course access changed
     notes: list[str] = field(default_factory=list)
     read_calls: int = 0
 
@@ -45,7 +47,8 @@ class PullReport:
     def describe(self) -> str:
         lines = [f"pulled {len(self.courses)} courses from Moodle",
                  f"attendance marks: {self.attendance.describe()}",
-                 f"grades: {self.grades.describe()}"]
+                 f"grades: {self.grades.describe()}",
+                 f"last course access changed: {self.course_access} enrolments"]
         lines += [f"  {n}" for n in self.notes]
         lines.append(f"Moodle calls: {self.read_calls} read, 0 write")
         return "\n".join(lines)
@@ -78,6 +81,7 @@ def run_pull(rt: Runtime, *, course_code: str | None = None, client=None, lock_w
                 continue
             report.attendance += pull_attendance(session, client, course, ids, report.notes)
             report.grades += pull_grades(session, client, course, moodle_id, ids, report.notes)
+            report.course_access += pull_course_access(session, client, course, moodle_id, ids)
             session.commit()  # course by course: a failure later keeps what was pulled
             report.courses.append(course.code)
     report.read_calls = client.stats.reads - reads_before

@@ -5,22 +5,27 @@ Attendance counts the lessons (not cancelled) the student has a mark for: a less
 teacher took no attendance is not counted either way. Present and late are attended; absent and
 excused are missed (listed with their dates). With a term, only lessons in the home school's term
 count and the mark is the term's; without, the whole year and the year mark (see :mod:`bridge.reports.marks`).
-A student is at risk when the share attended is below ``[marks] at_risk_attendance`` or the mark
-is failing.
+A student is at risk when the share attended is below ``[marks] at_risk_attendance``, the mark
+is failing, or they have not opened the course in Moodle for ``[monitoring] inactive_days``; the
+at-risk list names each reason and the trend of the last four weeks (:mod:`bridge.reports.trend`).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 from bridge.models import AssessmentForm
 from bridge.reports.data import Attendance, Enrolled, HomeTerms, Scope, attendance_of, enrolled, grades_of
 from bridge.reports.marks import Mark, form_of, home_mark, term_percentage, year_percentage
+from bridge.reports.teachers import days_inactive
+from bridge.reports.trend import Trend, trend
 from config import Settings
 from config.settings import MarksSettings
 
@@ -37,6 +42,8 @@ class Facts:
     missed: tuple[Attendance, ...]
     percent: float | None
     mark: Mark | None
+    inactive_days: int | None = None  # days without opening the course, when over the setting
+    trend: Trend | None = None
 
     @property
     def share(self) -> float | None:
@@ -47,11 +54,15 @@ class Facts:
         if self.share is not None and self.share < cfg.at_risk_attendance:
             reasons.append(f"посещаемость {self.share:.0%} ниже {cfg.at_risk_attendance:.0%}")
         if self.mark is not None and self.mark.failing:
-            reasons.append(f"отметка «{self.mark.value}»")
+            reasons.append(f"отметка «{self.mark.value}» по курсу «{self.who.course_title}»")
+        if self.inactive_days is not None:
+            reasons.append(f"не заходит в курс {self.inactive_days} дн.")
         return reasons
 
 
-def facts(session: Session, settings: Settings, scope: Scope) -> list[Facts]:
+def facts(session: Session, settings: Settings, scope: Scope, today: dt.date | None = None) -> list[Facts]:
+    today = today or settings.district.today()
+    zone = ZoneInfo(settings.district.timezone)
     terms = HomeTerms(session)
     marks = attendance_of(session, scope)
     grades = grades_of(session, scope, settings.district.timezone)
@@ -59,6 +70,8 @@ def facts(session: Session, settings: Settings, scope: Scope) -> list[Facts]:
     for e in enrolled(session, scope):
         records = marks.get((e.student_id, e.course_id), [])
         points = grades.get((e.student_id, e.course_id), [])
+        direction = trend(records, points, today)
+        idle = days_inactive(e.last_access, e.starts_on, today, zone) if e.access_read else None
         if scope.term is None:
             percent = year_percentage(points)
         else:
@@ -68,7 +81,8 @@ def facts(session: Session, settings: Settings, scope: Scope) -> list[Facts]:
         form = form_of(e.form, settings.marks)
         attended = sum(1 for a in records if a.kind.attended)
         out.append(Facts(e, form, len(records), attended, tuple(a for a in records if not a.kind.attended), percent,
-                         home_mark(percent, form, settings.marks)))
+                         home_mark(percent, form, settings.marks),
+                         idle if idle is not None and idle >= settings.monitoring.inactive_days else None, direction))
     return out
 
 
@@ -119,10 +133,12 @@ def marks_table(items: list[Facts], scope: Scope, cfg: MarksSettings) -> Table:
 
 
 def at_risk_table(items: list[Facts], scope: Scope, cfg: MarksSettings) -> Table:
-    rows = tuple(_who(f) + (f.share, f.mark.value if f.mark else None, "; ".join(reasons))
+    rows = tuple(_who(f) + (f.share, f.mark.value if f.mark else None, f.inactive_days, "; ".join(reasons),
+                            f.trend.value if f.trend else None, f.trend.ru if f.trend else "нет данных")
                  for f in items if (reasons := f.risks(cfg)))
     return Table("at-risk", f"Обучающиеся в зоне риска ({_period(scope)})",
-                 WHO + (("share", "Доля посещённых"), ("mark", "Отметка"), ("reasons", "Причины")), rows)
+                 WHO + (("share", "Доля посещённых"), ("mark", "Отметка"), ("inactive_days", "Не заходит в курс, дн."),
+                        ("reasons", "Причины"), ("trend", "Тренд (код)"), ("trend_ru", "Тренд за 4 недели")), rows)
 
 
 def summary_table(items: list[Facts], scope: Scope, cfg: MarksSettings) -> Table:
@@ -147,5 +163,5 @@ REPORTS: dict[str, Callable[[list[Facts], Scope, MarksSettings], Table]] = {
     "attendance": attendance_table, "marks": marks_table, "at-risk": at_risk_table, "summary": summary_table}
 
 
-def build_report(name: str, session: Session, settings: Settings, scope: Scope) -> Table:
-    return REPORTS[name](facts(session, settings, scope), scope, settings.marks)
+def build_report(name: str, session: Session, settings: Settings, scope: Scope, today: dt.date | None = None) -> Table:
+    return REPORTS[name](facts(session, settings, scope, today), scope, settings.marks)

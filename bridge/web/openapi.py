@@ -197,6 +197,41 @@ def _choices_paths(run_key: list) -> dict[str, Any]:
     return paths
 
 
+_TEACHER_ROW = {"type": "object", "properties": {
+    **{k: {"type": ["string", "null"]} for k in ("teacher", "teacher_name", "teacher_school", "course", "course_title")},
+    **{k: {"type": "integer"} for k in ("planned", "held", "late", "never", "pending", "graded", "waiting", "inactive")},
+    **{k: {"type": ["number", "null"]} for k in ("latency_median_hours", "latency_p90_hours")},
+    "oldest_waiting_days": {"type": ["integer", "null"]}}}
+_TEACHERS = {"type": "object", "required": ["period", "items", "inactive_students"], "properties": {
+    "period": {"type": "object", "properties": {"kind": {"enum": ["month", "week"]}, "start": {"type": "string"},
+                                                "end": {"type": "string", "description": "exclusive"}}},
+    "items": {"type": "array", "items": _TEACHER_ROW},
+    "inactive_students": {"type": "array", "items": {"type": "object"},
+                          "description": "students the caller may see who have not opened a course for "
+                                         "[monitoring] inactive_days (empty for a viewer)"}}}
+_TIMELINE = {"type": "object", "properties": {"student": {"type": "string"}, "weeks": {"type": "array", "items": {
+    "type": "object", "properties": {"week": {"type": "string"}, "marked": {"type": "integer"},
+                                     "attended": {"type": "integer"},
+                                     "attendance_percent": {"type": ["number", "null"]},
+                                     "grades": {"type": "integer"}, "grade_percent": {"type": ["number", "null"]}}}}}}
+
+
+def _monitoring_paths() -> dict[str, Any]:
+    return {
+        "/api/v1/monitoring/teachers": _op(
+            "Per teacher and course for a month or a week: lessons planned, held, attendance taken late or never, "
+            "grading latency (median, 90th percentile), work waiting, inactive students", _TEACHERS,
+            params=[{"name": "month", "in": "query", "schema": {"type": "string"}, "description": "YYYY-MM"},
+                    {"name": "week", "in": "query", "schema": {"type": "string"},
+                     "description": "YYYY-MM-DD: the week (from Monday) of that day"}],
+            roles="admin (all), coordinator (own school's teachers), teacher (self), viewer (no names); audited"),
+        "/api/v1/students/{external_id}/timeline": _op(
+            "A student's attendance and results by week (audited)", _TIMELINE, not_found=True,
+            params=[{"name": "external_id", "in": "path", "required": True, "schema": {"type": "string"}}],
+            roles="admin, coordinator (own school), teacher (own courses)"),
+    }
+
+
 def document() -> dict[str, Any]:
     from bridge.web.agreements_api import openapi_paths as agreements_paths
     from bridge.web.reports_api import REPORT_SCHEMA, openapi_paths
@@ -251,6 +286,7 @@ def document() -> dict[str, Any]:
             **_choices_paths(run_key),
             **openapi_paths(_op, _PAGE_PARAMS),
             **agreements_paths(_op),
+            **_monitoring_paths(),
         },
     }
 

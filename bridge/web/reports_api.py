@@ -61,7 +61,7 @@ def scope_from_request() -> Scope:
 
 def _report(name: str):
     page, per_page = page_args()
-    table = build_report(name, db_session(), runtime().settings, scope_from_request())
+    table = build_report(name, db_session(), runtime().settings, scope_from_request(), runtime().today())
     if table.student_level:
         audit(db_session(), current_account(), f"read {name} report", request.full_path)
         db_session().commit()

@@ -33,7 +33,7 @@ def reports():
     name = request.args.get("report", "attendance")
     if name not in REPORTS:
         name = "attendance"
-    table = build_report(name, db_session(), runtime().settings, scope_from_request())
+    table = build_report(name, db_session(), runtime().settings, scope_from_request(), runtime().today())
     audit(db_session(), current_account(), f"read {name} report", request.full_path)
     db_session().commit()
     fmt = request.args.get("download")

@@ -58,7 +58,7 @@ def test_students_at_risk(session, results):
     risky = rows(session, "at-risk")
     assert set(risky) == {("SCH01-S2", "NC-CHEM-11"), ("SCH29-S1", "NC-CHEM-11")}
     assert risky[("SCH01-S2", "NC-CHEM-11")]["reasons"] == "посещаемость 50% ниже 75%"
-    assert risky[("SCH29-S1", "NC-CHEM-11")]["reasons"] == "отметка «2»"
+    assert risky[("SCH29-S1", "NC-CHEM-11")]["reasons"] == "отметка «2» по курсу «Химия»"
     only29 = rows(session, "at-risk", school_id=session.scalar(select(School.id).where(School.external_id == "SCH29")))
     assert set(only29) == {("SCH29-S1", "NC-CHEM-11")}
 

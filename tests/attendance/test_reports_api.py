@@ -33,7 +33,7 @@ def test_coordinator_sees_only_their_school_teacher_only_their_courses(client, r
     teacher = report(client, results, "teacher", "marks")  # T-2 teaches programming
     assert {r["course"] for r in teacher["items"]} == {"NC-PY-11"} and teacher["total"] == 3
     risky = report(client, results, "coordinator", "at-risk")
-    assert [(r["student"], r["reasons"]) for r in risky["items"]] == [("SCH29-S1", "отметка «2»")]
+    assert [(r["student"], r["reasons"]) for r in risky["items"]] == [("SCH29-S1", "отметка «2» по курсу «Химия»")]
 
 
 def test_viewer_gets_aggregates_only(client, results):

@@ -61,13 +61,15 @@ def _setup(rt: Runtime) -> dict[str, list[tuple[str, str]]]:
         token = parent.rsplit("/", 1)[1]
         sid, code = student.external_id, course.code
         agreement = session.scalar(select(Agreement.id).where(Agreement.receiver_school_id == school.id))
-    last_month = (dt.date.today().replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
+    last_month = rt.today().replace(day=1) - dt.timedelta(days=1)
     agreements = [("agreements", "/agreements"),
-                  ("agreement-statement", f"/agreements/{agreement}/statement?month={last_month}"),
+                  ("agreement-statement", f"/agreements/{agreement}/statement?month={last_month:%Y-%m}"),
                   ("agreements-uncovered", "/agreements/uncovered"), ("teacher-hours", "/teacher-hours")]
     everyone = [("dashboard", "/"), ("schools", "/schools"), ("courses", "/courses"), ("course", f"/courses/{code}"),
-                ("face-to-face", "/face-to-face")]
-    people = [("students", "/students"), ("student", f"/students/{sid}"), ("reports", "/reports")]
+                ("face-to-face", "/face-to-face"), ("monitoring", "/monitoring/teachers"),
+                ("monitoring-last-month", f"/monitoring/teachers?month={last_month:%Y-%m}")]
+    people = [("students", "/students"), ("student", f"/students/{sid}"), ("timeline", f"/students/{sid}/timeline"),
+              ("reports", "/reports")]
     checks = [("conflicts", "/conflicts"), ("load", "/load")]
     return {
         "admin": everyone + people + checks + [
@@ -75,7 +77,7 @@ def _setup(rt: Runtime) -> dict[str, list[tuple[str, str]]]:
             ("accounts", "/accounts"), ("audit", "/audit"), ("face-to-face-session", f"/face-to-face/{session_id}"),
             ("not-found", "/courses/NOPE")] + agreements + [("agreement-new", "/agreements/new")],
         "coordinator": everyone + people + checks + agreements + [("forbidden", "/sync")],
-        "teacher": everyone + people[:2] + agreements[-1:],
+        "teacher": everyone + people[:3] + agreements[-1:],
         "viewer": everyone + agreements,
         "parent": [("subscribe", f"/calendar/feed/{token}"), ("catalogue", "/catalogue")],
         "anonymous": [("login", "/login")],

@@ -235,3 +235,6 @@ class GradeRow:
     feedbackformat: int = 0
     timemodified: int = 0
     id: int = 0
+    # grade_grades.timecreated: when an activity (an assignment) made the row on the student's
+    # submission, which the user report gives as gradedatesubmitted; None for manual grades.
+    timecreated: int | None = None

@@ -433,6 +433,14 @@ class FakeMoodle:
     ) -> None:
         grades.set_grade(self.site, self.site.grade_items.rows[itemid], userid, grade, feedback, feedbackformat)
 
+    def submit(self, itemid: int, userid: int) -> None:
+        """The student submits the activity's work now (gradedatesubmitted), not graded yet."""
+        grades.submit(self.site, self.site.grade_items.rows[itemid], userid)
+
+    def visit(self, courseid: int, userid: int) -> None:
+        """The user opens the course now (lastcourseaccess)."""
+        self.site.course_access[(courseid, userid)] = self.site.now
+
     def item_of(self, cmid: int) -> int:
         """The grade item id of an activity."""
         return next(i.id for i in self.site.grade_items if i.cmid == cmid)

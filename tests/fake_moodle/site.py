@@ -49,6 +49,8 @@ class Site:
         self.attendance_installed = True
         # Installed language packs: the recorded site had en and ru (FakeMoodle(langs=...) to change).
         self.langs: set[str] = {"en", "ru"}
+        # user_lastaccess: (course id, user id) → when the user last opened the course (0 or absent: never).
+        self.course_access: dict[tuple[int, int], int] = {}
         self.journal = j = Journal()
         self.categories: Table[CategoryRow] = Table(j, {"idnumber": lambda r: r.idnumber})
         self.courses: Table[CourseRow] = Table(

@@ -32,6 +32,8 @@ ACCESS = {
     "/api/v1/agreements": ("admin", "coordinator", "viewer"),
     "/api/v1/agreements/uncovered": ("admin", "coordinator", "viewer"),
     "/api/v1/teacher-hours": ROLES,
+    "/api/v1/monitoring/teachers": ROLES,
+    "/api/v1/students/SCH29-S2/timeline": ("admin", "coordinator", "teacher"),
 }
 
 
@@ -125,6 +127,7 @@ PAGES = {
     "/accounts": ("admin",), "/conflicts": ("admin", "coordinator"), "/load": ("admin", "coordinator"),
     "/agreements": ("admin", "coordinator", "viewer"), "/agreements/uncovered": ("admin", "coordinator", "viewer"),
     "/agreements/new": ("admin",), "/teacher-hours": ROLES,
+    "/monitoring/teachers": ROLES, "/students/SCH29-S2/timeline": ("admin", "coordinator", "teacher"),
 }
 
 

@@ -91,6 +91,16 @@ def set_grade(
         )
 
 
+def submit(site: Site, item: GradeItemRow, user_id: int) -> None:
+    """A student submits the activity's work: assign's grade_update() makes the grade row with no grade
+    and the submission's time (grade_grades.timecreated), or stamps the existing row."""
+    row = site.grades.first("pair", (item.id, user_id))
+    if row is None:
+        site.grades.insert(GradeRow(item.id, user_id, None, timemodified=site.now, timecreated=site.now))
+    else:
+        site.grades.update(row, timecreated=site.now, timemodified=site.now)
+
+
 def _formatted(item: GradeItemRow, grade: float | None) -> str:
     if grade is None:
         return "-"
@@ -123,7 +133,7 @@ def _item_record(item: GradeItemRow, grade: GradeRow | None, weight: float | Non
     span = item.grademax - item.grademin
     out.update(
         graderaw=None if value is None else num(value),
-        gradedatesubmitted=None,
+        gradedatesubmitted=grade.timecreated if grade and item.itemtype == "mod" else None,
         gradedategraded=grade.timemodified if grade and value is not None else None,
         gradehiddenbydate=False,
         gradeneedsupdate=False,

@@ -226,7 +226,7 @@ def user_details(site: Site, u: UserRow, course: CourseRow | None = None) -> dic
             mailformat=u.mailformat,
         )
     else:
-        out["lastcourseaccess"] = 0
+        out["lastcourseaccess"] = site.course_access.get((course.id, u.id), 0)
     if u.description:
         out["description"], out["descriptionformat"] = u.description, 1
     for key in ("city", "country"):

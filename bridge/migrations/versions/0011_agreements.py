@@ -1,6 +1,6 @@
 """agreements between schools and the courses they cover
 
-Revision ID: 0011_agree
+Revision ID: 0011
 Revises: 0010
 Create Date: 2026-12-04
 """
@@ -8,7 +8,7 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0011_agree'
+revision = '0011'
 down_revision = '0010'
 branch_labels = None
 depends_on = None
