@@ -14,7 +14,9 @@ needs:
 - :mod:`~bridge.models.accounts`: accounts, API tokens, the audit log, failed sign-ins;
 - :mod:`~bridge.models.webhooks`: the webhook inbox;
 - :mod:`~bridge.models.jobs`: the job queue and its workers;
-- :mod:`~bridge.models.choices`: course choice campaigns, offers, choices, allocation runs.
+- :mod:`~bridge.models.choices`: course choice campaigns, offers, choices, allocation runs;
+- :mod:`~bridge.models.figures`: the data's version per area (bumped by every session's writes) and
+  the cache of figures keyed by it (``bridge.figures``).
 
 At run time the registry imports only the base, and the other areas only the base too: a
 relationship to another area's class names it in an annotation alone (imported under
@@ -50,6 +52,7 @@ from bridge.models.choices import (
     OfferState,
     StudentChoice,
 )
+from bridge.models.figures import DataVersion, FigureCache, areas_of, has_written
 
 __all__ = [
     # base
@@ -119,4 +122,9 @@ __all__ = [
     "DecisionKind",
     "OfferState",
     "StudentChoice",
+    # figures
+    "DataVersion",
+    "FigureCache",
+    "areas_of",
+    "has_written",
 ]

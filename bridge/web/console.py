@@ -8,8 +8,7 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from bridge.audit import audit
-from bridge.calendar.conflicts import find_conflicts
-from bridge.calendar.load import check_load
+from bridge.calendar.figures import conflict_counts, load_counts
 from bridge.models import (
     AccountRole,
     AuditEntry,
@@ -20,7 +19,7 @@ from bridge.models import (
     SyncRun,
     Teacher,
 )
-from bridge.reports.stats import network_stats
+from bridge.reports.figures import dynamics_figure, stats_figure
 from bridge.web import db_session, get_or_404, runtime
 from bridge.web.auth import current_account, require
 from bridge.web.charts import bar_chart
@@ -56,13 +55,15 @@ def dashboard():
     A coordinator gets every school's line too, not only their own: the point of the chart is to
     read their school against the rest of the network. Administrators also get the sync's state, as
     its last run recorded it: planning afresh on every load costs seconds at region scale
-    (benchmarks/bench_dashboard.py); a button makes a new plan in the background."""
+    (benchmarks/bench_dashboard.py); a button makes a new plan in the background. The costly figures
+    (statistics, dynamics, the checks' counts) come from the cache of bridge.figures, computed again
+    only after their inputs change."""
     from bridge.sync.run import run_progress
 
     if current_account().role == AccountRole.TEACHER and request.args.get("view") != "network":
         return _teacher_home()
     session = db_session()
-    stats = network_stats(session, runtime().settings)
+    stats = stats_figure(session, runtime().settings)
     runs, problems, last, known, known_run = [], [], None, None, None
     if current_account().role == AccountRole.ADMIN:
         runs = session.scalars(select(SyncRun).order_by(SyncRun.id.desc()).limit(10)).all()
@@ -77,18 +78,17 @@ def dashboard():
     warnings = None
     account = current_account()
     if account.role in (AccountRole.ADMIN, AccountRole.COORDINATOR):
-        scope = {"school_id": account.school_id} if account.role == AccountRole.COORDINATOR else {}
-        warnings = {"conflicts": len(find_conflicts(session, **scope)),
-                    "overloads": len(check_load(session, **scope).overloads)}
+        school_id = account.school_id if account.role == AccountRole.COORDINATOR else None
+        warnings = {"conflicts": conflict_counts(session, school_id)["conflicts"],
+                    "overloads": load_counts(session, school_id)["overloads"]}
     charts = {
         "roles": bar_chart({ROLE_NAMES.get(k, k): v for k, v in stats.schools_by_role.items()}),
         "areas": bar_chart(stats.courses_by_subject_area),
         "grades": bar_chart({f"{g} класс": n for g, n in stats.students_by_grade.items()}),
     }
-    from bridge.reports.dynamics import network_dynamics
     from bridge.web.charts import line_chart, month_label
 
-    dynamics = network_dynamics(session, runtime().settings)
+    dynamics = dynamics_figure(session, runtime().settings)
     months = {m: month_label(m) for m in dynamics.months}
     charts |= {which: line_chart(dynamics.percents(which), months) for which in (
         "attendance_by_school", "results_by_grade", "attendance_by_grade", "results_by_school")}
