@@ -233,3 +233,19 @@ def test_every_table_has_its_area_and_a_delete_dirties_what_cascades_from_it(ses
     session.commit()
     after = versions(session, ["registry", "calendar", "marks"])
     assert after == {"registry": before["registry"], "calendar": before["calendar"] + 1, "marks": before["marks"] + 1}
+
+
+def test_the_worker_refreshes_the_figures_a_pull_made_stale(session, runtime, accounts):
+    from sync_jobs.worker import refresh_figures
+
+    plant(session)
+    dynamics_figure(session, runtime.settings)
+    lesson = session.scalar(select(Lesson).where(Lesson.date == dt.date(2026, 10, 20)))
+    student = session.scalar(select(Student).where(Student.external_id == "SCH29-S3"))
+    put_mark(session, None, Tally(), student_id=student.id, status="P", kind=AttendanceKind.PRESENT, remarks="",
+             by="moodle:5", at=None, lesson_id=lesson.id)
+    session.commit()
+    refresh_figures(runtime)  # what the pull job does after the pull
+    stored = session.scalar(select(FigureCache.versions).where(FigureCache.name == "dynamics"))
+    now = versions(session, ["calendar", "marks", "registry"])
+    assert stored == ",".join(f"{area}={v}" for area, v in now.items())
