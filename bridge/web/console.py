@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from flask import Blueprint, redirect, render_template, request, url_for
+from markupsafe import Markup
 from sqlalchemy import select
 
 from bridge.audit import audit
@@ -19,7 +20,8 @@ from bridge.models import (
     SyncRun,
     Teacher,
 )
-from bridge.reports.figures import dynamics_figure, stats_figure
+from bridge.figures import cached
+from bridge.reports.figures import DYNAMICS_READS, STATS_READS, dynamics_figure, stats_figure
 from bridge.web import db_session, get_or_404, runtime
 from bridge.web.auth import current_account, require
 from bridge.web.charts import bar_chart
@@ -81,21 +83,40 @@ def dashboard():
         school_id = account.school_id if account.role == AccountRole.COORDINATOR else None
         warnings = {"conflicts": conflict_counts(session, school_id)["conflicts"],
                     "overloads": load_counts(session, school_id)["overloads"]}
-    charts = {
-        "roles": bar_chart({ROLE_NAMES.get(k, k): v for k, v in stats.schools_by_role.items()}),
-        "areas": bar_chart(stats.courses_by_subject_area),
-        "grades": bar_chart({f"{g} класс": n for g, n in stats.students_by_grade.items()}),
-    }
-    from bridge.web.charts import line_chart, month_label
-
-    dynamics = dynamics_figure(session, runtime().settings)
-    months = {m: month_label(m) for m in dynamics.months}
-    charts |= {which: line_chart(dynamics.percents(which), months) for which in (
-        "attendance_by_school", "results_by_grade", "attendance_by_grade", "results_by_school")}
+    charts, year = _charts(session)
     return render_template("console/dashboard.html", stats=stats, charts=charts, runs=runs, problems=problems,
                            run_status=RUN_STATUS, statuses=_statuses(runs), errors=_errors(runs), warnings=warnings,
                            last=last, known=known, known_run=known_run, kind_names=KIND_NAMES,
-                           action_names=ACTION_NAMES, dynamics_year=dynamics.year)
+                           action_names=ACTION_NAMES, dynamics_year=year)
+
+
+def _charts(session) -> tuple[dict[str, Markup], str | None]:
+    """The dashboard's charts (statistics and dynamics) and the academic year they show, drawn once per
+    version of the data they draw (bridge.figures): at region scale the lines of a thousand schools take
+    longer to draw than the rest of the page to make. Keyed as the figures are: year, zone, district size."""
+    from bridge.web.charts import line_chart, month_label
+    from bridge.years import current_year
+
+    settings = runtime().settings
+    year = current_year(session, settings.district.today())
+
+    def draw() -> dict:
+        stats = stats_figure(session, settings)
+        dynamics = dynamics_figure(session, settings)
+        charts = {
+            "roles": bar_chart({ROLE_NAMES.get(k, k): v for k, v in stats.schools_by_role.items()}),
+            "areas": bar_chart(stats.courses_by_subject_area),
+            "grades": bar_chart({f"{g} класс": n for g, n in stats.students_by_grade.items()}),
+        }
+        months = {m: month_label(m) for m in dynamics.months}
+        charts |= {which: line_chart(dynamics.percents(which), months) for which in (
+            "attendance_by_school", "results_by_grade", "attendance_by_grade", "results_by_school")}
+        return {"charts": {k: str(v) for k, v in charts.items()}, "year": dynamics.year}
+
+    scope = (f"year:{year.code if year else None}:zone={settings.district.timezone}"
+             f":district-students={settings.district.total_students}")
+    drawn = cached(session, "dashboard-charts", scope, draw, reads=STATS_READS + DYNAMICS_READS)
+    return {k: Markup(v) for k, v in drawn["charts"].items()}, drawn["year"]  # our own SVG, as drawn
 
 
 @bp.get("/sync/runs/<int:run_id>")
