@@ -1,19 +1,26 @@
 """Dashboard benchmark: what one load of the console dashboard (``GET /``) costs at district and region scale.
 
-The dashboard works out on every load the network stats, for the admin a delta sync plan, for
-admins and coordinators the timetable conflicts and the SanPiN load, and the monthly dynamics. This
-builds the demo district and/or the region of benchmarks/region.py on SQLite, expands their lessons,
-and prints for each of those parts, and for the whole page as an admin and as a viewer, the CPU and
-wall time (seconds, best of 3, a fresh session each), then the process's peak RSS. The two checks are
-also timed scoped, as a coordinator's dashboard and a student's page call them: for the school with
-the most students and for the student with the most active enrolments.
+The dashboard shows the network stats, for admins and coordinators the timetable conflicts and the
+SanPiN load, and the monthly dynamics; they come from the figure cache (bridge.figures), computed
+again only when their inputs change. This builds the demo district and/or the region of
+benchmarks/region.py on SQLite, expands their lessons, and at region scale fills a year of pulled
+results (every enrolled student marked at every lesson of the year, two graded works a course a
+month: written in chunks with core ``executemany``, so memory stays flat), and prints the time of
+that generation. Then it prints for each part, uncached, the CPU and wall time (seconds, best of 3,
+a fresh session each), and for the whole page as admin, coordinator (of the school with the most
+students), teacher (of the most courses) and viewer: the first load after a change (``cold``: the
+cache emptied, as after an import or a pull) and the loads after it (``warm``, best of 3). Last, the
+process's peak RSS. The two checks are also timed scoped, as a coordinator's dashboard and a
+student's page call them.
 
-    .venv/bin/python -m benchmarks.bench_dashboard [--scale district|region|both]
+    .venv/bin/python -m benchmarks.bench_dashboard [--scale district|region|both] [--no-results]
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import random
 import re
 import resource
 import sys
@@ -27,7 +34,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import func, select  # noqa: E402
+from sqlalchemy import delete, func, insert, select  # noqa: E402
 
 from benchmarks.bench_import import _fresh, _timed  # noqa: E402
 from benchmarks.region import region_tables  # noqa: E402
@@ -40,13 +47,21 @@ from bridge.calendar.load import check_load  # noqa: E402
 from bridge.demo import load_demo  # noqa: E402
 from bridge.models import (  # noqa: E402
     AccountRole,
+    AttendanceKind,
+    AttendanceMark,
+    CourseTeacher,
     Enrolment,
     EnrolmentStatus,
     FaceToFaceSession,
+    FigureCache,
+    Grade,
+    GradeItem,
     Lesson,
     NetworkCourse,
     School,
+    ScheduleStatus,
     Student,
+    Teacher,
 )
 from bridge.reports.stats import network_stats  # noqa: E402
 from bridge.runtime import Runtime  # noqa: E402
@@ -61,6 +76,10 @@ except ImportError:  # pragma: no cover - depends on the tree
 
 PASSWORD = "dashboard bench password"
 REPEAT = 3
+ROLES = ("admin", "coordinator", "teacher", "viewer")
+CHUNK = 50_000  # rows per executemany
+KINDS = ((AttendanceKind.PRESENT, "P", 0.86), (AttendanceKind.LATE, "L", 0.04), (AttendanceKind.EXCUSED, "E", 0.05),
+         (AttendanceKind.ABSENT, "A", 0.05))
 
 
 @contextmanager
@@ -70,8 +89,61 @@ def step(label: str) -> Iterator[None]:
     print(f"  {label:<50s} {time.perf_counter() - started:7.1f} s", flush=True)
 
 
-def build(scale: str, url: str) -> Any:
-    """A fresh registry of ``scale`` at ``url`` with its lessons expanded and two accounts; the engine."""
+def fill_results(session: Any, seed: int = 1) -> tuple[int, int]:
+    """A year of results as a pull would leave them: a mark for every active enrolment at every lesson
+    (taken 50 minutes after it starts), and two graded works a course a month (the 10th and the 20th).
+    Course by course, written in chunks of core ``executemany``: nothing but one chunk held at a time.
+    Returns (attendance marks, grades)."""
+    rng = random.Random(seed)
+    statuses = [(kind, status) for kind, status, _ in KINDS]
+    weights = [w for *_, w in KINDS]
+    enrolled: dict[int, list[int]] = {}
+    for course_id, student_id in session.execute(
+            select(Enrolment.course_id, Enrolment.student_id).where(Enrolment.status == EnrolmentStatus.ACTIVE)):
+        enrolled.setdefault(course_id, []).append(student_id)
+    marks, grades, rows = 0, 0, []
+
+    def flush(model: Any) -> None:
+        nonlocal rows
+        if rows:
+            session.execute(insert(model), rows)
+            rows = []
+
+    lessons = session.execute(select(Lesson.id, Lesson.course_id, Lesson.date, Lesson.starts_at)
+                              .where(Lesson.status != ScheduleStatus.CANCELLED).order_by(Lesson.course_id, Lesson.id)).all()
+    for lesson_id, course_id, day, at in lessons:
+        taken = dt.datetime.combine(day, at, dt.UTC) + dt.timedelta(minutes=50)
+        students = enrolled.get(course_id, ())
+        for student_id, (kind, status) in zip(students, rng.choices(statuses, weights, k=len(students))):
+            rows.append({"lesson_id": lesson_id, "student_id": student_id, "status": status, "kind": kind,
+                         "taken_by": "bench", "taken_at": taken})
+        if len(rows) >= CHUNK:
+            marks += len(rows)
+            flush(AttendanceMark)
+    marks += len(rows)
+    flush(AttendanceMark)
+    months = [dt.date(2026, m, 1) for m in range(9, 13)] + [dt.date(2027, m, 1) for m in range(1, 6)]
+    session.execute(insert(GradeItem), [{"course_id": c, "moodle_id": n, "item_type": "mod", "name": f"Работа {n}"}
+                                        for c in enrolled for n in range(1, 2 * len(months) + 1)])
+    items = {(c, n): i for i, c, n in session.execute(select(GradeItem.id, GradeItem.course_id, GradeItem.moodle_id))}
+    for course_id, students in enrolled.items():
+        for number, day in enumerate((m.replace(day=d) for m in months for d in (10, 20)), start=1):
+            at = dt.datetime.combine(day, dt.time(15), dt.UTC)
+            for student_id in students:
+                score = float(rng.randint(20, 100))
+                rows.append({"item_id": items[course_id, number], "student_id": student_id, "raw": score,
+                             "grade_max": 100.0, "percentage": score, "graded_at": at})
+        if len(rows) >= CHUNK:
+            grades += len(rows)
+            flush(Grade)
+    grades += len(rows)
+    flush(Grade)
+    return marks, grades
+
+
+def build(scale: str, url: str, results: bool) -> Any:
+    """A fresh registry of ``scale`` at ``url`` with its lessons expanded (and at region scale, unless
+    ``results`` is false, a year of marks and grades) and an account of each role; the engine."""
     print(f"{scale}: setup", flush=True)
     with step("fresh database (make_engine + upgrade)"):
         engine = _fresh(url, wipe=False)
@@ -89,12 +161,28 @@ def build(scale: str, url: str) -> Any:
         expand_lessons(session, None)
     with step("face-to-face sessions expanded (expand_sessions)"), db.session_scope(sessions) as session:
         expand_sessions(session)
+    if scale == "region" and results:
+        started = time.perf_counter()
+        with db.session_scope(sessions) as session:
+            marks, grades = fill_results(session)
+        print(f"  GENERATION: {marks} attendance marks and {grades} grades in "
+              f"{time.perf_counter() - started:.1f} s (peak RSS so far "
+              f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB)", flush=True)
     with db.session_scope(sessions) as session:
+        school = session.scalar(select(School.external_id).join(Student, Student.school_id == School.id)
+                                .group_by(School.external_id).order_by(func.count().desc(), School.external_id).limit(1))
+        teacher = session.scalar(select(Teacher.external_id).join(CourseTeacher, CourseTeacher.teacher_id == Teacher.id)
+                                 .group_by(Teacher.external_id).order_by(func.count().desc(), Teacher.external_id)
+                                 .limit(1))
         create_account(session, "admin", PASSWORD, AccountRole.ADMIN)
+        create_account(session, "coordinator", PASSWORD, AccountRole.COORDINATOR, school=school)
+        create_account(session, "teacher", PASSWORD, AccountRole.TEACHER, teacher=teacher)
         create_account(session, "viewer", PASSWORD, AccountRole.VIEWER)
         counts = {name: session.scalar(select(func.count()).select_from(model)) for name, model in (
             ("schools", School), ("students", Student), ("courses", NetworkCourse), ("enrolments", Enrolment),
-            ("lessons", Lesson), ("face-to-face sessions", FaceToFaceSession))}
+            ("lessons", Lesson), ("face-to-face sessions", FaceToFaceSession), ("attendance marks", AttendanceMark),
+            ("grades", Grade))}
+        print(f"  coordinator of {school}, teacher {teacher}", flush=True)
     print("  " + ", ".join(f"{n} {name}" for name, n in counts.items()), flush=True)
     return engine
 
@@ -160,7 +248,7 @@ def measure(engine: Any, url: str) -> list[tuple[str, float, float, str]]:
     from bridge.app import create_app
 
     app = create_app(rt)
-    for role in ("admin", "viewer"):
+    for role in ROLES:
         client = app.test_client()
         page = client.get("/login")
         csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)  # as tests/web/test_access.py
@@ -174,21 +262,27 @@ def measure(engine: Any, url: str) -> list[tuple[str, float, float, str]]:
                 raise SystemExit(f"GET / as {role}: {response.status_code}")
             return response
 
+        with engine.begin() as conn:  # as after a change: every figure is computed again
+            conn.execute(delete(FigureCache))
+        c, w = time.process_time(), time.perf_counter()
+        dashboard()
+        rows.append((f"GET / as {role}, cold", time.process_time() - c, time.perf_counter() - w, "first after a change"))
         cpu, wall, response = best_of(dashboard)
-        rows.append((f"GET / as {role}", cpu, wall, f"{len(response.data) / 1024:.0f} KiB"))
+        rows.append((f"GET / as {role}, warm", cpu, wall, f"{len(response.data) / 1024:.0f} KiB"))
         print(f"  measured GET / as {role}", flush=True)
     return rows
 
 
 def table(scale: str, rows: list[tuple[str, float, float, str]]) -> str:
-    lines = [f"{scale}: seconds, best of {REPEAT}", f"  {'component':<30s} {'CPU':>8s} {'wall':>8s}  found"]
-    lines += [f"  {name:<30s} {cpu:8.3f} {wall:8.3f}  {found}" for name, cpu, wall, found in rows]
+    lines = [f"{scale}: seconds, best of {REPEAT}", f"  {'component':<34s} {'CPU':>8s} {'wall':>8s}  found"]
+    lines += [f"  {name:<34s} {cpu:8.3f} {wall:8.3f}  {found}" for name, cpu, wall, found in rows]
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", choices=("district", "region", "both"), default="both")
+    parser.add_argument("--no-results", action="store_true", help="no year of marks and grades at region scale")
     args = parser.parse_args(argv)
     scales = ("district", "region") if args.scale == "both" else (args.scale,)
     if network_dynamics is None:
@@ -197,7 +291,7 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory(prefix="nc-bench-dashboard-") as tmp:
         for scale in scales:
             url = f"sqlite:///{Path(tmp) / f'{scale}.db'}"
-            engine = build(scale, url)
+            engine = build(scale, url, not args.no_results)
             tables.append(table(scale, measure(engine, url)))
             engine.dispose()
             print(tables[-1], flush=True)

@@ -76,7 +76,21 @@ def _pull(ctx: JobContext) -> str:
     from bridge.pull.run import run_pull
 
     report = run_pull(ctx.rt, course_code=ctx.params.get("course"), show_progress=False)
+    refresh_figures(ctx.rt)
     return f"pull: {len(report.courses)} courses"
+
+
+def refresh_figures(rt: Runtime) -> None:
+    """The network's dashboard figures, computed here if a change made them stale (a pull makes the dynamics
+    so: millions of marks at region scale), so the next page load reads them (bridge.figures) instead."""
+    from bridge.calendar.figures import conflict_counts, load_counts
+    from bridge.reports.figures import dynamics_figure, stats_figure
+
+    with rt.sessions() as session:
+        stats_figure(session, rt.settings)
+        dynamics_figure(session, rt.settings)
+        conflict_counts(session)
+        load_counts(session)
 
 
 def _webhooks(ctx: JobContext) -> str:

@@ -16,6 +16,8 @@ needs:
 - :mod:`~bridge.models.jobs`: the job queue and its workers;
 - :mod:`~bridge.models.choices`: course choice campaigns, offers, choices, allocation runs;
 - :mod:`~bridge.models.agreements`: agreements between schools and the courses they cover.
+- :mod:`~bridge.models.figures`: the data's version per area (bumped by every session's writes) and
+  the cache of figures keyed by it (``bridge.figures``).
 
 At run time the registry imports only the base, and the other areas only the base too: a
 relationship to another area's class names it in an annotation alone (imported under
@@ -52,6 +54,7 @@ from bridge.models.choices import (
     StudentChoice,
 )
 from bridge.models.agreements import Agreement, AgreementCourse
+from bridge.models.figures import DataVersion, FigureCache, areas_of, has_written
 
 __all__ = [
     # base
@@ -124,4 +127,9 @@ __all__ = [
     # agreements
     "Agreement",
     "AgreementCourse",
+    # figures
+    "DataVersion",
+    "FigureCache",
+    "areas_of",
+    "has_written",
 ]

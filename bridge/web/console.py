@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections import Counter
 
 from flask import Blueprint, redirect, render_template, request, url_for
+from markupsafe import Markup
 from sqlalchemy import select
 
 from bridge.audit import audit
-from bridge.calendar.conflicts import find_conflicts
-from bridge.calendar.load import check_load
+from bridge.calendar.figures import conflict_counts, load_counts
 from bridge.models import (
     AccountRole,
     AuditEntry,
@@ -20,7 +20,8 @@ from bridge.models import (
     SyncRun,
     Teacher,
 )
-from bridge.reports.stats import network_stats
+from bridge.figures import cached
+from bridge.reports.figures import DYNAMICS_READS, STATS_READS, dynamics_figure, stats_figure
 from bridge.web import db_session, get_or_404, runtime
 from bridge.web.auth import current_account, require
 from bridge.web.charts import bar_chart
@@ -58,13 +59,15 @@ def dashboard():
     A coordinator gets every school's line too, not only their own: the point of the chart is to
     read their school against the rest of the network. Administrators also get the sync's state, as
     its last run recorded it: planning afresh on every load costs seconds at region scale
-    (benchmarks/bench_dashboard.py); a button makes a new plan in the background."""
+    (benchmarks/bench_dashboard.py); a button makes a new plan in the background. The costly figures
+    (statistics, dynamics, the checks' counts) come from the cache of bridge.figures, computed again
+    only after their inputs change."""
     from bridge.sync.run import run_progress
 
     if current_account().role == AccountRole.TEACHER and request.args.get("view") != "network":
         return _teacher_home()
     session = db_session()
-    stats = network_stats(session, runtime().settings)
+    stats = stats_figure(session, runtime().settings)
     runs, problems, last, known, known_run = [], [], None, None, None
     if current_account().role == AccountRole.ADMIN:
         runs = session.scalars(select(SyncRun).order_by(SyncRun.id.desc()).limit(10)).all()
@@ -79,25 +82,43 @@ def dashboard():
     warnings = None
     account = current_account()
     if account.role in (AccountRole.ADMIN, AccountRole.COORDINATOR):
-        scope = {"school_id": account.school_id} if account.role == AccountRole.COORDINATOR else {}
-        warnings = {"conflicts": len(find_conflicts(session, **scope)),
-                    "overloads": len(check_load(session, **scope).overloads)}
-    charts = {
-        "roles": bar_chart({ROLE_NAMES.get(k, k): v for k, v in stats.schools_by_role.items()}),
-        "areas": bar_chart(stats.courses_by_subject_area),
-        "grades": bar_chart({f"{g} класс": n for g, n in stats.students_by_grade.items()}),
-    }
-    from bridge.reports.dynamics import network_dynamics
-    from bridge.web.charts import line_chart, month_label
-
-    dynamics = network_dynamics(session, runtime().settings)
-    months = {m: month_label(m) for m in dynamics.months}
-    charts |= {which: line_chart(dynamics.percents(which), months) for which in (
-        "attendance_by_school", "results_by_grade", "attendance_by_grade", "results_by_school")}
+        school_id = account.school_id if account.role == AccountRole.COORDINATOR else None
+        warnings = {"conflicts": conflict_counts(session, school_id)["conflicts"],
+                    "overloads": load_counts(session, school_id)["overloads"]}
+    charts, year = _charts(session)
     return render_template("console/dashboard.html", stats=stats, charts=charts, runs=runs, problems=problems,
                            run_status=RUN_STATUS, statuses=_statuses(runs), errors=_errors(runs), warnings=warnings,
                            last=last, known=known, known_run=known_run, kind_names=KIND_NAMES,
-                           action_names=ACTION_NAMES, dynamics_year=dynamics.year)
+                           action_names=ACTION_NAMES, dynamics_year=year)
+
+
+def _charts(session) -> tuple[dict[str, Markup], str | None]:
+    """The dashboard's charts (statistics and dynamics) and the academic year they show, drawn once per
+    version of the data they draw (bridge.figures): at region scale the lines of a thousand schools take
+    longer to draw than the rest of the page to make. Keyed as the figures are: year, zone, district size."""
+    from bridge.web.charts import line_chart, month_label
+    from bridge.years import current_year
+
+    settings = runtime().settings
+    year = current_year(session, settings.district.today())
+
+    def draw() -> dict:
+        stats = stats_figure(session, settings)
+        dynamics = dynamics_figure(session, settings)
+        charts = {
+            "roles": bar_chart({ROLE_NAMES.get(k, k): v for k, v in stats.schools_by_role.items()}),
+            "areas": bar_chart(stats.courses_by_subject_area),
+            "grades": bar_chart({f"{g} класс": n for g, n in stats.students_by_grade.items()}),
+        }
+        months = {m: month_label(m) for m in dynamics.months}
+        charts |= {which: line_chart(dynamics.percents(which), months) for which in (
+            "attendance_by_school", "results_by_grade", "attendance_by_grade", "results_by_school")}
+        return {"charts": {k: str(v) for k, v in charts.items()}, "year": dynamics.year}
+
+    scope = (f"year:{year.code if year else None}:zone={settings.district.timezone}"
+             f":district-students={settings.district.total_students}")
+    drawn = cached(session, "dashboard-charts", scope, draw, reads=STATS_READS + DYNAMICS_READS)
+    return {k: Markup(v) for k, v in drawn["charts"].items()}, drawn["year"]  # our own SVG, as drawn
 
 
 @bp.get("/sync/runs/<int:run_id>")

@@ -125,6 +125,15 @@ def _page_of(ref: str) -> dict[str, Any]:
 
 def _answer(description: str, schema: dict[str, Any] = _ERROR) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
+_COUNT = {"type": "integer", "minimum": 0}
+_CHECKS = {"type": "object", "required": ["scope", "conflicts", "load"], "properties": {
+    "scope": {"type": "string", "description": "network, or the coordinator's school id"},
+    "conflicts": {"type": "object", "required": ["conflicts", "by_kind", "people"], "properties": {
+        "conflicts": _COUNT, "people": _COUNT,
+        "by_kind": {"type": "object", "additionalProperties": _COUNT,
+                    "description": "class_lesson | home_holiday | teacher_overlap -> clashes"}}},
+    "load": {"type": "object", "required": ["overloads", "unchecked"], "properties": {
+        "overloads": _COUNT, "unchecked": {**_COUNT, "description": "(school, grade) with no curriculum load"}}}}}
 
 
 def _op(summary: str, schema: dict[str, Any], *, params: list | None = None, not_found: bool = False,
@@ -258,6 +267,10 @@ def document() -> dict[str, Any]:
                 params=[{"name": "year", "in": "query", "schema": {"type": "string"},
                          "description": "academic year code, e.g. 2026-2027; default: the current one"}],
                 not_found=True),
+            "/api/v1/stats/checks": _op(
+                "The dashboard's warnings: timetable clashes (by kind, and how many people have one) and students "
+                "over the SanPiN weekly maximum; counts only", _CHECKS,
+                roles="admin (the network), coordinator (own school)"),
             "/api/v1/schools": _op("Schools", _page_of("School"), params=_PAGE_PARAMS),
             "/api/v1/schools/{key}": _op("One school", {"$ref": "#/components/schemas/School"},
                                          params=path_param, not_found=True),

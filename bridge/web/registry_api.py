@@ -102,9 +102,9 @@ ADMIN, COORDINATOR, TEACHER = AccountRole.ADMIN, AccountRole.COORDINATOR, Accoun
 @bp.get("/stats")
 @require()
 def stats():
-    from bridge.reports.stats import network_stats
+    from bridge.reports.figures import stats_figure
 
-    return jsonify(network_stats(db_session(), runtime().settings).as_json())
+    return jsonify(stats_figure(db_session(), runtime().settings).as_json())
 
 
 @bp.get("/stats/dynamics")
@@ -112,12 +112,26 @@ def stats():
 def stats_dynamics():
     """Attendance and results by month per home school and per grade (aggregates, every role);
     ``?year=2026-2027``, else the current academic year."""
-    from bridge.reports.dynamics import network_dynamics
+    from bridge.reports.figures import dynamics_figure
 
     try:
-        return jsonify(network_dynamics(db_session(), runtime().settings, request.args.get("year")).as_json())
+        return jsonify(dynamics_figure(db_session(), runtime().settings, request.args.get("year")).as_json())
     except LookupError as exc:
         abort(404, str(exc))
+
+
+@bp.get("/stats/checks")
+@require(ADMIN, COORDINATOR)
+def stats_checks():
+    """The dashboard's warnings: how many timetable clashes and SanPiN overloads (counts, no names), of the
+    network for an administrator, of their own school for a coordinator (the lists: /checks in the console)."""
+    from bridge.calendar.figures import conflict_counts, load_counts
+
+    account = current_account()
+    school_id = account.school_id if account.role == COORDINATOR else None
+    scope = "network" if school_id is None else db_session().get(School, school_id).external_id
+    return jsonify({"scope": scope, "conflicts": conflict_counts(db_session(), school_id),
+                    "load": load_counts(db_session(), school_id)})
 
 
 @bp.get("/schools")

@@ -17,6 +17,7 @@ ROLES = ("admin", "coordinator", "teacher", "viewer")
 ACCESS = {
     "/api/v1/stats": ROLES,
     "/api/v1/stats/dynamics": ROLES,
+    "/api/v1/stats/checks": ("admin", "coordinator"),
     "/api/v1/schools": ROLES,
     "/api/v1/schools/SCH14": ROLES,
     "/api/v1/courses": ROLES,

@@ -1,0 +1,88 @@
+"""The network's statistics and dynamics as the dashboard and ``/api/v1/stats*`` show them, cached per
+version of their inputs (bridge.figures): every role's dashboard shows both, and the dynamics read
+every attendance mark and grade of the year (millions at region scale).
+
+The cache holds JSON; these functions give back the same :class:`NetworkStats` and
+:class:`Dynamics` the uncached functions give (the stored JSON keeps the raw counts and sums, not the
+rounded percentages, so every figure derived from them is the same). The dynamics are keyed by the
+academic year they are of, resolved from today first: a new year starts a new entry.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from bridge.figures import cached
+from bridge.models import (
+    AcademicYear,
+    AttendanceMark,
+    CourseTeacher,
+    Enrolment,
+    Grade,
+    GradeItem,
+    Lesson,
+    NetworkCourse,
+    School,
+    Student,
+)
+from bridge.reports.dynamics import EMPTY, Attended, Dynamics, Graded, network_dynamics
+from bridge.reports.stats import NetworkStats, network_stats
+from bridge.years import current_year, year_by_code
+from config import Settings
+
+STATS_READS = (School, NetworkCourse, CourseTeacher, Enrolment, Student)
+DYNAMICS_READS = (AcademicYear, AttendanceMark, Lesson, NetworkCourse, Student, Grade, GradeItem, School)
+
+
+def stats_figure(session: Session, settings: Settings) -> NetworkStats:
+    """:func:`network_stats`, cached (the district's size from the settings is part of its scope)."""
+    data = cached(session, "stats", f"network:district-students={settings.district.total_students}",
+                  lambda: network_stats(session, settings).as_json(), reads=STATS_READS)
+    return NetworkStats(**{**data, "students_by_grade": {int(k): v for k, v in data["students_by_grade"].items()}})
+
+
+def dynamics_figure(session: Session, settings: Settings, year_code: str | None = None,
+                    today: dt.date | None = None) -> Dynamics:
+    """:func:`network_dynamics`, cached per academic year (an unknown ``year_code`` raises LookupError)."""
+    if year_code is None:
+        year = current_year(session, today or settings.district.today())
+        if year is None:
+            return EMPTY
+        year_code = year.code
+    else:
+        year_by_code(session, year_code)  # raises LookupError for an unknown year
+    data = cached(session, "dynamics", f"year:{year_code}:zone={settings.district.timezone}",
+                  lambda: _dump(network_dynamics(session, settings, year_code)), reads=DYNAMICS_READS)
+    return _load(data)
+
+
+def _dump(d: Dynamics) -> dict[str, Any]:
+    def cells(data: dict, raw) -> dict[str, Any]:
+        return {str(key): {m.isoformat(): raw(c) for m, c in months.items()} for key, months in data.items()}
+
+    def attended(c: Attended) -> list:
+        return [c.marked, c.attended]
+
+    def graded(c: Graded) -> list:
+        return [c.grades, c.total]
+
+    return {"year": d.year, "months": [m.isoformat() for m in d.months], "schools": d.schools,
+            "attendance_by_school": cells(d.attendance_by_school, attended),
+            "attendance_by_grade": cells(d.attendance_by_grade, attended),
+            "results_by_school": cells(d.results_by_school, graded),
+            "results_by_grade": cells(d.results_by_grade, graded)}
+
+
+def _load(data: dict[str, Any]) -> Dynamics:
+    def cells(raw: dict, make, key=str) -> dict:
+        return {key(k): {dt.date.fromisoformat(m): make(*v) for m, v in months.items()} for k, months in raw.items()}
+
+    return Dynamics(
+        year=data["year"], months=tuple(dt.date.fromisoformat(m) for m in data["months"]), schools=data["schools"],
+        attendance_by_school=cells(data["attendance_by_school"], Attended),
+        attendance_by_grade=cells(data["attendance_by_grade"], Attended, int),
+        results_by_school=cells(data["results_by_school"], Graded),
+        results_by_grade=cells(data["results_by_grade"], Graded, int))
