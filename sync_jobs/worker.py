@@ -3,9 +3,11 @@ runs them, one at a time, under a lease its heartbeat keeps alive.
 
 Every job kind is written to be run again: a sync goes on from its recorded run (what it applied is
 linked, what it created but could not record is adopted by idnumber), a pull writes only what
-changed, course by course, and the webhook inbox keeps each event's status. So a job taken over
-after its worker died (kill -9, machine gone) simply runs again, and a transient failure (Moodle
-unreachable, 5xx, timeouts, the lock held by a run of the command line) is retried with backoff.
+changed, course by course, and the webhook inbox keeps each event's status; an import and an
+allocation record their outcome on the job in the transaction that does their work, and a re-run
+that finds it stops there. So a job taken over after its worker died (kill -9, machine gone) simply
+runs again, and a transient failure (Moodle unreachable, 5xx, timeouts) is retried with backoff. A
+job whose lock is held by a run of the command line waits for it, without using an attempt.
 """
 
 from __future__ import annotations
@@ -104,14 +106,30 @@ def given_up(rt: Runtime, job: Job, reason: str) -> None:
         close(rt, job, reason)
 
 
+def _sync_waiting(rt: Runtime, job: Job, holder: str) -> None:
+    from bridge.sync.run import waiting_for_lock
+
+    waiting_for_lock(rt, job.params["run_id"], holder)
+
+
+# What a kind shows while its job waits for a lock held by someone else (a sync's queued run says so).
+WAITING: dict[str, Callable[[Runtime, Job, str], None]] = {"sync": _sync_waiting}
+
+
+def waiting(rt: Runtime, job: Job, holder: str) -> None:
+    if (show := WAITING.get(job.kind)) is not None:
+        show(rt, job, holder)
+
+
 def is_transient(exc: BaseException) -> bool:
-    """Worth trying again later: Moodle unreachable or overloaded, a timeout, a busy lock."""
+    """Worth trying again later: Moodle unreachable or overloaded, a timeout. (A busy lock is not a
+    failure at all: the job waits for it, :func:`jobs.wait`.)"""
     from moodle_client.errors import OutcomeUnknown, SiteMaintenance, TransportError, UnexpectedResponse
 
     if isinstance(exc, UnexpectedResponse):
         return exc.status >= 500 or exc.status == 429
-    return isinstance(exc, (TransportError, SiteMaintenance, OutcomeUnknown, job_lock.LockBusy,
-                            requests.ConnectionError, requests.Timeout))
+    return isinstance(exc, (TransportError, SiteMaintenance, OutcomeUnknown, requests.ConnectionError,
+                            requests.Timeout))
 
 
 @dataclass
@@ -190,6 +208,14 @@ class Worker:
             given_up(self.rt, job, str(exc))
             log.info("job %s (%s) cancelled", job.id, job.kind)
             return jobs.CANCELLED
+        except job_lock.LockBusy as exc:
+            # Not a failure: a run of the command line holds the lock. Wait for it, without using
+            # an attempt, however long it takes (the lock itself runs out if its holder dies).
+            reason = f"waiting: another run holds the lock ({exc})"
+            delay = jobs.wait(sessions, job, self.name, reason, cfg.backoff_base_seconds, cfg.backoff_cap_seconds)
+            waiting(self.rt, job, str(exc))
+            log.info("job %s (%s) %s; tried again in %.0fs", job.id, job.kind, reason, delay)
+            return "waiting"
         except Exception as exc:  # noqa: BLE001 - the worker outlives a failed job; the job says why
             reason = f"{type(exc).__name__}: {exc}"
             if is_transient(exc):

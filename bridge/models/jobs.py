@@ -1,12 +1,13 @@
-"""The job queue: background work (a sync, a pull, the webhook inbox, an import) that outlives the
-process that asked for it, and the workers that take it (see :mod:`bridge.jobs`).
+"""The job queue: background work (a sync, a pull, the webhook inbox, an import, an allocation) that
+outlives the process that asked for it, the workers that take it (see :mod:`bridge.jobs`), and the
+files a job reads (an upload waiting to be imported).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, DateTime, Index, Integer, String
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bridge.models.base import Base
@@ -38,6 +39,12 @@ class Job(Base):
     cancel_requested: Mapped[bool] = mapped_column(default=False)
     result: Mapped[str] = mapped_column(String(2000), default="")
     error: Mapped[str] = mapped_column(String(2000), default="")
+    # Times it was put back without using an attempt because the lock it needs was held (a sync of
+    # the command line): its backoff grows with them.
+    waits: Mapped[int] = mapped_column(Integer, default=0)
+    # What a kind that does its work in one transaction recorded in that same transaction (an
+    # import's report, an allocation's run): a re-run after a takeover finds it and does not redo it.
+    outcome: Mapped[dict | None] = mapped_column(JSON)
 
 
 class JobWorker(Base):
@@ -48,3 +55,21 @@ class JobWorker(Base):
     name: Mapped[str] = mapped_column(String(255), primary_key=True)
     started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     seen_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class JobFile(Base):
+    """A file a job reads: an upload to import, kept in the database (not on one machine's disk) so
+    a worker on any machine can apply it. Deleted in the transaction that applies it, when its job
+    ends otherwise, or, unconfirmed, after ``imports.upload_ttl_minutes``."""
+
+    __tablename__ = "job_file"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(16))  # import
+    name: Mapped[str] = mapped_column(String(255))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    job_id: Mapped[int | None] = mapped_column(ForeignKey("job.id", ondelete="SET NULL"), index=True)
