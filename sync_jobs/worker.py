@@ -64,10 +64,8 @@ def _sync(ctx: JobContext) -> str:
     from bridge.sync.run import run_sync
 
     p = ctx.params
-    started = time.monotonic()
     report = run_sync(ctx.rt, mode=p["mode"], dry_run=p["dry_run"], force=p["force"], run_id=p["run_id"],
                       checkpoint=ctx.checkpoint, show_progress=False)
-    metrics.sync_done(report.mode, report.status, time.monotonic() - started, report.applied)
     outcome = f"sync run {report.run_id} ({report.mode}): {report.status}"
     if report.status == "failed":
         raise JobFailed(f"{outcome}, {len(report.errors)} errors (retried by the next run)")
