@@ -85,8 +85,30 @@ def _webhooks(ctx: JobContext) -> str:
     return work(ctx.rt).describe().splitlines()[0]
 
 
+def _allocate(ctx: JobContext) -> str:
+    """Form the groups (one solve, one transaction that stores the run and records it on the job): a
+    re-run after a takeover finds the recorded run and solves nothing again."""
+    from bridge.choices.allocation import run_allocation
+    from bridge.choices.campaigns import find_campaign
+    from bridge.models import Account
+
+    if (done := jobs.recorded(ctx.rt.sessions, ctx.job.id)) is not None:
+        return f"allocation run {done['run']}: {done['status']} (recorded before a takeover)"
+    p = ctx.params
+    with ctx.rt.sessions() as session:
+        campaign = find_campaign(session, p["campaign"])
+        if campaign is None:
+            raise JobFailed(f"no campaign {p['campaign']}")
+        by = session.get(Account, p["by"]) if p.get("by") is not None else None
+        run = run_allocation(session, ctx.rt.settings, campaign, today=dt.date.fromisoformat(p["today"]),
+                             time_limit=p.get("time_limit"), by=by)
+        jobs.record(session, ctx.job, ctx.worker.name, {"run": run.id, "status": run.status})
+        session.commit()
+        return f"allocation run {run.id}: {run.status}"
+
+
 Handler = Callable[[JobContext], str]
-HANDLERS: dict[str, Handler] = {"sync": _sync, "pull": _pull, "webhooks": _webhooks}
+HANDLERS: dict[str, Handler] = {"sync": _sync, "pull": _pull, "webhooks": _webhooks, "allocate": _allocate}
 
 
 def _sync_given_up(rt: Runtime, job: Job, reason: str) -> None:

@@ -1,4 +1,5 @@
-"""Course choice in the JSON API: the campaigns, an allocation run (start one, read its report and
+"""Course choice in the JSON API: the campaigns, an allocation run (queue one for a worker, follow its
+job, read its report and
 its difference against the approved state) and «Утвердить» (approve a run into enrolments).
 
 A run's report names students (those not fully served), so reading it is audited; forming the
@@ -9,21 +10,22 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, abort, jsonify
+from flask import Blueprint, abort, jsonify, url_for
 from sqlalchemy import func, select
 
+from bridge import jobs
 from bridge.audit import audit
-from bridge.choices.allocation import run_allocation
 from bridge.choices.approval import ApprovalRefused, approve, approved_run, difference
 from bridge.choices.campaigns import find_campaign
-from bridge.models import AccountRole, AllocationRun, ChoiceCampaign, StudentChoice
+from bridge.models import AccountRole, AllocationRun, ChoiceCampaign, Job, StudentChoice
 from bridge.web import db_session, get_or_404, json_fields, runtime
 from bridge.web.auth import current_account, require
 
 bp = Blueprint("choices_api", __name__, url_prefix="/api/v1/choices")
 ADMIN = AccountRole.ADMIN
-# The longest a request may make the solver search: a longer run belongs to the command line.
+# The longest a run asked for here may make the solver search: a longer run belongs to the command line.
 MAX_TIME_LIMIT = 120.0
+ALLOCATION_JOB = "allocate"  # the kind sync_jobs.worker runs
 
 
 def _campaign(campaign: ChoiceCampaign) -> dict:
@@ -57,19 +59,36 @@ def campaigns():
 @bp.post("/campaigns/<code>/runs")
 @require(ADMIN)
 def start_run(code: str):
-    """Form the groups now (the answer waits for the solver, at most ``time_limit`` seconds)."""
+    """Form the groups: queue an allocation job (a worker runs the solver, at most ``time_limit``
+    seconds) and answer 202 with where to follow it."""
     body = json_fields({"time_limit": (int, float)})
     limit = body.get("time_limit")
     if limit is not None and not 0 < limit <= MAX_TIME_LIMIT:
         abort(400, f"field 'time_limit' must be more than 0 and at most {MAX_TIME_LIMIT:g} seconds")
     session = db_session()
-    campaign = find_campaign(session, code)
-    if campaign is None:
+    if find_campaign(session, code) is None:
         abort(404, f"no campaign {code}")
-    run = run_allocation(session, runtime().settings, campaign, today=dt.date.today(), time_limit=limit,
-                         by=current_account())
+    job = jobs.enqueue(session, ALLOCATION_JOB, {"campaign": code, "time_limit": limit, "by": current_account().id,
+                                                 "today": dt.date.today().isoformat()},
+                       max_attempts=runtime().settings.jobs.max_attempts)
     session.commit()
-    return jsonify(_run(run)), 201
+    return jsonify(_job(job)), 202
+
+
+def _job(job: Job) -> dict:
+    run = (job.outcome or {}).get("run")
+    return {"job": job.id, "status": job.status, "error": job.error, "run": run,
+            "run_url": url_for("choices_api.run_report", key=run) if run else None}
+
+
+@bp.get("/jobs/<int:key>")
+@require(ADMIN)
+def allocation_job(key: int):
+    """A queued allocation: queued, running, done (with its run) or failed (with its reason)."""
+    job = get_or_404(Job, key, "job")
+    if job.kind != ALLOCATION_JOB:
+        abort(404, f"no allocation job {key}")
+    return jsonify(_job(job))
 
 
 @bp.get("/runs/<int:key>")
