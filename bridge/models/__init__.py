@@ -38,7 +38,7 @@ from bridge.models.sync_state import JobLock, MoodleLink, SyncChange, SyncRun
 from bridge.models.marks import AttendanceKind, AttendanceMark, Grade, GradeItem, MarkChange
 from bridge.models.accounts import Account, AccountRole, ApiToken, AuditEntry, SignInFailure
 from bridge.models.webhooks import WebhookEvent
-from bridge.models.jobs import Job, JobFile, JobWorker
+from bridge.models.jobs import Job, JobWorker
 from bridge.models.choices import (
     AllocationDecision,
     AllocationGrant,
@@ -108,7 +108,6 @@ __all__ = [
     "WebhookEvent",
     # jobs
     "Job",
-    "JobFile",
     "JobWorker",
     # choices
     "AllocationDecision",

@@ -1,13 +1,12 @@
-"""The job queue: background work (a sync, a pull, the webhook inbox, an import, an allocation) that
-outlives the process that asked for it, the workers that take it (see :mod:`bridge.jobs`), and the
-files a job reads (an upload waiting to be imported).
+"""The job queue: background work (a sync, a pull, the webhook inbox, an allocation) that outlives
+the process that asked for it, and the workers that take it (see :mod:`bridge.jobs`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, LargeBinary, String
+from sqlalchemy import JSON, DateTime, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bridge.models.base import Base
@@ -56,20 +55,3 @@ class JobWorker(Base):
     started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     seen_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
-
-class JobFile(Base):
-    """A file a job reads: an upload to import, kept in the database (not on one machine's disk) so
-    a worker on any machine can apply it. Deleted in the transaction that applies it, when its job
-    ends otherwise, or, unconfirmed, after ``imports.upload_ttl_minutes``."""
-
-    __tablename__ = "job_file"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    purpose: Mapped[str] = mapped_column(String(16))  # import
-    name: Mapped[str] = mapped_column(String(255))
-    size: Mapped[int] = mapped_column(Integer)
-    sha256: Mapped[str] = mapped_column(String(64))
-    content: Mapped[bytes] = mapped_column(LargeBinary)
-    account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"), index=True)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    job_id: Mapped[int | None] = mapped_column(ForeignKey("job.id", ondelete="SET NULL"), index=True)

@@ -13,8 +13,8 @@ import datetime as dt
 from flask import Blueprint, abort, jsonify, url_for
 from sqlalchemy import func, select
 
-from bridge import jobs
 from bridge.audit import audit
+from bridge.choices.allocation import JOB_KIND, queue_allocation
 from bridge.choices.approval import ApprovalRefused, approve, approved_run, difference
 from bridge.choices.campaigns import find_campaign
 from bridge.models import AccountRole, AllocationRun, ChoiceCampaign, Job, StudentChoice
@@ -25,7 +25,6 @@ bp = Blueprint("choices_api", __name__, url_prefix="/api/v1/choices")
 ADMIN = AccountRole.ADMIN
 # The longest a run asked for here may make the solver search: a longer run belongs to the command line.
 MAX_TIME_LIMIT = 120.0
-ALLOCATION_JOB = "allocate"  # the kind sync_jobs.worker runs
 
 
 def _campaign(campaign: ChoiceCampaign) -> dict:
@@ -66,11 +65,11 @@ def start_run(code: str):
     if limit is not None and not 0 < limit <= MAX_TIME_LIMIT:
         abort(400, f"field 'time_limit' must be more than 0 and at most {MAX_TIME_LIMIT:g} seconds")
     session = db_session()
-    if find_campaign(session, code) is None:
+    campaign = find_campaign(session, code)
+    if campaign is None:
         abort(404, f"no campaign {code}")
-    job = jobs.enqueue(session, ALLOCATION_JOB, {"campaign": code, "time_limit": limit, "by": current_account().id,
-                                                 "today": dt.date.today().isoformat()},
-                       max_attempts=runtime().settings.jobs.max_attempts)
+    job = queue_allocation(session, runtime().settings, campaign, today=dt.date.today(), time_limit=limit,
+                           by=current_account())
     session.commit()
     return jsonify(_job(job)), 202
 
@@ -86,7 +85,7 @@ def _job(job: Job) -> dict:
 def allocation_job(key: int):
     """A queued allocation: queued, running, done (with its run) or failed (with its reason)."""
     job = get_or_404(Job, key, "job")
-    if job.kind != ALLOCATION_JOB:
+    if job.kind != JOB_KIND:
         abort(404, f"no allocation job {key}")
     return jsonify(_job(job))
 

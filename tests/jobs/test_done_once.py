@@ -59,3 +59,16 @@ def test_a_worker_whose_job_was_taken_over_cannot_record_it(runtime, session):
         mine.rollback()
     session.expire_all()
     assert session.get(Job, job.id).outcome is None
+
+
+def test_allocate_queue_leaves_the_solve_to_a_worker(runtime, session, runner, worker):
+    build(session)
+    session.commit()
+    result = runner.invoke(["allocate", "--on", TODAY.isoformat(), "--time-limit", "10", "--queue"])
+    assert result.exit_code == 0 and result.output.startswith("queued job "), result.output
+    assert _runs(session) == 0  # nothing solved in the foreground
+    assert worker.drain() == 1
+    session.expire_all()
+    (job,) = session.scalars(select(Job)).all()
+    assert job.status == "done" and _runs(session) == 1 and job.outcome["run"] == session.scalar(
+        select(AllocationRun.id))
