@@ -11,9 +11,13 @@ Our own, small, because no well-kept library gives these guarantees on both SQLi
 - **a lease**: a running job belongs to its worker until ``lease_until``, which the worker's
   heartbeat pushes forward; once it runs out (kill -9, machine gone) the job is claimable again,
   and the next worker runs it again: every kind goes on from what it recorded itself (a sync
-  from its run, a pull from what it stored, the inbox from each event's status);
+  from its run, a pull from what it stored, the inbox from each event's status); a kind that does
+  its work in one transaction (an import, an allocation) records its outcome on the job in that
+  same transaction (:func:`record`, which only the job's holder can do), and a re-run that finds
+  it (:func:`recorded`) does not do the work again;
 - **retries**: a transient failure puts the job back with a backoff (exponential, capped, jittered)
-  until ``max_attempts``; then, or on any other failure, it ends ``failed`` with its reason;
+  until ``max_attempts``; then, or on any other failure, it ends ``failed`` with its reason; a job
+  whose lock is held by a run of the command line waits (:func:`wait`) without using an attempt;
 - **cancel**: a queued job is cancelled at once, a running one at its next safe point (its worker
   sees ``cancel_requested`` at a heartbeat).
 
@@ -50,7 +54,7 @@ def enqueue(session: Session, kind: str, params: Mapping[str, Any] | None = None
     """Add a job (the caller commits, with whatever else it records in the same transaction)."""
     now = _now()
     job = Job(kind=kind, params=dict(params or {}), status=QUEUED, attempts=0, max_attempts=max_attempts,
-              enqueued_at=now, run_after=now, cancel_requested=False, result="", error="")
+              enqueued_at=now, run_after=now, cancel_requested=False, result="", error="", waits=0)
     session.add(job)
     session.flush()
     return job
@@ -141,6 +145,38 @@ def retry_or_fail(sessions: sessionmaker[Session], job: Job, worker: str, error:
             run_after=_now() + dt.timedelta(seconds=delay)))
         session.commit()
     return QUEUED
+
+
+def wait(sessions: sessionmaker[Session], job: Job, worker: str, reason: str, base: float, cap: float) -> float:
+    """Put the job back because the lock it needs is held by someone else (a sync of the command
+    line): not a failure, so no attempt is used; the wait grows with each one (backoff). Returns the
+    delay in seconds."""
+    delay = backoff(job.waits + 1, base, cap)
+    with sessions() as session:
+        session.execute(update(Job).where(_mine(job.id, worker)).values(
+            status=QUEUED, worker=None, lease_until=None, error=reason[:2000], attempts=Job.attempts - 1,
+            waits=Job.waits + 1, run_after=_now() + dt.timedelta(seconds=delay)))
+        session.commit()
+    return delay
+
+
+class NotHolder(RuntimeError):
+    """The job is no longer this worker's (its lease ran out and another took it over)."""
+
+
+def record(session: Session, job: Job, worker: str, outcome: Mapping[str, Any]) -> None:
+    """Write the job's outcome in the caller's transaction, the one that does the job's work, so the
+    two commit together. Raises :class:`NotHolder` (the caller rolls back) when the job is no
+    longer ``worker``'s: the work is then its successor's, and is done once."""
+    written = session.execute(update(Job).where(_mine(job.id, worker)).values(outcome=dict(outcome)))
+    if written.rowcount != 1:
+        raise NotHolder(f"job {job.id} is no longer held by {worker}")
+
+
+def recorded(sessions: sessionmaker[Session], job_id: int) -> dict | None:
+    """The outcome a run of the job recorded, if one got as far (read afresh)."""
+    with sessions() as session:
+        return session.scalar(select(Job.outcome).where(Job.id == job_id))
 
 
 def cancel(session: Session, job_id: int) -> Job:

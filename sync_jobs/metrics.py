@@ -1,4 +1,6 @@
-"""Metrics of the work done in a worker process: jobs, syncs, Moodle calls (prometheus_client).
+"""Metrics of the work done in a worker process: jobs and Moodle calls (prometheus_client). Syncs'
+durations and changes are read from the database at scrape time instead (:mod:`bridge.web.metrics`),
+so a sync of the command line, whose process nobody scrapes, counts too.
 
 They live in the process that does the work. Under gunicorn, or with the web app and workers on one
 machine, set ``PROMETHEUS_MULTIPROC_DIR`` to one directory for all of them (prometheus_client's
@@ -8,8 +10,6 @@ another machine serves its own with ``netcourses worker --metrics-port``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from prometheus_client import Counter, Histogram
 
 from moodle_client.core import observe
@@ -17,10 +17,6 @@ from moodle_client.errors import MoodleError
 
 JOB_SECONDS = Histogram("netcourses_job_duration_seconds", "Time a job ran, by kind and outcome",
                         ["kind", "outcome"], buckets=(0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600))
-SYNC_SECONDS = Histogram("netcourses_sync_duration_seconds", "Time a sync run took, by mode and status",
-                         ["mode", "status"], buckets=(0.5, 1, 5, 15, 60, 300, 900, 3600))
-CHANGES = Counter("netcourses_sync_changes_applied_total", "Changes a sync applied to Moodle, by kind and action",
-                  ["kind", "action"])
 MOODLE_CALLS = Counter("netcourses_moodle_calls_total", "Web-service calls to Moodle (HTTP attempts), by function",
                        ["function"])
 MOODLE_ERRORS = Counter("netcourses_moodle_errors_total", "Moodle calls that failed, by function and error class",
@@ -37,10 +33,3 @@ def _moodle_call(function: str, seconds: float, error: MoodleError | None) -> No
 
 
 observe(_moodle_call)
-
-
-def sync_done(mode: str, status: str, seconds: float, applied: Mapping[str, Mapping[str, int]]) -> None:
-    SYNC_SECONDS.labels(mode, status).observe(seconds)
-    for kind, actions in applied.items():
-        for action, count in actions.items():
-            CHANGES.labels(kind, action).inc(count)

@@ -3,9 +3,11 @@ runs them, one at a time, under a lease its heartbeat keeps alive.
 
 Every job kind is written to be run again: a sync goes on from its recorded run (what it applied is
 linked, what it created but could not record is adopted by idnumber), a pull writes only what
-changed, course by course, and the webhook inbox keeps each event's status. So a job taken over
-after its worker died (kill -9, machine gone) simply runs again, and a transient failure (Moodle
-unreachable, 5xx, timeouts, the lock held by a run of the command line) is retried with backoff.
+changed, course by course, and the webhook inbox keeps each event's status; an import and an
+allocation record their outcome on the job in the transaction that does their work, and a re-run
+that finds it stops there. So a job taken over after its worker died (kill -9, machine gone) simply
+runs again, and a transient failure (Moodle unreachable, 5xx, timeouts) is retried with backoff. A
+job whose lock is held by a run of the command line waits for it, without using an attempt.
 """
 
 from __future__ import annotations
@@ -62,10 +64,8 @@ def _sync(ctx: JobContext) -> str:
     from bridge.sync.run import run_sync
 
     p = ctx.params
-    started = time.monotonic()
     report = run_sync(ctx.rt, mode=p["mode"], dry_run=p["dry_run"], force=p["force"], run_id=p["run_id"],
                       checkpoint=ctx.checkpoint, show_progress=False)
-    metrics.sync_done(report.mode, report.status, time.monotonic() - started, report.applied)
     outcome = f"sync run {report.run_id} ({report.mode}): {report.status}"
     if report.status == "failed":
         raise JobFailed(f"{outcome}, {len(report.errors)} errors (retried by the next run)")
@@ -99,8 +99,30 @@ def _webhooks(ctx: JobContext) -> str:
     return work(ctx.rt).describe().splitlines()[0]
 
 
+def _allocate(ctx: JobContext) -> str:
+    """Form the groups (one solve, one transaction that stores the run and records it on the job): a
+    re-run after a takeover finds the recorded run and solves nothing again."""
+    from bridge.choices.allocation import run_allocation
+    from bridge.choices.campaigns import find_campaign
+    from bridge.models import Account
+
+    if (done := jobs.recorded(ctx.rt.sessions, ctx.job.id)) is not None:
+        return f"allocation run {done['run']}: {done['status']} (recorded before a takeover)"
+    p = ctx.params
+    with ctx.rt.sessions() as session:
+        campaign = find_campaign(session, p["campaign"])
+        if campaign is None:
+            raise JobFailed(f"no campaign {p['campaign']}")
+        by = session.get(Account, p["by"]) if p.get("by") is not None else None
+        run = run_allocation(session, ctx.rt.settings, campaign, today=dt.date.fromisoformat(p["today"]),
+                             time_limit=p.get("time_limit"), by=by)
+        jobs.record(session, ctx.job, ctx.worker.name, {"run": run.id, "status": run.status})
+        session.commit()
+        return f"allocation run {run.id}: {run.status}"
+
+
 Handler = Callable[[JobContext], str]
-HANDLERS: dict[str, Handler] = {"sync": _sync, "pull": _pull, "webhooks": _webhooks}
+HANDLERS: dict[str, Handler] = {"sync": _sync, "pull": _pull, "webhooks": _webhooks, "allocate": _allocate}
 
 
 def _sync_given_up(rt: Runtime, job: Job, reason: str) -> None:
@@ -118,14 +140,30 @@ def given_up(rt: Runtime, job: Job, reason: str) -> None:
         close(rt, job, reason)
 
 
+def _sync_waiting(rt: Runtime, job: Job, holder: str) -> None:
+    from bridge.sync.run import waiting_for_lock
+
+    waiting_for_lock(rt, job.params["run_id"], holder)
+
+
+# What a kind shows while its job waits for a lock held by someone else (a sync's queued run says so).
+WAITING: dict[str, Callable[[Runtime, Job, str], None]] = {"sync": _sync_waiting}
+
+
+def waiting(rt: Runtime, job: Job, holder: str) -> None:
+    if (show := WAITING.get(job.kind)) is not None:
+        show(rt, job, holder)
+
+
 def is_transient(exc: BaseException) -> bool:
-    """Worth trying again later: Moodle unreachable or overloaded, a timeout, a busy lock."""
+    """Worth trying again later: Moodle unreachable or overloaded, a timeout. (A busy lock is not a
+    failure at all: the job waits for it, :func:`jobs.wait`.)"""
     from moodle_client.errors import OutcomeUnknown, SiteMaintenance, TransportError, UnexpectedResponse
 
     if isinstance(exc, UnexpectedResponse):
         return exc.status >= 500 or exc.status == 429
-    return isinstance(exc, (TransportError, SiteMaintenance, OutcomeUnknown, job_lock.LockBusy,
-                            requests.ConnectionError, requests.Timeout))
+    return isinstance(exc, (TransportError, SiteMaintenance, OutcomeUnknown, requests.ConnectionError,
+                            requests.Timeout))
 
 
 @dataclass
@@ -204,6 +242,14 @@ class Worker:
             given_up(self.rt, job, str(exc))
             log.info("job %s (%s) cancelled", job.id, job.kind)
             return jobs.CANCELLED
+        except job_lock.LockBusy as exc:
+            # Not a failure: a run of the command line holds the lock. Wait for it, without using
+            # an attempt, however long it takes (the lock itself runs out if its holder dies).
+            reason = f"waiting: another run holds the lock ({exc})"
+            delay = jobs.wait(sessions, job, self.name, reason, cfg.backoff_base_seconds, cfg.backoff_cap_seconds)
+            waiting(self.rt, job, str(exc))
+            log.info("job %s (%s) %s; tried again in %.0fs", job.id, job.kind, reason, delay)
+            return "waiting"
         except Exception as exc:  # noqa: BLE001 - the worker outlives a failed job; the job says why
             reason = f"{type(exc).__name__}: {exc}"
             if is_transient(exc):

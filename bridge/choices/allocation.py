@@ -14,10 +14,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from bridge import jobs
 from bridge.audit import Actor, audit
 from bridge.choices.instance import read_campaign
 from bridge.choices.solver import Reason, solve
-from bridge.models import AllocationGrant, AllocationRun, ChoiceCampaign
+from bridge.models import Account, AllocationGrant, AllocationRun, ChoiceCampaign, Job
 from config import Settings
 
 REASON_TEXT = {
@@ -97,3 +98,15 @@ def run_allocation(
     session.flush()
     audit(session, by, "run allocation", f"{campaign.code}: run {run.id}, {result.status}")
     return run
+
+
+JOB_KIND = "allocate"  # the queue's kind that sync_jobs.worker runs with run_allocation
+
+
+def queue_allocation(session: Session, settings: Settings, campaign: ChoiceCampaign, *, today: dt.date,
+                     time_limit: float | None = None, by: Account | None = None) -> Job:
+    """Queue a run for a worker (the API; ``netcourses allocate --queue``): a solve may take minutes and
+    must not die with the process that asked for it. The caller commits."""
+    return jobs.enqueue(session, JOB_KIND, {"campaign": campaign.code, "time_limit": time_limit,
+                                            "by": by.id if by else None, "today": today.isoformat()},
+                        max_attempts=settings.jobs.max_attempts)

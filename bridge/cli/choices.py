@@ -12,7 +12,7 @@ import click
 from sqlalchemy import select
 
 from bridge import db
-from bridge.choices.allocation import run_allocation
+from bridge.choices.allocation import queue_allocation, run_allocation
 from bridge.choices.approval import ApprovalRefused, approve, difference
 from bridge.choices.campaigns import (
     CampaignError,
@@ -161,18 +161,24 @@ def _describe(run: AllocationRun, change) -> list[str]:
 @click.option("--time-limit", type=float, default=None, help="Seconds the solver may search (default [choices]).")
 @_on_option
 @click.option("--json", "as_json", is_flag=True, help="Print the run's report as JSON.")
+@click.option("--queue", "queue", is_flag=True,
+              help="Queue the run for a worker (`netcourses worker`) instead of solving here in the foreground.")
 @click.pass_context
 def allocate(ctx: click.Context, code: str | None, time_limit: float | None, on: dt.datetime | None,
-             as_json: bool) -> None:
+             as_json: bool, queue: bool) -> None:
     """Form the network groups from the students' choices (a new run; no enrolment changes until it
-    is approved with `netcourses allocate approve`)."""
+    is approved with `netcourses allocate approve`). Solved here in the foreground unless --queue."""
     if ctx.invoked_subcommand is not None:
         return
     rt = ctx.find_object(Runtime)
     with db.session_scope(rt.sessions) as session:
         campaign = _campaign(session, code)
-        run = run_allocation(session, rt.settings, campaign, today=_day(on), time_limit=time_limit,
-                             by=os_user())
+        if queue:
+            job = queue_allocation(session, rt.settings, campaign, today=_day(on), time_limit=time_limit)
+            session.flush()
+            click.echo(f"queued job {job.id}: follow it with `netcourses jobs list`")
+            return
+        run = run_allocation(session, rt.settings, campaign, today=_day(on), time_limit=time_limit, by=os_user())
         change = difference(session, run)
         if as_json:
             echo_json({"run": run.id, "status": run.status, "objective": run.objective, "bound": run.bound,

@@ -1,5 +1,5 @@
-"""The job queue: background work (a sync, a pull, the webhook inbox, an import) that outlives the
-process that asked for it, and the workers that take it (see :mod:`bridge.jobs`).
+"""The job queue: background work (a sync, a pull, the webhook inbox, an allocation) that outlives
+the process that asked for it, and the workers that take it (see :mod:`bridge.jobs`).
 """
 
 from __future__ import annotations
@@ -38,6 +38,12 @@ class Job(Base):
     cancel_requested: Mapped[bool] = mapped_column(default=False)
     result: Mapped[str] = mapped_column(String(2000), default="")
     error: Mapped[str] = mapped_column(String(2000), default="")
+    # Times it was put back without using an attempt because the lock it needs was held (a sync of
+    # the command line): its backoff grows with them.
+    waits: Mapped[int] = mapped_column(Integer, default=0)
+    # What a kind that does its work in one transaction recorded in that same transaction (an
+    # import's report, an allocation's run): a re-run after a takeover finds it and does not redo it.
+    outcome: Mapped[dict | None] = mapped_column(JSON)
 
 
 class JobWorker(Base):
@@ -48,3 +54,4 @@ class JobWorker(Base):
     name: Mapped[str] = mapped_column(String(255), primary_key=True)
     started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     seen_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+

@@ -169,13 +169,25 @@ def give_up(rt: Runtime, run_id: int, reason: str) -> None:
         session.commit()
 
 
+WAITING_TEXT = "ждёт: идёт другая синхронизация"
+
+
+def waiting_for_lock(rt: Runtime, run_id: int, holder: str) -> None:
+    """A queued run whose job waits because another run (of the command line) holds the lock says
+    so on its page, in the console's words, until it starts."""
+    with rt.sessions() as session:
+        session.execute(update(SyncRun).where(SyncRun.id == run_id, SyncRun.status == "queued").values(
+            message=f"{WAITING_TEXT} ({holder})"[:2000]))
+        session.commit()
+
+
 def _restart(rt: Runtime, run_id: int) -> None:
     """A queued run starts, or an interrupted one starts again: what it applied stays recorded
     (and linked, so it is not planned again); what it had only planned is planned afresh."""
     with rt.sessions() as session:
         session.execute(delete(SyncChange).where(SyncChange.run_id == run_id, SyncChange.outcome == "planned"))
         session.execute(update(SyncRun).where(SyncRun.id == run_id).values(
-            status="running", started_at=dt.datetime.now(dt.UTC), finished_at=None))
+            status="running", started_at=dt.datetime.now(dt.UTC), finished_at=None, message=""))
         session.commit()
 
 

@@ -1,4 +1,5 @@
-"""Course choice in the JSON API: the campaigns, an allocation run (start one, read its report and
+"""Course choice in the JSON API: the campaigns, an allocation run (queue one for a worker, follow its
+job, read its report and
 its difference against the approved state) and «Утвердить» (approve a run into enrolments).
 
 A run's report names students (those not fully served), so reading it is audited; forming the
@@ -9,20 +10,20 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, abort, jsonify
+from flask import Blueprint, abort, jsonify, url_for
 from sqlalchemy import func, select
 
 from bridge.audit import audit
-from bridge.choices.allocation import run_allocation
+from bridge.choices.allocation import JOB_KIND, queue_allocation
 from bridge.choices.approval import ApprovalRefused, approve, approved_run, difference
 from bridge.choices.campaigns import find_campaign
-from bridge.models import AccountRole, AllocationRun, ChoiceCampaign, StudentChoice
+from bridge.models import AccountRole, AllocationRun, ChoiceCampaign, Job, StudentChoice
 from bridge.web import db_session, get_or_404, json_fields, runtime
 from bridge.web.auth import current_account, require
 
 bp = Blueprint("choices_api", __name__, url_prefix="/api/v1/choices")
 ADMIN = AccountRole.ADMIN
-# The longest a request may make the solver search: a longer run belongs to the command line.
+# The longest a run asked for here may make the solver search: a longer run belongs to the command line.
 MAX_TIME_LIMIT = 120.0
 
 
@@ -57,7 +58,8 @@ def campaigns():
 @bp.post("/campaigns/<code>/runs")
 @require(ADMIN)
 def start_run(code: str):
-    """Form the groups now (the answer waits for the solver, at most ``time_limit`` seconds)."""
+    """Form the groups: queue an allocation job (a worker runs the solver, at most ``time_limit``
+    seconds) and answer 202 with where to follow it."""
     body = json_fields({"time_limit": (int, float)})
     limit = body.get("time_limit")
     if limit is not None and not 0 < limit <= MAX_TIME_LIMIT:
@@ -66,10 +68,26 @@ def start_run(code: str):
     campaign = find_campaign(session, code)
     if campaign is None:
         abort(404, f"no campaign {code}")
-    run = run_allocation(session, runtime().settings, campaign, today=dt.date.today(), time_limit=limit,
-                         by=current_account())
+    job = queue_allocation(session, runtime().settings, campaign, today=dt.date.today(), time_limit=limit,
+                           by=current_account())
     session.commit()
-    return jsonify(_run(run)), 201
+    return jsonify(_job(job)), 202
+
+
+def _job(job: Job) -> dict:
+    run = (job.outcome or {}).get("run")
+    return {"job": job.id, "status": job.status, "error": job.error, "run": run,
+            "run_url": url_for("choices_api.run_report", key=run) if run else None}
+
+
+@bp.get("/jobs/<int:key>")
+@require(ADMIN)
+def allocation_job(key: int):
+    """A queued allocation: queued, running, done (with its run) or failed (with its reason)."""
+    job = get_or_404(Job, key, "job")
+    if job.kind != JOB_KIND:
+        abort(404, f"no allocation job {key}")
+    return jsonify(_job(job))
 
 
 @bp.get("/runs/<int:key>")

@@ -2,8 +2,9 @@
 ``web.metrics_from``.
 
 Two sources: what the database knows, read at each scrape so every machine tells the same (the
-queue by kind and status, the webhook inbox, the last good sync and pull), and what processes
-counted as they worked (jobs, syncs and Moodle calls in workers, :mod:`sync_jobs.metrics`; feed
+queue by kind and status, the webhook inbox, the last good sync and pull, every sync's duration and
+applied changes, so a sync of the command line counts too), and what processes counted as they
+worked (jobs and Moodle calls in workers, :mod:`sync_jobs.metrics`; feed
 requests here) through prometheus_client, in its multiprocess mode when ``PROMETHEUS_MULTIPROC_DIR``
 is set (gunicorn, or web and workers on one machine).
 """
@@ -16,12 +17,12 @@ import os
 
 from flask import Blueprint, Response, abort, request
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, generate_latest
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 from sqlalchemy import func, select
 
 from bridge.db import utc
-from bridge.models import AccountRole, Job, SyncRun, WebhookEvent
+from bridge.models import AccountRole, Job, SyncChange, SyncRun, WebhookEvent
 from bridge.web import db_session, runtime
 from bridge.web.auth import current_account
 from sync_jobs.worker import HANDLERS
@@ -29,6 +30,7 @@ from sync_jobs.worker import HANDLERS
 bp = Blueprint("metrics", __name__)
 
 JOB_STATUSES = ("queued", "running", "failed")
+SYNC_BUCKETS = (0.5, 1, 5, 15, 60, 300, 900, 3600)
 
 FEED_REQUESTS = Counter("netcourses_feed_requests_total", "Calendar feed requests, by answer (200, 304, 404)",
                         ["status"])
@@ -68,6 +70,30 @@ class DatabaseCollector:
             if when is not None:
                 last.add_metric([what], utc(when).timestamp())
         yield last
+        yield from self._syncs(session)
+
+    @staticmethod
+    def _syncs(session):
+        """Every sync's duration and applied changes as its run recorded them, wherever it ran (a
+        worker, or ``netcourses sync --apply`` in the foreground, a process nobody scrapes)."""
+        by_label: dict[tuple[str, str], list[float]] = {}
+        for mode, status, started, finished in session.execute(
+                select(SyncRun.mode, SyncRun.status, SyncRun.started_at, SyncRun.finished_at)
+                .where(SyncRun.finished_at.is_not(None))):
+            by_label.setdefault((mode, status), []).append(max((utc(finished) - utc(started)).total_seconds(), 0.0))
+        durations = HistogramMetricFamily("netcourses_sync_duration_seconds",
+                                          "Time a sync run took, by mode and status", labels=["mode", "status"])
+        for (mode, status), seconds in sorted(by_label.items()):
+            buckets = [(str(le), sum(1 for s in seconds if s <= le)) for le in SYNC_BUCKETS]
+            durations.add_metric([mode, status], buckets + [("+Inf", len(seconds))], sum(seconds))
+        yield durations
+        changes = CounterMetricFamily("netcourses_sync_changes_applied", "Changes a sync applied to Moodle, by kind "
+                                      "and action", labels=["kind", "action"])
+        for kind, action, count in session.execute(
+                select(SyncChange.kind, SyncChange.action, func.count()).where(SyncChange.outcome == "applied")
+                .group_by(SyncChange.kind, SyncChange.action).order_by(SyncChange.kind, SyncChange.action)):
+            changes.add_metric([kind, action], count)
+        yield changes
 
 
 def _allowed() -> bool:

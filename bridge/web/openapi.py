@@ -177,17 +177,26 @@ _ALLOCATION = {"type": "object", "required": ["id", "status"], "properties": {
     "difference": {"type": "object", "description": "against the approved run: enrolments added and dropped"}}}
 
 
+_ALLOCATION_JOB = {"type": "object", "properties": {
+    "job": {"type": "integer"}, "status": {"type": "string", "enum": ["queued", "running", "done", "failed", "cancelled"]},
+    "error": {"type": "string"}, "run": {"type": ["integer", "null"]}, "run_url": {"type": ["string", "null"]}}}
+
+
 def _choices_paths(run_key: list) -> dict[str, Any]:
     code = [{"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}]
     paths = {
         "/api/v1/choices/campaigns": _op("Course-choice campaigns, newest first",
                                          {"type": "array", "items": _CAMPAIGN}),
         "/api/v1/choices/campaigns/{code}/runs": _op(
-            "Form the network groups from the campaign's choices now (a run; no enrolment changes)", _ALLOCATION,
-            params=code, not_found=True, roles="admin", method="post", status="201",
+            "Form the network groups from the campaign's choices: queue an allocation job for a worker (a run; "
+            "no enrolment changes); follow it at /api/v1/choices/jobs/{key}", _ALLOCATION_JOB,
+            params=code, not_found=True, roles="admin", method="post", status="202",
             body={"type": "object", "additionalProperties": False, "properties": {
                 "time_limit": {"type": "number", "exclusiveMinimum": 0, "maximum": 120,
                                "description": "seconds the solver may search (default [choices] time_limit)"}}}),
+        "/api/v1/choices/jobs/{key}": _op("A queued allocation: queued, running, done (with its run) or failed "
+                                          "(with its reason)", _ALLOCATION_JOB, params=run_key, not_found=True,
+                                          roles="admin"),
         "/api/v1/choices/runs/{key}": _op("An allocation run's report and its difference against the approved "
                                           "run (audited)", _ALLOCATION, params=run_key, not_found=True,
                                           roles="admin"),

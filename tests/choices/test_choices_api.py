@@ -27,15 +27,22 @@ def tokens(session):
     return out
 
 
-def test_a_run_is_started_read_and_approved(client, session, tokens):
+def _formed(client, tokens, worker, **body) -> dict:
+    """Queue a run, let a worker solve it, and read it as the job names it."""
+    started = client.post("/api/v1/choices/campaigns/VYBOR-2027/runs", json=body, headers=tokens["admin"])
+    assert started.status_code == 202 and started.json["status"] == "queued", started.json
+    assert worker.drain() == 1
+    job = client.get(f"/api/v1/choices/jobs/{started.json['job']}", headers=tokens["admin"]).json
+    assert job["status"] == "done", job
+    return client.get(job["run_url"], headers=tokens["admin"]).json
+
+
+def test_a_run_is_started_read_and_approved(client, session, tokens, worker):
     (campaign,) = client.get("/api/v1/choices/campaigns", headers=tokens["coordinator"]).json
     assert (campaign["code"], campaign["students_answered"], campaign["approved_run"]) == ("VYBOR-2027", 2, None)
 
     assert client.post("/api/v1/choices/campaigns/VYBOR-2027/runs", headers=tokens["coordinator"]).status_code == 403
-    started = client.post("/api/v1/choices/campaigns/VYBOR-2027/runs", json={"time_limit": 10},
-                          headers=tokens["admin"])
-    assert started.status_code == 201, started.json
-    run = started.json
+    run = _formed(client, tokens, worker, time_limit=10)
     assert run["status"] == "OPTIMAL" and run["difference"] == {"approved_run": None, "added": [
         ["S1", "CHEM"], ["S2", "CHEM"]], "dropped": []}
     read = client.get(f"/api/v1/choices/runs/{run['id']}", headers=tokens["admin"])
@@ -63,10 +70,10 @@ def test_unknown_campaign_and_run_are_404(client, tokens):
     assert client.post("/api/v1/choices/runs/99/approve", headers=tokens["admin"]).status_code == 404
 
 
-def test_only_the_administrator_forms_reads_and_approves(client, tokens):
+def test_only_the_administrator_forms_reads_and_approves(client, tokens, worker):
     """The role table of the run views (tests/web/test_access.py names this test's file)."""
-    run = client.post("/api/v1/choices/campaigns/VYBOR-2027/runs", headers=tokens["admin"]).json["id"]
-    for method, path in [("post", "/api/v1/choices/campaigns/VYBOR-2027/runs"), ("get", f"/api/v1/choices/runs/{run}"),
+    run = _formed(client, tokens, worker)["id"]
+    for method, path in [("get", "/api/v1/choices/jobs/1"), ("post", "/api/v1/choices/campaigns/VYBOR-2027/runs"), ("get", f"/api/v1/choices/runs/{run}"),
                          ("post", f"/api/v1/choices/runs/{run}/approve")]:
         assert getattr(client, method)(path, headers=tokens["coordinator"]).status_code == 403
         assert getattr(client, method)(path).status_code == 401

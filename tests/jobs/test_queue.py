@@ -149,13 +149,34 @@ def test_cancel_a_running_sync_stops_it_at_the_next_safe_point(runtime, session,
     assert fake_moodle.count("enrol_manual_enrol_users") == 0  # nothing after the safe point
 
 
-def test_a_sync_waiting_for_the_lock_too_long_ends_failed_and_so_does_its_run(runtime, session, worker):
+def test_a_sync_whose_lock_a_command_line_run_holds_waits_without_using_attempts(runtime, session, worker):
     from bridge.job_lock import job_lock
 
     job = _sync_job(runtime, session)
     with job_lock(runtime.sessions, "sync"):  # a run of the command line holds it throughout
-        assert worker.drain() == 4
+        for _ in range(10):  # far more tries than max_attempts (4): none of them counts
+            assert worker.run_one()
     (job,) = _jobs(session)
-    assert job.status == "failed" and "LockBusy" in job.error and "after 4 attempts" in job.error
+    assert (job.status, job.attempts, job.waits) == ("queued", 0, 10)
+    assert job.error.startswith("waiting: another run holds the lock (sync is already running")
     run = session.get(SyncRun, job.params["run_id"])
-    assert run.status == "failed" and "LockBusy" in run.message
+    assert run.status == "queued" and run.message.startswith("ждёт: идёт другая синхронизация")
+    assert worker.drain() == 1  # the lock is free: the run goes ahead
+    (job,) = _jobs(session)
+    assert (job.status, job.attempts) == ("done", 1)
+    session.refresh(run)
+    assert (run.status, run.message) == ("ok", "")
+
+
+def test_waiting_for_a_lock_backs_off(runtime, session):
+    from bridge.job_lock import job_lock
+
+    slow = Runtime(dataclasses.replace(runtime.settings, jobs=JobsSettings(backoff_base_seconds=60)),
+                   engine=runtime.engine)
+    _sync_job(runtime, session)
+    with job_lock(runtime.sessions, "sync"):
+        before = dt.datetime.now(dt.UTC)
+        assert Worker(slow).drain() == 1  # not due again for a while
+    (job,) = _jobs(session)
+    assert job.status == "queued" and job.waits == 1
+    assert before + dt.timedelta(seconds=30) <= utc(job.run_after) <= before + dt.timedelta(seconds=91)

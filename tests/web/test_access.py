@@ -195,6 +195,7 @@ ELSEWHERE = {
     "choices_api.start_run": "tests/choices/test_choices_api.py",
     "choices_api.run_report": "tests/choices/test_choices_api.py",
     "choices_api.approve_run": "tests/choices/test_choices_api.py",
+    "choices_api.allocation_job": "tests/choices/test_choices_api.py",
     "accounts_page.account_new": "test_accounts_page.py", "accounts_page.account_disable": "test_accounts_page.py",
     "accounts_page.account_enable": "test_accounts_page.py", "accounts_page.account_password": "test_accounts_page.py",
     "accounts_page.token_issue": "test_accounts_page.py", "accounts_page.token_revoke": "test_accounts_page.py",

@@ -101,3 +101,19 @@ def test_metrics_open_to_a_configured_address_without_a_token(client, runtime, a
         runtime.settings.web, metrics_from=("10.0.0.0/8", "127.0.0.1"))), engine=runtime.engine)
     assert client.get("/metrics").status_code == 200
     assert client.get("/metrics", environ_base={"REMOTE_ADDR": "192.168.1.9"}).status_code == 401
+
+
+def test_a_sync_of_the_command_line_counts_in_metrics(client, accounts, runner):
+    """``netcourses sync`` (an apply) runs in its own process, which nobody scrapes: its duration, its
+    changes and its time come from what its run recorded."""
+    admin = bearer(accounts, "admin")
+    before = _samples(client.get("/metrics", headers=admin).text)
+    assert "netcourses_sync_duration_seconds_count" not in before  # no sync yet, anywhere
+    result = runner.invoke(["sync"])  # applies (a dry run is --dry-run)
+    assert result.exit_code == 0, result.output
+    samples = _samples(client.get("/metrics", headers=admin).text)
+    assert _value(samples, "netcourses_sync_duration_seconds_count", mode="delta", status="ok") == 1
+    assert _value(samples, "netcourses_sync_duration_seconds_bucket", mode="delta", status="ok", le="+Inf") == 1
+    assert _value(samples, "netcourses_sync_changes_applied_total", kind="user", action="create") >= 8
+    now = dt.datetime.now(dt.UTC).timestamp()
+    assert now - 120 < _value(samples, "netcourses_last_success_timestamp_seconds", what="sync") <= now + 1
