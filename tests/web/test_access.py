@@ -183,6 +183,7 @@ ELSEWHERE = {
     "face_to_face_page.session_new": "test_face_to_face_page.py",
     "registry_api.start_sync_run": "test_sync_console.py",
     "metrics.metrics": "test_metrics.py",
+    "choices_api.save_campaign_view": "tests/choices/test_choices_api.py",
     "choices_api.start_run": "tests/choices/test_choices_api.py",
     "choices_api.run_report": "tests/choices/test_choices_api.py",
     "choices_api.approve_run": "tests/choices/test_choices_api.py",
