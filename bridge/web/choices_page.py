@@ -1,0 +1,115 @@
+"""The allocation result page (``/choices/runs/<id>``) and its actions: run again, a manual decision
+(pin or forbid a student's offer, force an offer open or closed), «Утвердить».
+
+The figures come from the run's stored report (:mod:`bridge.choices.allocation`); this module only
+narrows them to the role: the administrator sees everything, a coordinator their own school's
+students, a viewer the aggregates without a name. Reading names is audited.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+
+from bridge.audit import audit
+from bridge.choices.allocation import run_allocation
+from bridge.choices.approval import ApprovalRefused, approve, difference
+from bridge.choices.decisions import DecisionError, decide, force_offer
+from bridge.models import AccountRole, AllocationRun, ChoiceCampaign, DecisionKind, OfferState
+from bridge.web import db_session, get_or_404, runtime
+from bridge.web.auth import current_account, require
+from bridge.web.charts import bar_chart
+from bridge.web.lists import paginate_rows
+
+bp = Blueprint("choices_page", __name__)
+
+ADMIN, COORDINATOR, VIEWER = AccountRole.ADMIN, AccountRole.COORDINATOR, AccountRole.VIEWER
+STATE = {"open": "открыта", "closed": "закрыта"}
+FORCED = {"auto": "решает расчёт", "open": "открыта вручную", "closed": "закрыта вручную"}
+# Confirmations after a redirect: fixed texts by key, so nothing from the query is echoed.
+DONE = {"approved": "Распределение утверждено: зачисления созданы.", "decided": "Решение сохранено. Запустите "
+        "расчёт заново, чтобы его учесть.", "run": "Расчёт выполнен."}
+ACTIONS = {"pin": DecisionKind.PIN, "forbid": DecisionKind.FORBID, "free": None}
+STATES = {"open": OfferState.OPEN, "closed": OfferState.CLOSED, "auto": OfferState.AUTO}
+
+
+def _campaign(run: AllocationRun) -> ChoiceCampaign:
+    return db_session().get_one(ChoiceCampaign, run.campaign_id)
+
+
+def rank_label(place: int, max_choices: int) -> str:
+    return f"{place + 1}-й выбор" if place < max_choices else "закреплено вне выбора"
+
+
+@bp.get("/choices/runs/<int:key>")
+@require(ADMIN, COORDINATOR, VIEWER)
+def run_page(key: int):
+    run = get_or_404(AllocationRun, key, "allocation run")
+    account, session, campaign = current_account(), db_session(), _campaign(run)
+    report, max_choices = run.report, campaign.max_choices
+    school = account.school.external_id if account.role == COORDINATOR else None
+    ranks = [r for r in report["ranks"] if school is None or r["school"] == school]
+    totals = [sum(r["counts"][i] for r in ranks) for i in range(max_choices + 1)]
+    chart = bar_chart({rank_label(i, max_choices): n for i, n in enumerate(totals) if n or i < max_choices})
+    unserved = [u for u in report["unserved"] if school is None or u["school"] == school]
+    names = account.role != VIEWER
+    if names:
+        audit(session, account, "read allocation run", f"run {run.id}")
+        session.commit()
+    return render_template(
+        "console/choices_run.html", run=run, report=report, ranks=ranks, chart=chart, max_choices=max_choices,
+        rank_label=rank_label, unserved_total=len(unserved), page=paginate_rows(unserved) if names else None,
+        difference=difference(session, run) if account.role == ADMIN else None, state=STATE, forced=FORCED,
+        campaign=campaign, done=DONE.get(request.args.get("done", "")))
+
+
+@bp.post("/choices/runs/<int:key>/rerun")
+@require(ADMIN)
+def rerun(key: int):
+    """Solve the campaign again as the registry holds it now (choices and decisions included)."""
+    run = get_or_404(AllocationRun, key, "allocation run")
+    session = db_session()
+    fresh = run_allocation(session, runtime().settings, _campaign(run), today=dt.date.today(), by=current_account())
+    session.commit()
+    return redirect(url_for("choices_page.run_page", key=fresh.id, done="run"), 303)
+
+
+@bp.post("/choices/runs/<int:key>/decide")
+@require(ADMIN)
+def decide_view(key: int):
+    """A manual decision kept by every later run: ``student`` + ``action`` (pin, forbid, free) on
+    ``course``, or ``state`` (open, closed, auto) of ``course``'s group."""
+    run = get_or_404(AllocationRun, key, "allocation run")
+    form = {k: request.form.get(k, "").strip() for k in ("course", "student", "action", "state")}
+    session = db_session()
+    try:
+        if form["state"]:
+            if form["state"] not in STATES:
+                abort(400, "Состояние группы: open, closed или auto")
+            force_offer(session, _campaign(run), form["course"], STATES[form["state"]], by=current_account())
+        else:
+            if form["action"] not in ACTIONS or not form["student"]:
+                abort(400, "Решение: укажите обучающегося и действие (закрепить, запретить, снять)")
+            decide(session, _campaign(run), form["student"], form["course"], ACTIONS[form["action"]],
+                   by=current_account())
+    except DecisionError as exc:
+        session.rollback()
+        abort(400, f"Решение не сохранено: {exc}")
+    session.commit()
+    return redirect(url_for("choices_page.run_page", key=run.id, done="decided"), 303)
+
+
+@bp.post("/choices/runs/<int:key>/approve")
+@require(ADMIN)
+def approve_view(key: int):
+    """«Утвердить»: the run's grants become enrolments in one transaction (audited by approve)."""
+    run = get_or_404(AllocationRun, key, "allocation run")
+    session = db_session()
+    try:
+        approve(session, run, by=current_account(), withdraw=request.form.get("withdraw") == "1")
+    except (ApprovalRefused, ValueError) as exc:
+        session.rollback()
+        abort(409, f"Не утверждено: {exc}")
+    session.commit()
+    return redirect(url_for("choices_page.run_page", key=run.id, done="approved"), 303)
