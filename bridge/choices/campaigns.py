@@ -63,7 +63,7 @@ def _moment(value: Any, key: str, problems: list[str]) -> dt.datetime | None:
     if not isinstance(value, dt.datetime) or value.tzinfo is None:
         problems.append(f"{key}: a date and time with its offset is required (2027-03-01T09:00:00+03:00)")
         return None
-    return value
+    return value.astimezone(dt.UTC)  # stored as UTC: SQLite keeps no offset
 
 
 def _int(data: Mapping[str, Any], key: str, where: str, problems: list[str], lo: int, hi: int,

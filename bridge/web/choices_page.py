@@ -1,5 +1,7 @@
-"""The allocation result page (``/choices/runs/<id>``) and its actions: run again, a manual decision
-(pin or forbid a student's offer, force an offer open or closed), «Утвердить».
+"""Course choice in the console: the campaigns (``/choices``: listed; the administrator creates or
+updates one with the same validation as a campaign file or the API, ``save_campaign``), the
+allocation result page (``/choices/runs/<id>``) and its actions: run, a manual decision (pin or
+forbid a student's offer, force an offer open or closed), «Утвердить».
 
 The figures come from the run's stored report (:mod:`bridge.choices.allocation`); this module only
 narrows them to the role: the administrator sees everything, a coordinator their own school's
@@ -9,14 +11,18 @@ students, a viewer the aggregates without a name. Reading names is audited.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
+from sqlalchemy import select
 
 from bridge.audit import audit
 from bridge.choices.allocation import run_allocation
 from bridge.choices.approval import ApprovalRefused, approve, difference
+from bridge.choices.campaigns import CampaignError, find_campaign, save_campaign
 from bridge.choices.decisions import DecisionError, decide, force_offer
-from bridge.models import AccountRole, AllocationRun, ChoiceCampaign, DecisionKind, OfferState
+from bridge.models import AcademicYear, AccountRole, AllocationRun, ChoiceCampaign, DecisionKind, OfferState
 from bridge.web import db_session, get_or_404, runtime
 from bridge.web.auth import current_account, require
 from bridge.web.charts import bar_chart
@@ -32,6 +38,84 @@ DONE = {"approved": "Распределение утверждено: зачис
         "расчёт заново, чтобы его учесть.", "run": "Расчёт выполнен."}
 ACTIONS = {"pin": DecisionKind.PIN, "forbid": DecisionKind.FORBID, "free": None}
 STATES = {"open": OfferState.OPEN, "closed": OfferState.CLOSED, "auto": OfferState.AUTO}
+
+
+def _form_campaign(form: dict[str, str]) -> dict[str, Any]:
+    """The form as the mapping ``save_campaign`` checks: times are the district's wall clock, the
+    rules one line per grade («10 1 2»), the offer one line per course («NC-PY-11 8 25», «нет» after
+    the sizes: the group opens whatever its size). A line that is not numbers is passed on as it is,
+    so ``save_campaign`` names it."""
+    zone = ZoneInfo(runtime().settings.district.timezone)
+
+    def moment(text: str) -> Any:
+        try:
+            return dt.datetime.fromisoformat(text).replace(tzinfo=zone)
+        except ValueError:
+            return text
+
+    def number(text: str) -> Any:
+        return int(text) if text.isascii() and text.isdigit() else text
+
+    rules = [dict(zip(("grade", "min_courses", "max_courses"), map(number, line.split()), strict=False))
+             for line in form["rules"].splitlines() if line.strip()]
+    offers = []
+    for line in form["offers"].splitlines():
+        if line.strip():
+            course, *sizes = line.split()
+            offer: dict[str, Any] = {"course": course, **dict(zip(("min_size", "max_size"), map(number, sizes)))}
+            if len(sizes) > 2:
+                offer["may_close"] = sizes[2].lower() != "нет"
+            offers.append(offer)
+    return {"code": form["code"], "title": form["title"], "year": form["year"], "opens_at": moment(form["opens_at"]),
+            "closes_at": moment(form["closes_at"]), "max_choices": number(form["max_choices"]),
+            "rank_weights": [number(w) for w in form["rank_weights"].replace(",", " ").split()],
+            "rules": rules, "offers": offers}
+
+
+CAMPAIGN_FIELDS = ("code", "title", "year", "opens_at", "closes_at", "max_choices", "rank_weights", "rules", "offers")
+
+
+@bp.route("/choices", methods=["GET", "POST"])
+@require(ADMIN, COORDINATOR, VIEWER)
+def campaigns():
+    """The campaigns with their latest run; the administrator's form creates or updates one."""
+    session, account = db_session(), current_account()
+    form = {k: request.form.get(k, "").strip() for k in CAMPAIGN_FIELDS}
+    problems: list[str] = []
+    if request.method == "POST":
+        if account.role != ADMIN:
+            abort(403)
+        try:
+            save_campaign(session, _form_campaign(form), by=account)
+        except CampaignError as exc:
+            session.rollback()
+            problems = exc.problems
+        else:
+            session.commit()
+            return redirect(url_for("choices_page.campaigns", done="saved"), 303)
+    rows = session.scalars(select(ChoiceCampaign).order_by(ChoiceCampaign.id.desc())).all()
+    latest = {c.id: session.scalar(select(AllocationRun.id).where(AllocationRun.campaign_id == c.id)
+                                   .order_by(AllocationRun.id.desc()).limit(1)) for c in rows}
+    years = session.scalars(select(AcademicYear.code).order_by(AcademicYear.starts_on.desc())).all()
+    return render_template("console/choices.html", campaigns=rows, latest=latest, years=years, form=form,
+                           problems=problems, saved=request.args.get("done") == "saved"), 400 if problems else 200
+
+
+@bp.post("/choices/<code>/run")
+@require(ADMIN)
+def first_run(code: str):
+    """Form the groups of a campaign now (as ``netcourses allocate`` does, in this request)."""
+    campaign = find_campaign(db_session(), code)
+    if campaign is None:
+        abort(404, f"Нет кампании {code}")
+    return _solve(campaign)
+
+
+def _solve(campaign: ChoiceCampaign):
+    session = db_session()
+    fresh = run_allocation(session, runtime().settings, campaign, today=dt.date.today(), by=current_account())
+    session.commit()
+    return redirect(url_for("choices_page.run_page", key=fresh.id, done="run"), 303)
 
 
 def _campaign(run: AllocationRun) -> ChoiceCampaign:
@@ -68,11 +152,7 @@ def run_page(key: int):
 @require(ADMIN)
 def rerun(key: int):
     """Solve the campaign again as the registry holds it now (choices and decisions included)."""
-    run = get_or_404(AllocationRun, key, "allocation run")
-    session = db_session()
-    fresh = run_allocation(session, runtime().settings, _campaign(run), today=dt.date.today(), by=current_account())
-    session.commit()
-    return redirect(url_for("choices_page.run_page", key=fresh.id, done="run"), 303)
+    return _solve(_campaign(get_or_404(AllocationRun, key, "allocation run")))
 
 
 @bp.post("/choices/runs/<int:key>/decide")

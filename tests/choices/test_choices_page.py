@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bridge.accounts import create_account
+from bridge.db import utc
 from bridge.choices.allocation import run_allocation
 from bridge.choices.survey import import_answers
 from bridge.models import AccountRole, AllocationDecision, AuditEntry, Enrolment
@@ -92,3 +93,49 @@ def test_forcing_a_group_closed_is_kept_and_a_bad_state_is_refused(client, sessi
     rerun = client.post(f"/choices/runs/{run_id}/rerun", data={"csrf_token": token})
     fresh = re.sub(r">\s+<", "><", client.get(rerun.headers["Location"]).text)
     assert "<td>CHEM</td><td>0</td><td>1</td><td>3</td><td>закрыта</td><td>закрыта вручную</td>" in fresh
+
+
+FORM = {"code": "VYBOR-2028", "title": "Второй тур", "year": "2027-2028", "opens_at": "2027-05-01T09:00",
+        "closes_at": "2027-05-20T18:00", "max_choices": "2", "rank_weights": "2, 1", "rules": "10 0 1\n9 0 1",
+        "offers": "CHEM 2 20\nART 1 5 нет"}
+
+
+def test_the_administrator_creates_a_campaign_from_the_form(client, session, run_id):
+    from bridge.choices.campaigns import find_campaign
+
+    _login(client, "admin")
+    token = _csrf(client.get("/choices").text)
+    saved = client.post("/choices", data={**FORM, "csrf_token": token})
+    assert saved.status_code == 303
+    campaign = find_campaign(session, "VYBOR-2028")
+    assert utc(campaign.opens_at).hour == 6  # 09:00 in Moscow, the district's clock
+    assert [(o.min_size, o.max_size, o.may_close) for o in campaign.offers] == [(2, 20, True), (1, 5, False)]
+    listed = client.get(saved.headers["Location"]).text
+    assert "Кампания сохранена." in listed and "VYBOR-2028" in listed
+
+
+@pytest.mark.parametrize("change, named", [
+    ({"offers": "NOPE 1 2"}, "offers[1].course: unknown course &#39;NOPE&#39;"),
+    ({"rules": "десять 1 2"}, "rules[1].grade: a whole number from 1 to 11 is required"),
+    ({"closes_at": "2027-04-01T09:00"}, "closes_at: must be after opens_at"),
+    ({"opens_at": "завтра"}, "opens_at: a date and time with its offset is required"),
+    ({"rank_weights": "5 x"}, "rank_weights: a list of 1 to 10 whole numbers"),
+])
+def test_a_bad_form_names_the_field_and_saves_nothing(client, session, run_id, change, named):
+    from bridge.choices.campaigns import find_campaign
+
+    _login(client, "admin")
+    token = _csrf(client.get("/choices").text)
+    answer = client.post("/choices", data={**FORM, **change, "csrf_token": token})
+    assert answer.status_code == 400 and "Ничего не сохранено" in answer.text and named in answer.text
+    assert find_campaign(session, "VYBOR-2028") is None
+
+
+@pytest.mark.parametrize("role, status", [("coordinator", 403), ("viewer", 403), ("teacher", 403)])
+def test_only_the_administrator_creates_or_runs(client, run_id, role, status):
+    _login(client, role)
+    page = client.get("/choices")
+    assert page.status_code == (403 if role == "teacher" else 200)
+    token = _csrf(client.get("/login").text) if role == "teacher" else _csrf(page.text)
+    assert client.post("/choices", data={**FORM, "csrf_token": token}).status_code == status
+    assert client.post("/choices/VYBOR-2027/run", data={"csrf_token": token}).status_code == status
