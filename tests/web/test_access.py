@@ -186,6 +186,7 @@ ELSEWHERE = {
     "choices_api.save_campaign_view": "tests/choices/test_choices_api.py",
     "choices_page.run_page": "tests/choices/test_choices_page.py",
     "choices_page.campaigns": "tests/choices/test_choices_page.py",
+    "choices_classes.class_table": "tests/choices/test_choices_classes.py",
     "choices_page.first_run": "tests/choices/test_choices_page.py",
     "choices_page.rerun": "tests/choices/test_choices_page.py",
     "choices_page.decide_view": "tests/choices/test_choices_page.py",
