@@ -26,7 +26,7 @@ from bridge.app import create_app
 from bridge.calendar.face_to_face import cancel_session
 from bridge.calendar.tokens import FeedKind, find_owner, issue_link
 from bridge.cli.root import main
-from bridge.models import AccountRole, CourseTeacher, FaceToFaceSession, NetworkCourse, School, Student, Teacher
+from bridge.models import AccountRole, ChoiceCampaign, CourseTeacher, FaceToFaceSession, NetworkCourse, School, Student, Teacher
 from bridge.runtime import Runtime
 from config import Settings
 from tests.browser.chromium import chromium
@@ -54,14 +54,15 @@ def _setup(rt: Runtime) -> dict[str, list[tuple[str, str]]]:
         session.commit()
         token = parent.rsplit("/", 1)[1]
         sid, code = student.external_id, course.code
+        campaign = session.scalar(select(ChoiceCampaign.code).order_by(ChoiceCampaign.id.desc()).limit(1))
     everyone = [("dashboard", "/"), ("schools", "/schools"), ("courses", "/courses"), ("course", f"/courses/{code}"),
                 ("face-to-face", "/face-to-face")]
     people = [("students", "/students"), ("student", f"/students/{sid}"), ("reports", "/reports")]
     return {
         "admin": everyone + people + [("sync", "/sync"), ("teachers", "/teachers"), ("imports", "/imports"),
-                                      ("accounts", "/accounts"), ("audit", "/audit"),
+                                      ("accounts", "/accounts"), ("audit", "/audit"), ("choices", "/choices"),
                                       ("face-to-face-session", f"/face-to-face/{session_id}")],
-        "coordinator": everyone + people,
+        "coordinator": everyone + people + [("choices", "/choices"), ("choices-class", f"/choices/{campaign}/class")],
         "teacher": everyone + people[:2],
         "viewer": everyone,
         "parent": [("subscribe", f"/calendar/feed/{token}"), ("catalogue", "/catalogue")],
