@@ -63,7 +63,7 @@ def _moment(value: Any, key: str, problems: list[str]) -> dt.datetime | None:
     if not isinstance(value, dt.datetime) or value.tzinfo is None:
         problems.append(f"{key}: a date and time with its offset is required (2027-03-01T09:00:00+03:00)")
         return None
-    return value
+    return value.astimezone(dt.UTC)  # stored as UTC: SQLite keeps no offset
 
 
 def _int(data: Mapping[str, Any], key: str, where: str, problems: list[str], lo: int, hi: int,
@@ -72,6 +72,14 @@ def _int(data: Mapping[str, Any], key: str, where: str, problems: list[str], lo:
     if not isinstance(value, int) or isinstance(value, bool) or not lo <= value <= hi:
         problems.append(f"{where}{key}: a whole number from {lo} to {hi} is required")
         return lo
+    return value
+
+
+def _tables(data: Mapping[str, Any], key: str, problems: list[str]) -> list[Any]:
+    value = data.get(key, [])
+    if not isinstance(value, list):
+        problems.append(f"{key}: a list of tables is required")
+        return []
     return value
 
 
@@ -100,7 +108,7 @@ def save_campaign(session: Session, data: Mapping[str, Any], by: Actor | None = 
         problems.append("rank_weights: a list of 1 to 10 whole numbers from 0 to 1000 is required")
         weights = [0]
     rules: dict[int, tuple[int, int]] = {}
-    for i, rule in enumerate(data.get("rules", [])):
+    for i, rule in enumerate(_tables(data, "rules", problems)):
         where = f"rules[{i + 1}]."
         if not isinstance(rule, Mapping):
             problems.append(f"rules[{i + 1}]: a table is required")
@@ -114,7 +122,7 @@ def save_campaign(session: Session, data: Mapping[str, Any], by: Actor | None = 
             problems.append(f"{where}grade: grade {grade} has a rule already")
         rules[grade] = (low, high)
     offers: dict[int, tuple[int, int, bool]] = {}
-    for i, offer in enumerate(data.get("offers", [])):
+    for i, offer in enumerate(_tables(data, "offers", problems)):
         where = f"offers[{i + 1}]."
         if not isinstance(offer, Mapping):
             problems.append(f"offers[{i + 1}]: a table is required")
@@ -144,7 +152,12 @@ def save_campaign(session: Session, data: Mapping[str, Any], by: Actor | None = 
     campaign.title, campaign.academic_year_id = title, year.id
     campaign.opens_at, campaign.closes_at = opens, closes
     campaign.max_choices, campaign.rank_weights = max_choices, ",".join(str(w) for w in weights)
-    campaign.rules = [ChoiceRule(grade=g, min_courses=lo, max_courses=hi) for g, (lo, hi) in sorted(rules.items())]
+    # Rows kept by their key (grade, course): a delete and an insert of the same key in one flush
+    # would meet the unique constraint, the insert being flushed first.
+    had = {r.grade: r for r in campaign.rules}
+    campaign.rules = [had.get(g) or ChoiceRule(grade=g) for g in sorted(rules)]
+    for rule in campaign.rules:
+        rule.min_courses, rule.max_courses = rules[rule.grade]
     kept = {o.course_id: o for o in campaign.offers}
     campaign.offers = [kept.get(course_id) or ChoiceOffer(course_id=course_id) for course_id in offers]
     for offer in campaign.offers:

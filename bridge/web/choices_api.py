@@ -1,5 +1,5 @@
-"""Course choice in the JSON API: the campaigns, an allocation run (queue one for a worker, follow its
-job, read its report and
+"""Course choice in the JSON API: the campaigns (listed, created or updated), an allocation run (queue one for a
+worker, follow its job, read its report and
 its difference against the approved state) and «Утвердить» (approve a run into enrolments).
 
 A run's report names students (those not fully served), so reading it is audited; forming the
@@ -16,10 +16,11 @@ from sqlalchemy import func, select
 from bridge.audit import audit
 from bridge.choices.allocation import JOB_KIND, queue_allocation
 from bridge.choices.approval import ApprovalRefused, approve, approved_run, difference
-from bridge.choices.campaigns import find_campaign
+from bridge.choices.campaigns import CampaignError, find_campaign, save_campaign
 from bridge.models import AccountRole, AllocationRun, ChoiceCampaign, Job, StudentChoice
 from bridge.web import db_session, get_or_404, json_fields, runtime
 from bridge.web.auth import current_account, require
+from bridge.web.inputs import request_json
 
 bp = Blueprint("choices_api", __name__, url_prefix="/api/v1/choices")
 ADMIN = AccountRole.ADMIN
@@ -53,6 +54,25 @@ def _run(run: AllocationRun) -> dict:
 def campaigns():
     rows = db_session().scalars(select(ChoiceCampaign).order_by(ChoiceCampaign.id.desc())).all()
     return jsonify([_campaign(c) for c in rows])
+
+
+@bp.post("/campaigns")
+@require(ADMIN)
+def save_campaign_view():
+    """Create a campaign, or update the one with the body's code: the same mapping and the same
+    validation as a campaign file (``bridge.choices.campaigns``); 400 names every bad field, nothing written."""
+    body = request_json("a JSON object")
+    if not isinstance(body, dict):
+        abort(400, "the body must be a JSON object")
+    session = db_session()
+    existed = find_campaign(session, body["code"]) is not None if isinstance(body.get("code"), str) else False
+    try:
+        campaign = save_campaign(session, body, by=current_account())
+    except CampaignError as exc:
+        session.rollback()
+        abort(400, "; ".join(exc.problems))
+    session.commit()
+    return jsonify(_campaign(campaign)), 200 if existed else 201
 
 
 @bp.post("/campaigns/<code>/runs")

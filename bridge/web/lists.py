@@ -30,8 +30,9 @@ class Page:
     total: int
 
     def args(self, number: int) -> dict[str, str]:
-        """The request's query with another page number: the links keep the search and the filters."""
-        return {**request.args.to_dict(), "page": str(number)}
+        """The request's path arguments and query with another page number: the links keep the
+        page's key, the search and the filters."""
+        return {**(request.view_args or {}), **request.args.to_dict(), "page": str(number)}
 
 
 def page_number() -> int:

@@ -163,6 +163,19 @@ _CAMPAIGN = {"type": "object", "required": ["code", "title", "year"], "propertie
     "rank_weights": {"type": "array", "items": {"type": "integer"}},
     "rules": {"type": "array", "items": {"type": "object"}}, "offers": {"type": "integer"},
     "students_answered": {"type": "integer"}, "approved_run": {"type": ["integer", "null"]}}}
+_CAMPAIGN_IN = {"type": "object", "required": ["code", "year", "opens_at", "closes_at"],
+                "description": "the keys of a campaign file (bridge/choices/campaigns.py)", "properties": {
+    "code": {"type": "string", "minLength": 1, "maxLength": 64}, "title": {"type": "string", "maxLength": 255},
+    "year": {"type": "string", "description": "academic year code, e.g. 2027-2028"},
+    "opens_at": {"type": "string", "format": "date-time"}, "closes_at": {"type": "string", "format": "date-time"},
+    "max_choices": {"type": "integer", "minimum": 1, "maximum": 10, "default": 5},
+    "rank_weights": {"type": "array", "minItems": 1, "maxItems": 10,
+                     "items": {"type": "integer", "minimum": 0, "maximum": 1000}, "default": [5, 4, 3, 2, 1]},
+    "rules": {"type": "array", "items": {"type": "object", "properties": {
+        "grade": {"type": "integer"}, "min_courses": {"type": "integer"}, "max_courses": {"type": "integer"}}}},
+    "offers": {"type": "array", "items": {"type": "object", "properties": {
+        "course": {"type": "string"}, "min_size": {"type": "integer"}, "max_size": {"type": "integer"},
+        "may_close": {"type": "boolean", "default": True}}}}}}
 _ALLOCATION = {"type": "object", "required": ["id", "status"], "properties": {
     "id": {"type": "integer"}, "status": {"type": "string"}, "objective": {"type": "number"},
     "bound": {"type": "number"}, "gap": {"type": "number"}, "wall_seconds": {"type": "number"},
@@ -185,8 +198,11 @@ _ALLOCATION_JOB = {"type": "object", "properties": {
 def _choices_paths(run_key: list) -> dict[str, Any]:
     code = [{"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}]
     paths = {
-        "/api/v1/choices/campaigns": _op("Course-choice campaigns, newest first",
-                                         {"type": "array", "items": _CAMPAIGN}),
+        "/api/v1/choices/campaigns": {
+            **_op("Course-choice campaigns, newest first", {"type": "array", "items": _CAMPAIGN}),
+            **_op("Create a campaign, or update the one with this code (200); the same validation as a "
+                  "campaign file: 400 names every bad field and nothing is written", _CAMPAIGN, roles="admin",
+                  method="post", status="201", body=_CAMPAIGN_IN)},
         "/api/v1/choices/campaigns/{code}/runs": _op(
             "Form the network groups from the campaign's choices: queue an allocation job for a worker (a run; "
             "no enrolment changes); follow it at /api/v1/choices/jobs/{key}", _ALLOCATION_JOB,
@@ -210,6 +226,7 @@ def _choices_paths(run_key: list) -> dict[str, Any]:
                              "description": "also withdraw approved enrolments the run no longer grants"}}},
             answers={"409": "The run would drop approved enrolments (withdraw not asked), or has no allocation"}),
     }
+    paths["/api/v1/choices/campaigns"]["post"]["responses"]["200"] = _answer("Updated", _CAMPAIGN)
     for path in ("/api/v1/choices/campaigns/{code}/runs", "/api/v1/choices/runs/{key}/approve"):
         paths[path]["post"]["requestBody"]["required"] = False  # every field has its default
     return paths

@@ -27,8 +27,8 @@ from bridge.app import create_app
 from bridge.calendar.face_to_face import cancel_session
 from bridge.calendar.tokens import FeedKind, find_owner, issue_link
 from bridge.cli.root import main
-from bridge.models import (AccountRole, Agreement, CourseTeacher, FaceToFaceSession, NetworkCourse, School, Student,
-                           Teacher)
+from bridge.models import (AccountRole, Agreement, ChoiceCampaign, CourseTeacher, FaceToFaceSession, NetworkCourse, School,
+                           Student, Teacher)
 from bridge.runtime import Runtime
 from config import Settings
 from config.settings import MoodleSettings, Secret
@@ -60,6 +60,7 @@ def _setup(rt: Runtime) -> dict[str, list[tuple[str, str]]]:
         session.commit()
         token = parent.rsplit("/", 1)[1]
         sid, code = student.external_id, course.code
+        campaign = session.scalar(select(ChoiceCampaign.code).order_by(ChoiceCampaign.id.desc()).limit(1))
         agreement = session.scalar(select(Agreement.id).where(Agreement.receiver_school_id == school.id))
     last_month = rt.today().replace(day=1) - dt.timedelta(days=1)
     agreements = [("agreements", "/agreements"),
@@ -74,11 +75,13 @@ def _setup(rt: Runtime) -> dict[str, list[tuple[str, str]]]:
     return {
         "admin": everyone + people + checks + [
             ("sync", "/sync"), ("sync-run", "/sync/runs/1"), ("teachers", "/teachers"), ("imports", "/imports"),
-            ("accounts", "/accounts"), ("audit", "/audit"), ("face-to-face-session", f"/face-to-face/{session_id}"),
+            ("accounts", "/accounts"), ("audit", "/audit"), ("choices", "/choices"),
+            ("face-to-face-session", f"/face-to-face/{session_id}"),
             ("not-found", "/courses/NOPE")] + agreements + [("agreement-new", "/agreements/new")],
-        "coordinator": everyone + people + checks + agreements + [("forbidden", "/sync")],
+        "coordinator": everyone + people + checks + agreements + [
+            ("choices", "/choices"), ("choices-class", f"/choices/{campaign}/class"), ("forbidden", "/sync")],
         "teacher": everyone + people[:3] + agreements[-1:],
-        "viewer": everyone + agreements,
+        "viewer": everyone + agreements + [("choices", "/choices")],
         "parent": [("subscribe", f"/calendar/feed/{token}"), ("catalogue", "/catalogue")],
         "anonymous": [("login", "/login")],
     }

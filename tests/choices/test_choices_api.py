@@ -77,3 +77,46 @@ def test_only_the_administrator_forms_reads_and_approves(client, tokens, worker)
                          ("post", f"/api/v1/choices/runs/{run}/approve")]:
         assert getattr(client, method)(path, headers=tokens["coordinator"]).status_code == 403
         assert getattr(client, method)(path).status_code == 401
+
+
+NEW_CAMPAIGN = {"code": "VYBOR-2028", "title": "Выбор курсов, второй тур", "year": "2027-2028",
+                "opens_at": "2027-05-01T09:00:00+03:00", "closes_at": "2027-05-20T18:00:00+03:00",
+                "max_choices": 2, "rank_weights": [2, 1],
+                "rules": [{"grade": 10, "min_courses": 0, "max_courses": 1}],
+                "offers": [{"course": "CHEM", "min_size": 2, "max_size": 20, "may_close": False}]}
+
+
+def test_a_campaign_is_created_then_updated_by_its_code(client, session, tokens):
+    created = client.post("/api/v1/choices/campaigns", json=NEW_CAMPAIGN, headers=tokens["admin"])
+    assert created.status_code == 201, created.json
+    assert (created.json["code"], created.json["offers"], created.json["rank_weights"]) == ("VYBOR-2028", 1, [2, 1])
+    updated = client.post("/api/v1/choices/campaigns", json={**NEW_CAMPAIGN, "max_choices": 1},
+                          headers=tokens["admin"])
+    assert updated.status_code == 200 and updated.json["max_choices"] == 1
+    codes = [c["code"] for c in client.get("/api/v1/choices/campaigns", headers=tokens["admin"]).json]
+    assert codes == ["VYBOR-2028", "VYBOR-2027"]
+    assert session.scalar(select(AuditEntry.target).order_by(AuditEntry.id.desc()).limit(1)) == "VYBOR-2028: 1 offers"
+
+
+@pytest.mark.parametrize("change, named", [
+    ({"year": "2099-2100"}, "year: unknown academic year '2099-2100'"),
+    ({"closes_at": "2027-04-01T00:00:00+03:00"}, "closes_at: must be after opens_at"),
+    ({"opens_at": "2027-05-01 09:00"}, "opens_at: a date and time with its offset is required"),
+    ({"max_choices": 0}, "max_choices: a whole number from 1 to 10 is required"),
+    ({"rules": 5}, "rules: a list of tables is required"),
+    ({"offers": [{"course": "NOPE", "min_size": 1, "max_size": 2}]}, "offers[1].course: unknown course 'NOPE'"),
+    ({"offers": [{"course": "CHEM", "min_size": 9, "max_size": 2}]}, "offers[1].max_size: below min_size"),
+    ({"colour": "red"}, "colour: unknown key"),
+])
+def test_a_bad_campaign_is_400_naming_the_field_and_writes_nothing(client, session, tokens, change, named):
+    before = session.scalar(select(func.count()).select_from(AuditEntry))
+    answer = client.post("/api/v1/choices/campaigns", json={**NEW_CAMPAIGN, **change}, headers=tokens["admin"])
+    assert answer.status_code == 400 and named in answer.json["message"], answer.json
+    assert [c["code"] for c in client.get("/api/v1/choices/campaigns", headers=tokens["admin"]).json] == ["VYBOR-2027"]
+    assert session.scalar(select(func.count()).select_from(AuditEntry)) == before
+
+
+def test_only_the_administrator_creates_a_campaign(client, tokens):
+    assert client.post("/api/v1/choices/campaigns", json=NEW_CAMPAIGN, headers=tokens["coordinator"]).status_code == 403
+    assert client.post("/api/v1/choices/campaigns", json=NEW_CAMPAIGN).status_code == 401
+    assert client.post("/api/v1/choices/campaigns", json=[NEW_CAMPAIGN], headers=tokens["admin"]).status_code == 400
