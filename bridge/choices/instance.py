@@ -42,6 +42,12 @@ from bridge.timetable import class_periods, clashing_periods, max_weekly_hours
 _MIDNIGHT = dt.time()
 
 
+# What a run says it was based on (the console words them in Russian).
+BASIS_NEXT_GRADE = ("timetables and curricula of the grade each student moves into (the current ones: the registry "
+                    "keeps one per school and grade)")
+BASIS_CURRENT = "the current timetables and curricula"
+
+
 @dataclass(frozen=True)
 class CampaignData:
     instance: Instance
@@ -145,7 +151,6 @@ def read_campaign(session: Session, campaign: ChoiceCampaign, today: dt.date) ->
               always_open=offer.forced == OfferState.OPEN or not offer.may_close,
               forced_closed=offer.forced == OfferState.CLOSED)
         for offer, _, hours, _ in offers]
-    basis = ("timetables and curricula of the grade each student moves into (the current ones: the registry "
-             "keeps one per school and grade)" if shift else "the current timetables and curricula")
+    basis = BASIS_NEXT_GRADE if shift else BASIS_CURRENT
     return CampaignData(Instance(solver_offers, pupils, campaign.weights, overlaps), basis,
                         tuple(sorted(unchecked)), {offer.id: code for offer, code, _, _ in offers}, known)

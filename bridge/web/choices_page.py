@@ -23,6 +23,7 @@ from bridge.choices.allocation import JOB_KIND, queue_allocation
 from bridge.choices.approval import ApprovalRefused, approve, difference
 from bridge.choices.campaigns import CampaignError, find_campaign, save_campaign
 from bridge.choices.decisions import DecisionError, decide, force_offer
+from bridge.choices.instance import BASIS_CURRENT, BASIS_NEXT_GRADE
 from bridge.models import AcademicYear, AccountRole, AllocationRun, ChoiceCampaign, DecisionKind, Job, OfferState
 from bridge.web import db_session, get_or_404, runtime
 from bridge.web.auth import current_account, require
@@ -37,6 +38,9 @@ FORCED = {"auto": "решает расчёт", "open": "открыта вруч�
 # Confirmations after a redirect: fixed texts by key, so nothing from the query is echoed.
 DONE = {"approved": "Распределение утверждено: зачисления созданы.", "decided": "Решение сохранено. Запустите "
         "расчёт заново, чтобы его учесть."}
+BASIS = {BASIS_NEXT_GRADE: "расписания и учебные планы класса, в который переходит обучающийся (нынешние: реестр "
+                           "хранит один на школу и класс)",
+         BASIS_CURRENT: "нынешние расписания и учебные планы"}
 JOB_STATE = {"queued": "расчёт в очереди", "running": "идёт расчёт"}
 ACTIONS = {"pin": DecisionKind.PIN, "forbid": DecisionKind.FORBID, "free": None}
 STATES = {"open": OfferState.OPEN, "closed": OfferState.CLOSED, "auto": OfferState.AUTO}
@@ -152,7 +156,7 @@ def run_page(key: int):
         "console/choices_run.html", run=run, report=report, ranks=ranks, chart=chart, max_choices=max_choices,
         rank_label=rank_label, unserved_total=len(unserved), page=paginate_rows(unserved) if names else None,
         difference=difference(session, run) if account.role == ADMIN else None, state=STATE, forced=FORCED,
-        campaign=campaign, done=DONE.get(request.args.get("done", "")))
+        campaign=campaign, done=DONE.get(request.args.get("done", "")), basis=BASIS.get(report["basis"], report["basis"]))
 
 
 @bp.post("/choices/runs/<int:key>/rerun")

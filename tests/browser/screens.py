@@ -45,6 +45,9 @@ def _setup(rt: Runtime) -> dict[str, list[tuple[str, str]]]:
     # A sync that cannot reach Moodle (nothing listens on port 9): the run page as a failed run shows it.
     result = CliRunner().invoke(main, ["sync", "--full", "--dry-run"], obj=rt)
     assert result.exit_code != 0, result.output
+    # The demo campaign's groups formed once: the result page (run 1) with its chart and reasons.
+    result = CliRunner().invoke(main, ["allocate", "--time-limit", "10"], obj=rt)
+    assert result.exit_code == 0, result.output
     with rt.sessions() as session:
         school = session.scalar(select(School).where(School.external_id == "VLZ-06"))
         student = session.scalar(select(Student).where(Student.school_id == school.id).order_by(Student.id))
@@ -75,13 +78,14 @@ def _setup(rt: Runtime) -> dict[str, list[tuple[str, str]]]:
     return {
         "admin": everyone + people + checks + [
             ("sync", "/sync"), ("sync-run", "/sync/runs/1"), ("teachers", "/teachers"), ("imports", "/imports"),
-            ("accounts", "/accounts"), ("audit", "/audit"), ("choices", "/choices"),
+            ("accounts", "/accounts"), ("audit", "/audit"), ("choices", "/choices"), ("choices-run", "/choices/runs/1"),
             ("face-to-face-session", f"/face-to-face/{session_id}"),
             ("not-found", "/courses/NOPE")] + agreements + [("agreement-new", "/agreements/new")],
         "coordinator": everyone + people + checks + agreements + [
-            ("choices", "/choices"), ("choices-class", f"/choices/{campaign}/class"), ("forbidden", "/sync")],
+            ("choices", "/choices"), ("choices-run", "/choices/runs/1"), ("choices-class", f"/choices/{campaign}/class"),
+            ("forbidden", "/sync")],
         "teacher": everyone + people[:3] + agreements[-1:],
-        "viewer": everyone + agreements + [("choices", "/choices")],
+        "viewer": everyone + agreements + [("choices", "/choices"), ("choices-run", "/choices/runs/1")],
         "parent": [("subscribe", f"/calendar/feed/{token}"), ("catalogue", "/catalogue")],
         "anonymous": [("login", "/login")],
     }

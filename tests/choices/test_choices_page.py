@@ -40,6 +40,7 @@ def test_the_administrator_sees_figures_chart_and_reasons(client, session, run_i
     assert "Статус решателя: <b>OPTIMAL</b>" in page.text and "разрыв 0.00%" in page.text
     assert "<svg" in page.text and "1-й выбор" in page.text
     assert "S3" in page.text and "ROBO: пересекается с уроком своего класса" in page.text
+    assert "Основа: нынешние расписания и учебные планы" in page.text or "Основа: расписания и учебные планы класса" in page.text
     assert 'data-confirm="Утвердить распределение?' in page.text
     assert session.scalar(select(AuditEntry.action).order_by(AuditEntry.id.desc()).limit(1)) == "read allocation run"
 
