@@ -14,7 +14,8 @@ needs:
 - :mod:`~bridge.models.accounts`: accounts, API tokens, the audit log, failed sign-ins;
 - :mod:`~bridge.models.webhooks`: the webhook inbox;
 - :mod:`~bridge.models.jobs`: the job queue and its workers;
-- :mod:`~bridge.models.choices`: course choice campaigns, offers, choices, allocation runs.
+- :mod:`~bridge.models.choices`: course choice campaigns, offers, choices, allocation runs;
+- :mod:`~bridge.models.monitoring`: the monthly reports for the education department.
 
 At run time the registry imports only the base, and the other areas only the base too: a
 relationship to another area's class names it in an annotation alone (imported under
@@ -50,6 +51,7 @@ from bridge.models.choices import (
     OfferState,
     StudentChoice,
 )
+from bridge.models.monitoring import MonthlyReport
 
 __all__ = [
     # base
@@ -119,4 +121,6 @@ __all__ = [
     "DecisionKind",
     "OfferState",
     "StudentChoice",
+    # monitoring
+    "MonthlyReport",
 ]

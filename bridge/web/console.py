@@ -23,7 +23,7 @@ from bridge.models import (
 from bridge.reports.stats import network_stats
 from bridge.web import db_session, get_or_404, runtime
 from bridge.web.auth import current_account, require
-from bridge.web.charts import bar_chart
+from bridge.charts import bar_chart
 from bridge.web.lists import natural_key
 
 bp = Blueprint("console", __name__)
@@ -86,7 +86,7 @@ def dashboard():
         "grades": bar_chart({f"{g} класс": n for g, n in stats.students_by_grade.items()}),
     }
     from bridge.reports.dynamics import network_dynamics
-    from bridge.web.charts import line_chart, month_label
+    from bridge.charts import line_chart, month_label
 
     dynamics = network_dynamics(session, runtime().settings)
     months = {m: month_label(m) for m in dynamics.months}
