@@ -39,6 +39,7 @@ CHART_SCHOOLS = 25
 class Section:
     table: Table
     chart: Markup | None = None
+    caption: str = ""  # the chart's
 
 
 @dataclass(frozen=True)
@@ -116,11 +117,11 @@ def schools_section(m: Month) -> Section:
                     key=lambda s: s.figures.attendance)[:CHART_SCHOOLS]
     chart = bar_chart({s.short_name: round(100 * s.figures.attendance) for s in lowest}) if lowest else None
     return Section(Table("Школы", f"Школы: охват, посещаемость и результаты за {m.period.label}", (
-        ("school", "Школа"), ("code", "Код"), ("role", "Роль"), ("students", "Обучающихся в сети"),
-        ("total", "Всего обучающихся"), ("share", "Доля в сети, %"), ("courses", "Курсов"),
-        ("attendance", "Посещаемость, %"), ("attendance_vs", "К округу, п.п."), ("mean", "Средний результат, %"),
+        ("school", "Школа"), ("code", "Код"), ("role", "Роль"), ("students", "В сети"),
+        ("total", "Всего в школе"), ("share", "Доля в сети, %"), ("courses", "Курсов"),
+        ("attendance", "Посещаемость, %"), ("attendance_vs", "К округу, п.п."), ("mean", "Средний балл, %"),
         ("pass_share", "Положительных, %"), ("pass_vs", "К округу, п.п."), ("low", "Низкие результаты")),
-        rows, student_level=False), chart)
+        rows, student_level=False), chart, f"Посещаемость, %: {len(lowest)} школ с самой низкой")
 
 
 def areas_section(m: Month) -> Section:
@@ -129,7 +130,7 @@ def areas_section(m: Month) -> Section:
                          (("area", "Предметная область"), ("courses", "Курсов"), ("students", "Обучающихся"),
                           ("schools", "Школ")),
                          tuple((a.name, a.courses, a.students, a.schools) for a in areas), student_level=False),
-                   bar_chart({a.name: a.courses for a in areas}) if areas else None)
+                   bar_chart({a.name: a.courses for a in areas}) if areas else None, "Курсов в предметной области")
 
 
 def low_section(m: Month) -> Section:
@@ -154,7 +155,8 @@ def at_risk_section(m: Month) -> Section:
     return Section(Table("Группа риска", "Обучающиеся в зоне риска по школам (число, без имён)",
                          (("school", "Школа"), ("code", "Код"), ("students", "Обучающихся в сети"),
                           ("at_risk", "В зоне риска"), ("share", "Доля, %")), rows, student_level=False),
-                   bar_chart({s.short_name: s.figures.at_risk for s in most}) if most else None)
+                   bar_chart({s.short_name: s.figures.at_risk for s in most}) if most else None,
+                   "Обучающихся в зоне риска")
 
 
 SECTIONS: list[Callable[[Month], Section]] = [summary_section, schools_section, areas_section, low_section,
