@@ -198,6 +198,7 @@ def _choices_paths(run_key: list) -> dict[str, Any]:
 
 
 def document() -> dict[str, Any]:
+    from bridge.web.monitoring_api import openapi_paths as monitoring_paths
     from bridge.web.reports_api import REPORT_SCHEMA, openapi_paths
 
     path_param = [{"name": "key", "in": "path", "required": True, "schema": {"type": "string"}}]
@@ -249,6 +250,7 @@ def document() -> dict[str, Any]:
             "/api/v1/calendar-links/{kind}/{key}": _calendar_links(),
             **_choices_paths(run_key),
             **openapi_paths(_op, _PAGE_PARAMS),
+            **monitoring_paths(_op),
         },
     }
 

@@ -29,6 +29,8 @@ ACCESS = {
     "/api/v1/reports/at-risk": ("admin", "coordinator", "teacher"),
     "/api/v1/reports/summary": ROLES,
     "/api/v1/choices/campaigns": ROLES,
+    "/api/v1/monitoring/schools": ("admin", "coordinator", "viewer"),
+    "/api/v1/monitoring/monthly": ("admin", "viewer"),
 }
 
 
@@ -120,6 +122,7 @@ PAGES = {
     "/teachers": ("admin", "coordinator", "teacher"), "/audit": ("admin",),
     "/reports": ("admin", "coordinator", "teacher"), "/face-to-face": ROLES,
     "/accounts": ("admin",), "/conflicts": ("admin", "coordinator"), "/load": ("admin", "coordinator"),
+    "/monitoring": ("admin", "coordinator", "viewer"),
 }
 
 
@@ -186,6 +189,10 @@ ELSEWHERE = {
     "choices_api.start_run": "tests/choices/test_choices_api.py",
     "choices_api.run_report": "tests/choices/test_choices_api.py",
     "choices_api.approve_run": "tests/choices/test_choices_api.py",
+    "monitoring_api.monthly_make": "tests/monitoring/test_monthly.py",
+    "monitoring_api.monthly_download": "tests/monitoring/test_monthly.py",
+    "monitoring_page.monthly_make_page": "tests/monitoring/test_monthly.py",
+    "monitoring_page.monthly_page_download": "tests/monitoring/test_monthly.py",
     "accounts_page.account_new": "test_accounts_page.py", "accounts_page.account_disable": "test_accounts_page.py",
     "accounts_page.account_enable": "test_accounts_page.py", "accounts_page.account_password": "test_accounts_page.py",
     "accounts_page.token_issue": "test_accounts_page.py", "accounts_page.token_revoke": "test_accounts_page.py",

@@ -1,0 +1,51 @@
+"""The console's «Мониторинг школ»: per school and for the district (coverage, courses per education
+area, attendance and results against the district, schools with low results), and the monthly
+reports for the education department. The administrator and viewers see every school; a
+coordinator their own school beside the district. Aggregates only: nothing to audit."""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, request, url_for
+
+from bridge.charts import bar_chart
+from bridge.models import AccountRole
+from bridge.reports.monthly import kept_reports, previous_month
+from bridge.web import db_session, runtime
+from bridge.web.auth import current_account, require
+from bridge.web.lists import natural_key, paginate_rows
+from bridge.web.monitoring_api import make_monthly, monitoring_from_request, monthly_file, own_school
+
+bp = Blueprint("monitoring_page", __name__)
+
+ADMIN, COORDINATOR, VIEWER = AccountRole.ADMIN, AccountRole.COORDINATOR, AccountRole.VIEWER
+
+
+@bp.get("/monitoring")
+@require(ADMIN, COORDINATOR, VIEWER)
+def monitoring_page():
+    found = monitoring_from_request()
+    mine = own_school()
+    schools, page, chart = [], None, None
+    if found is not None:
+        schools = sorted((s for s in found.schools if mine is None or s.id == mine),
+                         key=lambda s: natural_key(s.short_name))
+        page = paginate_rows([s for s in schools if s.figures.students or s.id == mine])
+        chart = bar_chart({a.name: a.courses for a in found.areas})
+    full = current_account().role in (ADMIN, VIEWER)
+    return render_template("console/monitoring.html", found=found, page=page, own=mine, chart=chart,
+                           reports=kept_reports(db_session()) if full else [], full=full,
+                           default_month=f"{previous_month(runtime().settings.district.today()):%Y-%m}",
+                           month=request.args.get("month", ""))
+
+
+@bp.post("/monitoring/monthly")
+@require(ADMIN)
+def monthly_make_page():
+    kept = make_monthly(request.form.get("month", ""))
+    return redirect(url_for(".monitoring_page", _anchor=f"monthly-{kept.month:%Y-%m}"), 303)
+
+
+@bp.get("/monitoring/monthly/<month>.<fmt>")
+@require(ADMIN, VIEWER)
+def monthly_page_download(month: str, fmt: str):
+    return monthly_file(month, fmt)
