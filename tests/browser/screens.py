@@ -26,7 +26,9 @@ from bridge.app import create_app
 from bridge.calendar.face_to_face import cancel_session
 from bridge.calendar.tokens import FeedKind, find_owner, issue_link
 from bridge.cli.root import main
-from bridge.models import AccountRole, CourseTeacher, FaceToFaceSession, NetworkCourse, School, Student, Teacher
+from bridge.models import (
+    AccountRole, CourseTeacher, FaceToFaceSession, MonthlyReport, NetworkCourse, School, Student, Teacher,
+)
 from bridge.runtime import Runtime
 from config import Settings
 from tests.browser.chromium import chromium
@@ -54,16 +56,19 @@ def _setup(rt: Runtime) -> dict[str, list[tuple[str, str]]]:
         session.commit()
         token = parent.rsplit("/", 1)[1]
         sid, code = student.external_id, course.code
+        month = f"{session.scalars(select(MonthlyReport.month)).first():%Y-%m}"  # the demo made it
     everyone = [("dashboard", "/"), ("schools", "/schools"), ("courses", "/courses"), ("course", f"/courses/{code}"),
                 ("face-to-face", "/face-to-face")]
     people = [("students", "/students"), ("student", f"/students/{sid}"), ("reports", "/reports")]
+    monitoring = [("monitoring", "/monitoring")]
     return {
-        "admin": everyone + people + [("sync", "/sync"), ("teachers", "/teachers"), ("imports", "/imports"),
-                                      ("accounts", "/accounts"), ("audit", "/audit"),
-                                      ("face-to-face-session", f"/face-to-face/{session_id}")],
-        "coordinator": everyone + people,
+        "admin": everyone + people + monitoring + [
+            ("monthly-report", f"/monitoring/monthly/{month}.html"), ("sync", "/sync"), ("teachers", "/teachers"),
+            ("imports", "/imports"), ("accounts", "/accounts"), ("audit", "/audit"),
+            ("face-to-face-session", f"/face-to-face/{session_id}")],
+        "coordinator": everyone + people + monitoring,
         "teacher": everyone + people[:2],
-        "viewer": everyone,
+        "viewer": everyone + monitoring,
         "parent": [("subscribe", f"/calendar/feed/{token}"), ("catalogue", "/catalogue")],
         "anonymous": [("login", "/login")],
     }

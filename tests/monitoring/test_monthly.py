@@ -108,3 +108,12 @@ def test_api_and_console_by_role(client, session, accounts):
     again = client.post("/monitoring/monthly", data={"month": "2026-12", "csrf_token": _csrf(page.text)})
     assert again.status_code == 303
     assert client.get("/monitoring/monthly/2026-12.html").text.count("<svg") >= 1
+
+
+def test_the_demo_district_has_a_monthly_report_with_figures(runner, session):
+    result = runner.invoke(["demo", "--admin-password", "demo password 1"])
+    assert result.exit_code == 0, result.output
+    kept = session.scalars(select(MonthlyReport)).one()
+    sheets = _sheets(kept.xlsx)
+    assert len(sheets["Школы"]) > 2 + 5 and len(sheets["Предметные области"]) > 2 + 1
+    assert all(len(rows) >= 2 for rows in sheets.values()) and kept.html.count("<svg") >= 2
