@@ -78,7 +78,9 @@ def create_app(runtime: Runtime | None = None) -> Flask:
     from bridge.web.imports_page import bp as imports_bp
     from bridge.web.links_api import bp as links_api_bp
     from bridge.web.metrics import bp as metrics_bp
-    from bridge.web.monitoring_page import bp as monitoring_bp
+    from bridge.web.teachers_monitoring import bp as monitoring_bp
+    from bridge.web.monitoring_api import bp as monitoring_api_bp
+    from bridge.web.monitoring_page import bp as monitoring_page_bp
     from bridge.web.openapi import bp as openapi_bp
     from bridge.web.registry_api import bp as registry_bp
     from bridge.web.registry_pages import bp as registry_pages_bp
@@ -107,6 +109,8 @@ def create_app(runtime: Runtime | None = None) -> Flask:
     app.register_blueprint(monitoring_bp)
     app.register_blueprint(registry_bp)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(monitoring_api_bp)
+    app.register_blueprint(monitoring_page_bp)
     app.register_blueprint(links_api_bp)
     app.register_blueprint(webhooks_bp)
     app.register_blueprint(calendar_feeds_bp)

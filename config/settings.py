@@ -203,12 +203,7 @@ class SyncSettings:
         for name, needed in (("category_idnumber", "{year}"), ("course_shortname", "{code}"), ("username", "{id}")):
             if needed not in getattr(self, name):
                 raise SettingsError(f"sync.{name}: must contain {needed} so that it stays unique")
-        try:
-            hh, mm = (int(x) for x in self.full_at.split(":"))
-            if not (0 <= hh < 24 and 0 <= mm < 60):
-                raise ValueError
-        except ValueError:
-            raise SettingsError(f"sync.full_at: expected HH:MM, got {self.full_at!r}") from None
+        _hh_mm(self.full_at, "sync.full_at")
 
 
 @dataclass(frozen=True)
@@ -258,18 +253,45 @@ class MarksSettings:
 
 @dataclass(frozen=True)
 class MonitoringSettings:
-    """When a teacher's attendance counts as late or missing, and a student as inactive (bridge.reports.teachers)."""
+    """Monitoring: when a teacher's attendance counts as late or missing and a student as inactive
+    (bridge.reports.teachers); when a school's results are low, and the monthly report for the education
+    department (bridge.reports.schools, bridge.reports.monthly)."""
 
     # Attendance taken more than this many hours after the lesson's end is late; not taken by then, never.
     late_after_hours: int = 24
     # A student who has not opened the course in Moodle for this many days is inactive.
     inactive_days: int = 14
+    # A school whose share of attended lessons is below this is listed among the schools with low results.
+    low_attendance: float = 0.8
+    # ... or whose share of grades at or above the pass mark of their course's form is below this.
+    low_pass_share: float = 0.7
+    # A school with fewer students in the network is not judged: with 2 students one absence is 50 points.
+    min_students: int = 5
+    # The scheduler queues the monthly report for the previous month on the 1st at this time (district's zone).
+    monthly_report_at: str = "06:00"
 
     def __post_init__(self) -> None:
         if not 1 <= self.late_after_hours <= 24 * 30:
             raise SettingsError("monitoring.late_after_hours: must be from 1 to 720 (hours)")
         if not 1 <= self.inactive_days <= 365:
             raise SettingsError("monitoring.inactive_days: must be from 1 to 365 (days)")
+        for name in ("low_attendance", "low_pass_share"):
+            if not 0 <= getattr(self, name) <= 1:
+                raise SettingsError(f"monitoring.{name}: must be a share between 0 and 1 (e.g. 0.8)")
+        if self.min_students < 1:
+            raise SettingsError("monitoring.min_students: must be 1 or more")
+        _hh_mm(self.monthly_report_at, "monitoring.monthly_report_at")
+
+
+def _hh_mm(value: str, where: str) -> tuple[int, int]:
+    """``"HH:MM"`` as (hour, minute), or a :class:`SettingsError` naming ``where``."""
+    try:
+        hh, mm = (int(x) for x in value.split(":"))
+        if not (0 <= hh < 24 and 0 <= mm < 60):
+            raise ValueError
+    except ValueError:
+        raise SettingsError(f"{where}: expected HH:MM, got {value!r}") from None
+    return hh, mm
 
 
 @dataclass(frozen=True)
@@ -374,6 +396,7 @@ class Settings:
     imports: ImportSettings = field(default_factory=ImportSettings)
     jobs: JobsSettings = field(default_factory=JobsSettings)
     choices: ChoicesSettings = field(default_factory=ChoicesSettings)
+    monitoring: MonitoringSettings = field(default_factory=MonitoringSettings)
 
     def __post_init__(self) -> None:
         if "://" not in self.database_url:

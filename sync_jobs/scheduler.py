@@ -1,5 +1,6 @@
 """The scheduler process (``netcourses scheduler``, or ``netcourses worker --with-scheduler``):
-APScheduler 3.x queueing the sync, the pull of attendance and grades, and the webhook inbox for
+APScheduler 3.x queueing the sync, the pull of attendance and grades, the webhook inbox and, on the
+1st of each month, the previous month's report for the education department, for
 the workers (:mod:`sync_jobs.worker`); it runs nothing itself.
 
 Jobs with explicit ids, ``replace_existing``, ``max_instances=1``, ``coalesce=True`` and a real
@@ -41,12 +42,12 @@ def _queued(what: str, enqueue: Callable[[], str]) -> str:
     return outcome
 
 
-def _enqueue_once(rt: Runtime, kind: str) -> str:
+def _enqueue_once(rt: Runtime, kind: str, params: dict | None = None) -> str:
     """Queue ``kind`` unless one is queued or running already: ticks do not stack up behind a slow run."""
     with rt.sessions() as session:
         if (waiting := jobs.active(session, kind)) is not None:
             raise LockBusy(f"{kind} job {waiting.id} is {waiting.status}")
-        job = jobs.enqueue(session, kind, max_attempts=rt.settings.jobs.max_attempts)
+        job = jobs.enqueue(session, kind, params, max_attempts=rt.settings.jobs.max_attempts)
         session.commit()
         return f"{kind}: queued job {job.id}"
 
@@ -65,6 +66,14 @@ def webhooks_job(rt: Runtime) -> str:
     return _queued("webhooks", lambda: _enqueue_once(rt, "webhooks"))
 
 
+def monthly_report_job(rt: Runtime, today: dt.date | None = None) -> str:
+    """Queue the report of the month before ``today`` (the district's date): the tick on the 1st."""
+    from bridge.reports.monthly import previous_month
+
+    month = previous_month(today or rt.settings.district.today())
+    return _queued("monthly report", lambda: _enqueue_once(rt, "monthly_report", {"month": f"{month:%Y-%m}"}))
+
+
 def configure(scheduler: BaseScheduler, rt: Runtime, job: Callable[[Runtime, str], str] = sync_job) -> BaseScheduler:
     cfg = rt.settings.sync
     hour, minute = (int(x) for x in cfg.full_at.split(":"))
@@ -78,6 +87,10 @@ def configure(scheduler: BaseScheduler, rt: Runtime, job: Callable[[Runtime, str
                       id="pull", name="pull attendance and grades", **common)
     scheduler.add_job(webhooks_job, IntervalTrigger(seconds=rt.settings.pull.webhooks_every_seconds), args=(rt,),
                       id="webhooks", name="webhook worker", **common)
+    hour, minute = (int(x) for x in rt.settings.monitoring.monthly_report_at.split(":"))
+    scheduler.add_job(monthly_report_job, CronTrigger(day=1, hour=hour, minute=minute,
+                                                      timezone=rt.settings.district.timezone),
+                      args=(rt,), id="monthly-report", name="monthly report of the previous month", **common)
     return scheduler
 
 

@@ -121,8 +121,25 @@ def _allocate(ctx: JobContext) -> str:
         return f"allocation run {run.id}: {run.status}"
 
 
+def _monthly_report(ctx: JobContext) -> str:
+    from bridge import db
+    from bridge.reports.monthly import generate, parse_month
+
+    try:
+        month = parse_month(ctx.params["month"])
+    except (KeyError, ValueError) as exc:
+        raise JobFailed(f"monthly report: {exc}") from None
+    with db.session_scope(ctx.rt.sessions) as session:
+        try:
+            generate(session, ctx.rt.settings, month, by=ctx.params.get("by", "scheduler"))
+        except LookupError as exc:
+            raise JobFailed(f"monthly report {month:%Y-%m}: {exc}") from None
+    return f"monthly report {month:%Y-%m}: made"
+
+
 Handler = Callable[[JobContext], str]
-HANDLERS: dict[str, Handler] = {"sync": _sync, "pull": _pull, "webhooks": _webhooks, "allocate": _allocate}
+HANDLERS: dict[str, Handler] = {"sync": _sync, "pull": _pull, "webhooks": _webhooks, "allocate": _allocate,
+                                "monthly_report": _monthly_report}
 
 
 def _sync_given_up(rt: Runtime, job: Job, reason: str) -> None:

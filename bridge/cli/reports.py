@@ -1,5 +1,5 @@
-"""``netcourses report``: network statistics, and attendance, marks and at-risk reports to a CSV or XLSX
-file (audited)."""
+"""``netcourses report``: network statistics; attendance, marks and at-risk reports to a CSV or XLSX
+file (audited); the monthly report for the education department (aggregates, kept in the registry)."""
 
 from __future__ import annotations
 
@@ -67,3 +67,39 @@ for _command in (
     _report_command("at-risk", "Students at risk: low attendance or a failing mark."),
 ):
     report.add_command(_command)
+
+
+@report.command("monthly")
+@click.option("--month", metavar="YYYY-MM", help="The month to report (default: the previous month).")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Also write the XLSX workbook here.")
+@click.option("--html", "html_out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the printable HTML here.")
+@click.option("--pdf", "pdf_out", type=click.Path(dir_okay=False, path_type=Path), help="Also write a PDF here.")
+@pass_runtime
+def report_monthly(rt: Runtime, month: str | None, out: Path | None, html_out: Path | None,
+                   pdf_out: Path | None) -> None:
+    """The monthly report for the education department: summary, schools, education areas, schools with
+    low results, students at risk counted per school. Kept in the registry (the console lists it), replacing
+    one made before for the same month."""
+    from bridge import db
+    from bridge.reports.monthly import generate, parse_month, pdf_bytes, previous_month
+
+    try:
+        first = parse_month(month) if month else previous_month(rt.settings.district.today())
+    except ValueError as exc:
+        raise CliError(f"--{exc}") from None
+    with db.session_scope(rt.sessions) as session:
+        try:
+            kept = generate(session, rt.settings, first, by=f"{getpass.getuser()} (command line)")
+        except LookupError as exc:
+            raise CliError(str(exc)) from None
+        files = [(out, lambda: kept.xlsx), (html_out, lambda: kept.html.encode()), (pdf_out, lambda: pdf_bytes(kept.html))]
+        for path, content in files:
+            if path is None:
+                continue
+            try:
+                path.write_bytes(content())
+            except OSError as exc:
+                raise CliError(f"cannot write {path}: {exc.strerror}") from None
+    click.echo(f"monthly report {first:%Y-%m}: made and kept"
+               + "".join(f"; written to {p}" for p, _ in files if p is not None))

@@ -93,8 +93,18 @@ def demo(rt: Runtime, admin_login: str, admin_password: str | None) -> None:
         click.echo(load_demo(session).describe())
         expand_everything(session)
         session.flush()
-        click.echo(generate_results(session, dt.datetime.now(ZoneInfo(zone)).date(), zone).describe())
+        today = dt.datetime.now(ZoneInfo(zone)).date()
+        click.echo(generate_results(session, today, zone).describe())
+        click.echo(_demo_monthly_report(session, rt, today))
         click.echo(_demo_admin(session, rt, admin_login, admin_password))
+
+
+def _demo_monthly_report(session: Session, rt: Runtime, today: dt.date) -> str:
+    """The previous month's report for the education department, so the console lists one at once."""
+    from bridge.reports.monthly import generate, previous_month
+
+    kept = generate(session, rt.settings, previous_month(today), by="demo")
+    return f"monthly report {kept.month:%Y-%m}: made (Мониторинг школ)"
 
 
 def _demo_admin(session: Session, rt: Runtime, login: str, password: str | None) -> str:

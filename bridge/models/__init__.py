@@ -18,6 +18,7 @@ needs:
 - :mod:`~bridge.models.agreements`: agreements between schools and the courses they cover.
 - :mod:`~bridge.models.figures`: the data's version per area (bumped by every session's writes) and
   the cache of figures keyed by it (``bridge.figures``).
+- :mod:`~bridge.models.monitoring`: the monthly reports for the education department.
 
 At run time the registry imports only the base, and the other areas only the base too: a
 relationship to another area's class names it in an annotation alone (imported under
@@ -55,6 +56,7 @@ from bridge.models.choices import (
 )
 from bridge.models.agreements import Agreement, AgreementCourse
 from bridge.models.figures import DataVersion, FigureCache, areas_of, has_written
+from bridge.models.monitoring import MonthlyReport
 
 __all__ = [
     # base
@@ -132,4 +134,6 @@ __all__ = [
     "FigureCache",
     "areas_of",
     "has_written",
+    # monitoring
+    "MonthlyReport",
 ]

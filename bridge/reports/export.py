@@ -34,17 +34,23 @@ def report_bytes(table: Table, fmt: str) -> bytes:
         writer.writerow(csv_cells(table.headers))
         writer.writerows(csv_cells("" if v is None else _decimal_comma(v) for v in row) for row in table.rows)
         return text.getvalue().encode("utf-8-sig")
+    return workbook_bytes([table])
+
+
+def workbook_bytes(tables: list[Table]) -> bytes:
+    """An XLSX workbook of one sheet per table, each named by the table: its title, headers, rows."""
     book = Workbook()
-    sheet = book.active
-    sheet.title = table.name
-    sheet.append(xlsx_cells(sheet, [table.title]))
-    sheet["A1"].font = Font(bold=True)
-    sheet.append(xlsx_cells(sheet, table.headers))
-    for cell in sheet[2]:
-        cell.font = Font(bold=True)
-    for row in table.rows:
-        sheet.append(xlsx_cells(sheet, row))
-    sheet.freeze_panes = "A3"
+    book.remove(book.active)
+    for table in tables:
+        sheet = book.create_sheet(table.name)
+        sheet.append(xlsx_cells(sheet, [table.title]))
+        sheet["A1"].font = Font(bold=True)
+        sheet.append(xlsx_cells(sheet, table.headers))
+        for cell in sheet[2]:
+            cell.font = Font(bold=True)
+        for row in table.rows:
+            sheet.append(xlsx_cells(sheet, row))
+        sheet.freeze_panes = "A3"
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

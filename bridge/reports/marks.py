@@ -61,6 +61,12 @@ def home_mark(percent: float | None, form: AssessmentForm, cfg: MarksSettings) -
     return Mark(str(math.floor(percent + 0.5)), not passed)
 
 
+def pass_percentage(form: AssessmentForm, cfg: MarksSettings) -> float:
+    """The lowest percentage that is not failing in ``form`` (what :func:`home_mark` implies): the
+    threshold of a 3 on the five-point scale, else ``pass_threshold``."""
+    return cfg.five_point_thresholds[2] if form == AssessmentForm.FIVE_POINT else cfg.pass_threshold
+
+
 def term_percentage(grades: Iterable[GradePoint], starts_on: dt.date, ends_on: dt.date) -> float | None:
     """The mean percentage of the items (not the total) graded within [starts_on, ends_on]."""
     inside = [g.percentage for g in grades if not g.total and g.percentage is not None

@@ -46,6 +46,12 @@ class NetworkStats:
         return "\n".join(lines)
 
 
+def district_students(session: Session, settings: Settings) -> int:
+    """All the district's students: ``[district] total_students``, else the sum of the schools' own
+    ``student_count`` (0 when neither is known)."""
+    return settings.district.total_students or session.scalar(select(func.sum(School.student_count))) or 0
+
+
 def network_stats(session: Session, settings: Settings) -> NetworkStats:
     active = Enrolment.status == EnrolmentStatus.ACTIVE
     by_role = dict(session.execute(select(School.role, func.count()).group_by(School.role).order_by(School.role)).all())
@@ -59,7 +65,7 @@ def network_stats(session: Session, settings: Settings) -> NetworkStats:
         select(School.external_id, func.count()).join(Student, Student.school_id == School.id)
         .where(Student.id.in_(in_network)).group_by(School.external_id).order_by(School.external_id)).all())
     students = sum(by_grade.values())
-    district = settings.district.total_students or session.scalar(select(func.sum(School.student_count))) or 0
+    district = district_students(session, settings)
     return NetworkStats(
         schools_by_role={str(getattr(r, "value", r)): n for r, n in by_role.items()},
         courses=sum(by_area.values()), courses_by_subject_area=by_area, teachers=teachers,

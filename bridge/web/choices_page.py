@@ -27,7 +27,7 @@ from bridge.choices.instance import BASIS_CURRENT, BASIS_NEXT_GRADE
 from bridge.models import AcademicYear, AccountRole, AllocationRun, ChoiceCampaign, DecisionKind, Job, OfferState
 from bridge.web import db_session, get_or_404, runtime
 from bridge.web.auth import current_account, require
-from bridge.web.charts import bar_chart
+from bridge.charts import bar_chart
 from bridge.web.lists import paginate_rows
 
 bp = Blueprint("choices_page", __name__)

@@ -24,7 +24,7 @@ from bridge.figures import cached
 from bridge.reports.figures import DYNAMICS_READS, STATS_READS, dynamics_figure, stats_figure
 from bridge.web import db_session, get_or_404, runtime
 from bridge.web.auth import current_account, require
-from bridge.web.charts import bar_chart
+from bridge.charts import bar_chart
 from bridge.web.lists import natural_key
 
 bp = Blueprint("console", __name__)
@@ -96,7 +96,7 @@ def _charts(session) -> tuple[dict[str, Markup], str | None]:
     """The dashboard's charts (statistics and dynamics) and the academic year they show, drawn once per
     version of the data they draw (bridge.figures): at region scale the lines of a thousand schools take
     longer to draw than the rest of the page to make. Keyed as the figures are: year, zone, district size."""
-    from bridge.web.charts import line_chart, month_label
+    from bridge.charts import line_chart, month_label
     from bridge.years import current_year
 
     settings = runtime().settings

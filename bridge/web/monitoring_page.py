@@ -1,107 +1,51 @@
-"""Monitoring of the teaching (issue 18): the console page «Преподаватели» and ``/api/v1/monitoring/teachers``
-(per teacher and course, a month or a week), and a student's timeline (``/students/<id>/timeline`` and its
-JSON). Roles: the administrator sees every teacher, a coordinator their school's, a teacher only
-themselves, a viewer the same figures without names; the inactive students named are those the reader
-may see (:func:`bridge.web.auth.visible_students`), and naming them is audited. The timeline is the
-student page's, with its role scope and audit."""
+"""The console's «Мониторинг школ»: per school and for the district (coverage, courses per education
+area, attendance and results against the district, schools with low results), and the monthly
+reports for the education department. The administrator and viewers see every school; a
+coordinator their own school beside the district. Aggregates only: nothing to audit."""
 
 from __future__ import annotations
 
-import datetime as dt
+from flask import Blueprint, redirect, render_template, request, url_for
 
-from flask import Blueprint, abort, jsonify, render_template, request
-from sqlalchemy import select
-
-from bridge.audit import audit
-from bridge.models import AccountRole, Student
-from bridge.reports.teachers import COLUMNS, Period, Scope, inactive_students, teacher_figures
-from bridge.reports.timeline import student_timeline
+from bridge.charts import bar_chart
+from bridge.models import AccountRole
+from bridge.reports.monthly import kept_reports, previous_month
 from bridge.web import db_session, runtime
-from bridge.web.auth import current_account, require, visible_students
-from bridge.web.charts import line_chart
-from bridge.web.registry_pages import may_see_student
+from bridge.web.auth import current_account, require
+from bridge.web.lists import natural_key, paginate_rows
+from bridge.web.monitoring_api import make_monthly, monitoring_from_request, monthly_file, own_school
 
-bp = Blueprint("monitoring", __name__)
-ADMIN, COORDINATOR, TEACHER = AccountRole.ADMIN, AccountRole.COORDINATOR, AccountRole.TEACHER
+bp = Blueprint("monitoring_page", __name__)
 
-
-def _period() -> Period:
-    """``?week=YYYY-MM-DD`` (the week of that day) or ``?month=YYYY-MM``; this month by default."""
-    try:
-        if week := request.args.get("week"):
-            return Period.week(dt.date.fromisoformat(week))
-        if month := request.args.get("month"):
-            return Period.month(dt.date.fromisoformat(month + "-01"))
-    except ValueError:
-        abort(400, "month: YYYY-MM; week: YYYY-MM-DD")
-    return Period.month(runtime().today())
+ADMIN, COORDINATOR, VIEWER = AccountRole.ADMIN, AccountRole.COORDINATOR, AccountRole.VIEWER
 
 
-def _figures():
-    account = current_account()
-    settings = runtime().settings
-    scope = Scope(school_id=account.school_id if account.role == COORDINATOR else None,
-                  teacher_id=account.teacher_id if account.role == TEACHER else None)
-    if account.role == TEACHER and account.teacher_id is None:
-        abort(403, "this teacher account is not linked to a teacher")
-    period = _period()
-    now = dt.datetime.now(dt.UTC)
-    rows = teacher_figures(db_session(), period, settings.monitoring, now=now, timezone=settings.district.timezone,
-                           scope=scope)
-    inactive = []
-    if account.role != AccountRole.VIEWER:
-        inactive = inactive_students(db_session(), settings.monitoring, now=now, timezone=settings.district.timezone,
-                                     narrow=visible_students(select(Student.id), account), teacher_id=scope.teacher_id,
-                                     teachers_school_id=scope.school_id)
-        audit(db_session(), account, "read teachers' monitoring", request.full_path)
-        db_session().commit()
-    return period, rows, inactive, account.role != AccountRole.VIEWER
+@bp.get("/monitoring")
+@require(ADMIN, COORDINATOR, VIEWER)
+def monitoring_page():
+    found = monitoring_from_request()
+    mine = own_school()
+    schools, page, chart = [], None, None
+    if found is not None:
+        schools = sorted((s for s in found.schools if mine is None or s.id == mine),
+                         key=lambda s: natural_key(s.short_name))
+        page = paginate_rows([s for s in schools if s.figures.students or s.id == mine])
+        chart = bar_chart({a.name: a.courses for a in found.areas})
+    full = current_account().role in (ADMIN, VIEWER)
+    return render_template("console/monitoring.html", found=found, page=page, own=mine, chart=chart,
+                           reports=kept_reports(db_session()) if full else [], full=full,
+                           default_month=f"{previous_month(runtime().settings.district.today()):%Y-%m}",
+                           month=request.args.get("month", ""))
 
 
-@bp.get("/monitoring/teachers")
-@require()
-def teachers_page():
-    period, rows, inactive, named = _figures()
-    return render_template("console/monitoring_teachers.html", period=period, rows=rows, inactive=inactive,
-                           named=named, columns=COLUMNS, cfg=runtime().settings.monitoring)
+@bp.post("/monitoring/monthly")
+@require(ADMIN)
+def monthly_make_page():
+    kept = make_monthly(request.form.get("month", ""))
+    return redirect(url_for(".monitoring_page", _anchor=f"monthly-{kept.month:%Y-%m}"), 303)
 
 
-@bp.get("/api/v1/monitoring/teachers")
-@require()
-def teachers_api():
-    period, rows, inactive, named = _figures()
-    return jsonify(period={"kind": period.kind, "start": period.start.isoformat(), "end": period.end.isoformat()},
-                   items=[r.as_json(named=named) for r in rows],
-                   inactive_students=[{"student": s.student, "name": s.name, "school": s.school, "course": s.course,
-                                       "last_access": s.last_access.isoformat() if s.last_access else None,
-                                       "days": s.days} for s in inactive])
-
-
-def _timeline(external_id: str):
-    student = db_session().scalar(select(Student).where(Student.external_id == external_id))
-    if student is None or not may_see_student(student):
-        abort(404, "no such student")
-    weeks = student_timeline(db_session(), student.id, runtime().settings.district.timezone)
-    audit(db_session(), current_account(), "read student timeline", external_id)
-    db_session().commit()
-    return student, weeks
-
-
-@bp.get("/students/<external_id>/timeline")
-@require(ADMIN, COORDINATOR, TEACHER)
-def timeline_page(external_id: str):
-    student, weeks = _timeline(external_id)
-    mondays = [weeks[0].start + dt.timedelta(weeks=n) for n in range((weeks[-1].start - weeks[0].start).days // 7 + 1)
-               ] if weeks else []
-    x = {m: f"{m:%d.%m}" for m in mondays}  # every week on the axis, holidays too: the gaps show
-    series = {"Посещаемость": {w.start: w.attendance_percent for w in weeks if w.attendance_percent is not None},
-              "Результаты": {w.start: w.grade_percent for w in weeks if w.grade_percent is not None}}
-    return render_template("console/student_timeline.html", student=student, weeks=weeks,
-                           chart=line_chart(series, x, width=640))
-
-
-@bp.get("/api/v1/students/<external_id>/timeline")
-@require(ADMIN, COORDINATOR, TEACHER)
-def timeline_api(external_id: str):
-    _student, weeks = _timeline(external_id)
-    return jsonify(student=external_id, weeks=[w.as_json() for w in weeks])
+@bp.get("/monitoring/monthly/<month>.<fmt>")
+@require(ADMIN, VIEWER)
+def monthly_page_download(month: str, fmt: str):
+    return monthly_file(month, fmt)

@@ -269,6 +269,7 @@ def _monitoring_paths() -> dict[str, Any]:
 
 def document() -> dict[str, Any]:
     from bridge.web.agreements_api import openapi_paths as agreements_paths
+    from bridge.web.monitoring_api import openapi_paths as monitoring_paths
     from bridge.web.reports_api import REPORT_SCHEMA, openapi_paths
 
     path_param = [{"name": "key", "in": "path", "required": True, "schema": {"type": "string"}}]
@@ -326,6 +327,7 @@ def document() -> dict[str, Any]:
             **openapi_paths(_op, _PAGE_PARAMS),
             **agreements_paths(_op),
             **_monitoring_paths(),
+            **monitoring_paths(_op),
         },
     }
 

@@ -27,8 +27,8 @@ from bridge.app import create_app
 from bridge.calendar.face_to_face import cancel_session
 from bridge.calendar.tokens import FeedKind, find_owner, issue_link
 from bridge.cli.root import main
-from bridge.models import (AccountRole, Agreement, ChoiceCampaign, CourseTeacher, FaceToFaceSession, NetworkCourse, School,
-                           Student, Teacher)
+from bridge.models import (AccountRole, Agreement, ChoiceCampaign, CourseTeacher, FaceToFaceSession, MonthlyReport,
+                           NetworkCourse, School, Student, Teacher)
 from bridge.runtime import Runtime
 from config import Settings
 from config.settings import MoodleSettings, Secret
@@ -64,28 +64,31 @@ def _setup(rt: Runtime) -> dict[str, list[tuple[str, str]]]:
         token = parent.rsplit("/", 1)[1]
         sid, code = student.external_id, course.code
         campaign = session.scalar(select(ChoiceCampaign.code).order_by(ChoiceCampaign.id.desc()).limit(1))
+        month = f"{session.scalars(select(MonthlyReport.month)).first():%Y-%m}"  # the demo made it
         agreement = session.scalar(select(Agreement.id).where(Agreement.receiver_school_id == school.id))
     last_month = rt.today().replace(day=1) - dt.timedelta(days=1)
     agreements = [("agreements", "/agreements"),
                   ("agreement-statement", f"/agreements/{agreement}/statement?month={last_month:%Y-%m}"),
                   ("agreements-uncovered", "/agreements/uncovered"), ("teacher-hours", "/teacher-hours")]
     everyone = [("dashboard", "/"), ("schools", "/schools"), ("courses", "/courses"), ("course", f"/courses/{code}"),
-                ("face-to-face", "/face-to-face"), ("monitoring", "/monitoring/teachers"),
+                ("face-to-face", "/face-to-face"), ("teachers-monitoring", "/monitoring/teachers"),
                 ("monitoring-last-month", f"/monitoring/teachers?month={last_month:%Y-%m}")]
     people = [("students", "/students"), ("student", f"/students/{sid}"), ("timeline", f"/students/{sid}/timeline"),
               ("reports", "/reports")]
     checks = [("conflicts", "/conflicts"), ("load", "/load")]
+    monitoring = [("monitoring", "/monitoring")]
     return {
         "admin": everyone + people + checks + [
             ("sync", "/sync"), ("sync-run", "/sync/runs/1"), ("teachers", "/teachers"), ("imports", "/imports"),
             ("accounts", "/accounts"), ("audit", "/audit"), ("choices", "/choices"), ("choices-run", "/choices/runs/1"),
             ("face-to-face-session", f"/face-to-face/{session_id}"),
-            ("not-found", "/courses/NOPE")] + agreements + [("agreement-new", "/agreements/new")],
-        "coordinator": everyone + people + checks + agreements + [
+            ("not-found", "/courses/NOPE"), ("monthly-report", f"/monitoring/monthly/{month}.html")]
+                 + agreements + [("agreement-new", "/agreements/new")] + monitoring,
+        "coordinator": everyone + people + checks + agreements + monitoring + [
             ("choices", "/choices"), ("choices-run", "/choices/runs/1"), ("choices-class", f"/choices/{campaign}/class"),
             ("forbidden", "/sync")],
         "teacher": everyone + people[:3] + agreements[-1:],
-        "viewer": everyone + agreements + [("choices", "/choices"), ("choices-run", "/choices/runs/1")],
+        "viewer": everyone + agreements + monitoring + [("choices", "/choices"), ("choices-run", "/choices/runs/1")],
         "parent": [("subscribe", f"/calendar/feed/{token}"), ("catalogue", "/catalogue")],
         "anonymous": [("login", "/login")],
     }

@@ -60,7 +60,7 @@ def test_scheduler_only_queues_and_skips_while_one_of_a_kind_is_queued_or_runnin
 def test_scheduler_jobs_have_ids_single_instance_coalesce_and_grace(runtime):
     sched = configure(BackgroundScheduler(timezone="Europe/Moscow"), runtime, job=lambda rt, mode: mode)
     jobs = {j.id: j for j in sched.get_jobs()}
-    assert set(jobs) == {"sync-delta", "sync-full", "pull", "webhooks"}
+    assert set(jobs) == {"sync-delta", "sync-full", "pull", "webhooks", "monthly-report"}
     for job in jobs.values():
         assert job.max_instances == 1
         assert job.coalesce is True
@@ -103,7 +103,8 @@ def test_scheduler_says_at_start_that_moodle_is_not_configured_and_when_each_job
     assert lines[0] == ("WARNING", "Moodle is not configured (NETCOURSES_MOODLE_URL, NETCOURSES_MOODLE_TOKEN): "
                                    "the syncs and pulls queued will fail until it is")
     firsts = {message.split(" (")[0]: message.rsplit("first at ", 1)[1] for _, message in lines[1:]}
-    assert set(firsts) == {"delta sync", "full sync", "pull attendance and grades", "webhook worker"}
+    assert set(firsts) == {"delta sync", "full sync", "pull attendance and grades", "webhook worker",
+                           "monthly report of the previous month"}
     zone = ZoneInfo(runtime.settings.district.timezone)
     delta = now.astimezone(zone) + dt.timedelta(minutes=runtime.settings.sync.delta_every_minutes)
     assert firsts["delta sync"] in {f"{delta:%Y-%m-%d %H:%M %Z}", f"{delta + dt.timedelta(minutes=1):%Y-%m-%d %H:%M %Z}"}

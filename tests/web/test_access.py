@@ -35,6 +35,8 @@ ACCESS = {
     "/api/v1/teacher-hours": ROLES,
     "/api/v1/monitoring/teachers": ROLES,
     "/api/v1/students/SCH29-S2/timeline": ("admin", "coordinator", "teacher"),
+    "/api/v1/monitoring/schools": ("admin", "coordinator", "viewer"),
+    "/api/v1/monitoring/monthly": ("admin", "viewer"),
 }
 
 
@@ -129,6 +131,7 @@ PAGES = {
     "/agreements": ("admin", "coordinator", "viewer"), "/agreements/uncovered": ("admin", "coordinator", "viewer"),
     "/agreements/new": ("admin",), "/teacher-hours": ROLES,
     "/monitoring/teachers": ROLES, "/students/SCH29-S2/timeline": ("admin", "coordinator", "teacher"),
+    "/monitoring": ("admin", "coordinator", "viewer"),
 }
 
 
@@ -204,6 +207,10 @@ ELSEWHERE = {
     "choices_api.run_report": "tests/choices/test_choices_api.py",
     "choices_api.approve_run": "tests/choices/test_choices_api.py",
     "choices_api.allocation_job": "tests/choices/test_choices_api.py",
+    "monitoring_api.monthly_make": "tests/monitoring/test_monthly.py",
+    "monitoring_api.monthly_download": "tests/monitoring/test_monthly.py",
+    "monitoring_page.monthly_make_page": "tests/monitoring/test_monthly.py",
+    "monitoring_page.monthly_page_download": "tests/monitoring/test_monthly.py",
     "accounts_page.account_new": "test_accounts_page.py", "accounts_page.account_disable": "test_accounts_page.py",
     "accounts_page.account_enable": "test_accounts_page.py", "accounts_page.account_password": "test_accounts_page.py",
     "accounts_page.token_issue": "test_accounts_page.py", "accounts_page.token_revoke": "test_accounts_page.py",

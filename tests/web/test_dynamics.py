@@ -44,7 +44,7 @@ from bridge.models import (
 )
 from bridge.reports.dynamics import network_dynamics
 from bridge.years import current_year
-from bridge.web.charts import line_chart
+from bridge.charts import line_chart
 from tests.conftest import PASSWORD
 from tests.web.conftest import bearer
 from tests.web.test_access import _login

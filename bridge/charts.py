@@ -1,5 +1,7 @@
 """Small inline SVG charts, drawn on the server: no script, nothing fetched from elsewhere. Every
-label is escaped; a chart without data says so in words."""
+label is escaped; a chart without data says so in words. A registry service, not part of the web
+layer, because the monthly report (:mod:`bridge.reports.monthly`, built by the worker as well as
+the console) draws the same charts into its printable version."""
 
 from __future__ import annotations
 
