@@ -28,6 +28,7 @@ from bridge.models import MonthlyReport
 from bridge.reports.export import workbook_bytes
 from bridge.reports.schools import ROLES_RU, Monitoring, Period, SchoolRow, monitoring
 from bridge.reports.tables import Table
+from bridge.reports.teachers import COLUMNS, teacher_rows
 from bridge.years import current_year
 from config import Settings
 
@@ -159,8 +160,18 @@ def at_risk_section(m: Month) -> Section:
                    "Обучающихся в зоне риска")
 
 
+def teachers_section(m: Month) -> Section:
+    """How the teaching went: lessons held and taken late per teacher and course, grading, inactive students
+    counted (teachers are named: the education department plans their workload; students are not)."""
+    _, rows = teacher_rows(m.session, m.period.starts_on, cfg=m.settings.monitoring,
+                           now=dt.datetime.combine(m.period.ends_on, dt.time(), dt.UTC),
+                           timezone=m.settings.district.timezone)
+    return Section(Table("Преподаватели", "Проведение занятий и проверка работ по педагогам", COLUMNS, tuple(rows),
+                         student_level=False))
+
+
 SECTIONS: list[Callable[[Month], Section]] = [summary_section, schools_section, areas_section, low_section,
-                                              at_risk_section]
+                                              at_risk_section, teachers_section]
 
 
 def build(session: Session, settings: Settings, first: dt.date, now: dt.datetime | None = None) -> Report:

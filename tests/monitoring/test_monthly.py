@@ -29,7 +29,11 @@ def _sheets(content: bytes) -> dict[str, list[tuple]]:
 
 def test_every_sheet_of_the_workbook(session, runtime, planted):
     sheets = _sheets(xlsx_bytes(build(session, runtime.settings, dt.date(2026, 11, 1))))
-    assert list(sheets) == ["Сводка", "Школы", "Предметные области", "Низкие результаты", "Группа риска"]
+    assert list(sheets) == ["Сводка", "Школы", "Предметные области", "Низкие результаты", "Группа риска",
+                            "Преподаватели"]
+    teachers = sheets["Преподаватели"]
+    assert teachers[1][:4] == ("Преподаватель", "Школа преподавателя", "Код курса", "Курс")
+    assert teachers[2:] and all(isinstance(row[4], int) and row[5] <= row[4] for row in teachers[2:])
     summary = {row[0]: row[1] for row in sheets["Сводка"][2:]}
     assert summary["Период"] == "ноябрь 2026" and summary["Обучающихся в сети"] == 12
     assert summary["Посещаемость за месяц, %"] == 66.7 and summary["Школ с низкими результатами"] == 1
