@@ -165,7 +165,9 @@ AUDIT_ACTIONS = {
     "issue calendar link": "выдача ссылки на календарь", "revoke calendar link": "отзыв ссылки на календарь",
     "create agreement": "создание договора", "change agreement": "изменение договора",
     "delete agreement": "удаление договора", "import agreements": "загрузка договоров",
-    "read calendar link": "просмотр ссылки на календарь", "rotate calendar link": "замена ссылки на календарь",
+    "read calendar link": "просмотр ссылки на календарь",
+    "read teachers' monitoring": "просмотр мониторинга преподавателей",
+    "read student timeline": "просмотр посещаемости и результатов по неделям", "read choices": "просмотр выбора курсов", "rotate calendar link": "замена ссылки на календарь",
 }
 REPORT_NAMES = {"attendance": "посещаемости", "marks": "отметок", "at-risk": "группы риска", "summary": "сводки"}
 
