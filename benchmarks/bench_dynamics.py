@@ -15,7 +15,6 @@ import argparse
 import datetime as dt
 import re
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -24,42 +23,23 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import event  # noqa: E402
 
-from benchmarks.region import region_tables  # noqa: E402
-from bridge import db  # noqa: E402
+from benchmarks import pulled_region  # noqa: E402
+
 from bridge.accounts import create_account, issue_token  # noqa: E402
-from bridge.calendar.lessons import expand_lessons  # noqa: E402
-from bridge.demo.results import generate_results  # noqa: E402
 from bridge.models import AccountRole  # noqa: E402
 from bridge.reports.dynamics import network_dynamics  # noqa: E402
-from bridge.runtime import Runtime  # noqa: E402
-from bridge.transfer import import_tables  # noqa: E402
-from config import Settings  # noqa: E402
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scale", type=float, default=0.2, help="Of the region (1000 schools, 60000 students).")
-    parser.add_argument("--until", type=dt.date.fromisoformat, default=dt.date(2026, 12, 1),
-                        help="Mark the lessons before this day.")
-    parser.add_argument("--database-url", help="An empty database to fill (default: a new SQLite file).")
+    pulled_region.add_arguments(parser, scale=0.2, until=dt.date(2026, 12, 1))
     args = parser.parse_args()
     s = args.scale
-    url = args.database_url or f"sqlite:///{Path(tempfile.mkdtemp(prefix='nc-bench-dynamics-')) / 'dynamics.db'}"
-    rt = Runtime(Settings(database_url=url))
-    db.upgrade(rt.engine)
-    started = time.perf_counter()
-    with rt.sessions() as session:
-        import_tables(session, region_tables(schools=round(1000 * s), students=round(60000 * s),
-                                             courses=round(3000 * s), enrolments=round(120000 * s), seed=1),
-                      source="region")
-        session.commit()
-    with rt.sessions() as session:  # the demo's generator: a year to date of marks, as if pulled
-        expand_lessons(session)
-        filled = generate_results(session, args.until, rt.settings.district.timezone)
-        session.commit()
+    region = pulled_region.build(args, "dynamics")
+    rt, filled = region.rt, region.filled
     marks, grades = filled.attendance, filled.grades
     print(f"region x{s}: {round(1000 * s)} schools, {round(60000 * s)} students, {marks} attendance marks, "
-          f"{grades} grades (built in {time.perf_counter() - started:.1f} s)")
+          f"{grades} grades (built in {region.seconds:.1f} s)")
 
     statements = []
     event.listen(rt.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))

@@ -15,7 +15,6 @@ import argparse
 import datetime as dt
 import resource
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -24,43 +23,25 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import event, func, select  # noqa: E402
 
-from benchmarks.region import region_tables  # noqa: E402
-from bridge import db  # noqa: E402
-from bridge.calendar.lessons import expand_lessons  # noqa: E402
-from bridge.demo.results import generate_results  # noqa: E402
+from benchmarks import pulled_region  # noqa: E402
+
 from bridge.models import CourseTeacher, Lesson, Teacher  # noqa: E402
 from bridge.reports.teachers import Period, Scope, inactive_students, teacher_figures  # noqa: E402
-from bridge.runtime import Runtime  # noqa: E402
-from bridge.transfer import import_tables  # noqa: E402
-from config import Settings  # noqa: E402
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scale", type=float, default=1.0, help="Of the region (1000 schools, 60000 students).")
-    parser.add_argument("--until", type=dt.date.fromisoformat, default=dt.date(2027, 5, 25),
-                        help="Mark the lessons before this day.")
-    parser.add_argument("--database-url", help="An empty database to fill (default: a new SQLite file).")
+    pulled_region.add_arguments(parser, scale=1.0, until=dt.date(2027, 5, 25))
     args = parser.parse_args()
     s = args.scale
-    url = args.database_url or f"sqlite:///{Path(tempfile.mkdtemp(prefix='nc-bench-teachers-')) / 'teachers.db'}"
-    rt = Runtime(Settings(database_url=url))
-    db.upgrade(rt.engine)
-    started = time.perf_counter()
+    region = pulled_region.build(args, "teachers")
+    rt, filled = region.rt, region.filled
     with rt.sessions() as session:
-        import_tables(session, region_tables(schools=round(1000 * s), students=round(60000 * s),
-                                             courses=round(3000 * s), enrolments=round(120000 * s), seed=1),
-                      source="region")
-        session.commit()
-    with rt.sessions() as session:
-        expand_lessons(session)
-        filled = generate_results(session, args.until, rt.settings.district.timezone)
-        session.commit()
         lessons = session.scalar(select(func.count()).select_from(Lesson))
         teacher = session.scalar(select(CourseTeacher.teacher_id).limit(1))
         school = session.scalar(select(Teacher.school_id).where(Teacher.id == teacher))
     print(f"region x{s}: {lessons} lessons, {filled.attendance} attendance marks, {filled.grades} grades "
-          f"(built in {time.perf_counter() - started:.0f} s)")
+          f"(built in {region.seconds:.0f} s)")
 
     statements: list[str] = []
     event.listen(rt.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
