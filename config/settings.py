@@ -319,9 +319,8 @@ class ImportSettings:
     max_total_bytes: int = 256 * 1024 * 1024
     # Problems listed; the rest are counted ("and 1,499,900 more").
     max_problems: int = 1000
-    # Where the console keeps an upload until it is confirmed (empty: the app's instance folder,
-    # instance/uploads), and for how long an unconfirmed upload is kept.
-    upload_dir: str = ""
+    # How long the console keeps an upload (in the database) that was checked but never confirmed;
+    # a confirmed one goes when its import job ends, any after a day (bridge.uploads).
     upload_ttl_minutes: int = 60
 
     def __post_init__(self) -> None:

@@ -121,6 +121,26 @@ def _allocate(ctx: JobContext) -> str:
         return f"allocation run {run.id}: {run.status}"
 
 
+def _import(ctx: JobContext) -> str:
+    """Apply an upload of the console (one transaction that imports it, deletes it and records the
+    outcome on the job): a re-run after a takeover finds the outcome and imports nothing again. A
+    rejected file ends the job failed, its problems in the outcome for the console to list."""
+    from bridge.transfer.queued import UploadGone, apply_upload, describe
+
+    outcome = jobs.recorded(ctx.rt.sessions, ctx.job.id)
+    taken_over = outcome is not None
+    if outcome is None:
+        with ctx.rt.sessions() as session:
+            try:
+                outcome = apply_upload(session, ctx.rt.settings, ctx.job, ctx.worker.name)
+            except UploadGone as exc:
+                raise JobFailed(str(exc)) from None
+    line = describe(outcome) + (" (recorded before a takeover)" if taken_over else "")
+    if "rejected" in outcome:
+        raise JobFailed(line)
+    return line
+
+
 def _monthly_report(ctx: JobContext) -> str:
     from bridge import db
     from bridge.reports.monthly import generate, parse_month
@@ -139,7 +159,7 @@ def _monthly_report(ctx: JobContext) -> str:
 
 Handler = Callable[[JobContext], str]
 HANDLERS: dict[str, Handler] = {"sync": _sync, "pull": _pull, "webhooks": _webhooks, "allocate": _allocate,
-                                "monthly_report": _monthly_report}
+                                "monthly_report": _monthly_report, "import": _import}
 
 
 def _sync_given_up(rt: Runtime, job: Job, reason: str) -> None:
@@ -148,8 +168,20 @@ def _sync_given_up(rt: Runtime, job: Job, reason: str) -> None:
     give_up(rt, job.params["run_id"], reason)
 
 
-# What a kind closes when its job ends failed or cancelled (a sync's run recorded as queued).
-GIVEN_UP: dict[str, Callable[[Runtime, Job, str], None]] = {"sync": _sync_given_up}
+def _import_given_up(rt: Runtime, job: Job, reason: str) -> None:
+    """The upload of an import that ended failed or cancelled goes; not when the job only slipped from
+    this worker (its lease was taken over): the successor imports it."""
+    from bridge.transfer.queued import given_up as discard_upload
+
+    with rt.sessions() as session:
+        if session.get(Job, job.id).status in (jobs.FAILED, jobs.CANCELLED):
+            discard_upload(session, job)
+            session.commit()
+
+
+# What a kind closes when its job ends failed or cancelled (a sync's run recorded as queued, an
+# import's upload).
+GIVEN_UP: dict[str, Callable[[Runtime, Job, str], None]] = {"sync": _sync_given_up, "import": _import_given_up}
 
 
 def given_up(rt: Runtime, job: Job, reason: str) -> None:

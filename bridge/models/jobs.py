@@ -1,12 +1,13 @@
-"""The job queue: background work (a sync, a pull, the webhook inbox, an allocation) that outlives
-the process that asked for it, and the workers that take it (see :mod:`bridge.jobs`).
+"""The job queue: background work (a sync, a pull, the webhook inbox, an allocation, an import) that
+outlives the process that asked for it, the workers that take it (see :mod:`bridge.jobs`), and the
+files an import job works on.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, DateTime, Index, Integer, String
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bridge.models.base import Base
@@ -55,3 +56,22 @@ class JobWorker(Base):
     started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     seen_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
+
+
+class Upload(Base):
+    """A file uploaded on the console's import page, kept in the database (not on disk, where lists of
+    pupils would outlive the process and sit outside the backup) from its check until its import job
+    ends; one never confirmed is deleted after ``imports.upload_ttl_minutes``, any after a day
+    (:mod:`bridge.uploads`)."""
+
+    __tablename__ = "upload"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id", ondelete="SET NULL"))
+    uploaded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+    # The import job that applies it, once confirmed (the upload is deleted when that job ends).
+    job_id: Mapped[int | None] = mapped_column(ForeignKey("job.id", ondelete="SET NULL"))

@@ -180,6 +180,17 @@ class ImportRejected(Exception):
     def total(self) -> int:
         return len(self.problems) + self.more
 
+    def to_dict(self) -> dict[str, Any]:
+        """The problems as codes and parameters (an import job keeps them as its outcome), each text
+        then made in the reader's language as it is here."""
+        return {"more": self.more, "problems": [
+            {"file": p.file, "row": p.row, "column": p.column, "code": p.code,
+             "params": {k: str(v) for k, v in p.params.items()}} for p in self.problems]}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ImportRejected:
+        return cls([Problem(**p) for p in data["problems"]], more=data["more"])
+
 
 class CellProblem(Exception):
     """Raised by a cell parser; the caller knows the place and turns it into a :class:`Problem`."""

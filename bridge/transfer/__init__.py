@@ -18,7 +18,7 @@ from config.settings import ImportSettings
 
 from bridge.transfer.apply import apply
 from bridge.transfer.export import ExportSummary, export_registry
-from bridge.transfer.paths import read_path
+from bridge.transfer.paths import read_bytes, read_path
 from bridge.sheets.problems import REASONS, ImportRejected, Problem
 from bridge.transfer.readers import Source, memory_tables
 from bridge.transfer.report import Counts, ImportReport
@@ -32,6 +32,7 @@ __all__ = [
     "ImportReport",
     "Problem",
     "export_registry",
+    "import_bytes",
     "import_path",
     "import_tables",
 ]
@@ -65,3 +66,13 @@ def import_path(
 
     source = read_path(Path(path), RegistryFacts(session), limits)
     return _run(session, source, name=str(path), dry_run=dry_run, limits=limits)
+
+
+def import_bytes(
+    session: Session, name: str, data: bytes, *, dry_run: bool = False, limits: ImportSettings = ImportSettings()
+) -> ImportReport:
+    """As :func:`import_path`, for one file (CSV, XLSX or zip) held in memory: the console's uploads."""
+    from bridge.transfer.oneroster import RegistryFacts
+
+    source = read_bytes(name, data, RegistryFacts(session), limits)
+    return _run(session, source, name=name, dry_run=dry_run, limits=limits)

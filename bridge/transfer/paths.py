@@ -90,13 +90,22 @@ def read_path(path: Path, known: Any = None, limits: ImportSettings = ImportSett
     """Everything importable at ``path``: a CSV or XLSX file, a folder, a zip; OneRoster when
     the folder or zip has manifest.csv (``known`` is what the OneRoster mapping asks the registry).
     A file beyond ``limits`` stops the reading with that one problem."""
-    budget = Budget(limits)
+    return _guarded(path.name, lambda budget: _read(path, known, budget), limits)
+
+
+def read_bytes(name: str, data: bytes, known: Any = None, limits: ImportSettings = ImportSettings()) -> Source:
+    """As :func:`read_path`, for one file (CSV, XLSX or zip) held in memory: an upload kept in the
+    database is read from there, never written to disk."""
+    return _guarded(name, lambda budget: _read_file(name, data, known, budget), limits)
+
+
+def _guarded(name: str, read: Callable[[Budget], Source], limits: ImportSettings) -> Source:
     try:
-        return _read(path, known, budget)
+        return read(Budget(limits))
     except TooLarge as exc:
         return Source(problems=[exc.problem])
     except (zipfile.BadZipFile, EOFError, zlib.error) as exc:  # a member that is not what its header says
-        return Source(problems=[Problem(path.name, 0, "", "unreadable", {"detail": str(exc)})])
+        return Source(problems=[Problem(name, 0, "", "unreadable", {"detail": str(exc)})])
 
 
 def _read(path: Path, known: Any, budget: Budget) -> Source:
@@ -105,12 +114,20 @@ def _read(path: Path, known: Any, budget: Budget) -> Source:
         if "manifest.csv" in members:
             return read_oneroster(lambda n: budget.read(n, lambda: members[n].open("rb")) if n in members else None, known)
         return _files(((n, lambda p=p: p.open("rb")) for n, p in members.items()), budget)
-    suffix = path.suffix.lower()
+    return _read_file(path.name, path, known, budget)
+
+
+def _read_file(name: str, content: Path | bytes, known: Any, budget: Budget) -> Source:
+    """One file, ``content`` being where it is (a path) or what it holds (bytes)."""
+    def open_file() -> IO[bytes]:
+        return content.open("rb") if isinstance(content, Path) else io.BytesIO(content)
+
+    suffix = PurePosixPath(name).suffix.lower()
     if suffix == ".zip":
         try:
-            archive = zipfile.ZipFile(path)
+            archive = zipfile.ZipFile(content if isinstance(content, Path) else io.BytesIO(content))
         except (zipfile.BadZipFile, OSError) as exc:
-            return Source(problems=[Problem(path.name, 0, "", "unreadable", {"detail": str(exc)})])
+            return Source(problems=[Problem(name, 0, "", "unreadable", {"detail": str(exc)})])
         with archive:
             names = _zip_names(archive)
             if "manifest.csv" in names:
@@ -120,8 +137,8 @@ def _read(path: Path, known: Any, budget: Budget) -> Source:
             return _files(((n, lambda m=m: archive.open(m)) for n, m in names.items()), budget)
     reader = _READERS.get(suffix)
     if reader is None:
-        return Source(problems=[Problem(path.name, 0, "", "unknown_template")])
-    return reader(path.name, budget.read(path.name, lambda: path.open("rb")))
+        return Source(problems=[Problem(name, 0, "", "unknown_template")])
+    return reader(name, budget.read(name, open_file))
 
 
 def _zip_names(archive: zipfile.ZipFile) -> dict[str, str]:

@@ -43,6 +43,12 @@ class ImportReport:
                    if c.diffs}
         return cls(source, dry_run, counts, (), notes, updates)
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ImportReport:
+        """The report :meth:`to_dict` made (an import job keeps it as its outcome, for the console to show)."""
+        return cls(data["source"], data["dry_run"], {n: Counts(**c) for n, c in data["counts"].items()},
+                   notes=tuple(data["notes"]), updates={n: tuple(lines) for n, lines in data["updates"].items()})
+
     @property
     def changed(self) -> bool:
         return any(c.changed for c in self.counts.values())

@@ -1,24 +1,25 @@
 """The administrator's import page: upload a file, see every problem (or every change) before
-anything is saved, then confirm. The upload waits, named by a random id kept in the administrator's
-session, until it is confirmed or replaced, in a folder of the app's own (``imports.upload_dir``, else the
-instance folder) that only the app's user can read: lists of pupils do not belong in the shared /tmp. An
-upload left unconfirmed is deleted after ``imports.upload_ttl_minutes``."""
+anything is saved, then confirm; a worker applies it, and the job's page shows how it went.
+
+The upload is kept in the database (:mod:`bridge.uploads`), named by its id in the administrator's
+session, from its check until its import job ends (nothing on disk: a worker on another machine reads
+it from there). The check stays in the request: it is a dry run that writes nothing (the import is
+rolled back) and reads one file within the ``[imports]`` limits, so the administrator sees its problems
+at once; the apply, which writes and may take long for a region's lists, is an ``import`` job
+(:mod:`bridge.transfer.queued`), which the web process never runs itself."""
 
 from __future__ import annotations
 
-import os
-import secrets
-import shutil
-import time
-from pathlib import Path
+import datetime as dt
 
-from flask import Blueprint, current_app, render_template, request, session
+from flask import Blueprint, abort, redirect, render_template, request, session, url_for
 from werkzeug.utils import secure_filename
 
-from bridge.audit import audit
-from bridge.models import AccountRole
-from bridge.transfer import ImportRejected, ImportReport, import_path
-from bridge.web import db_session, runtime
+from bridge import uploads
+from bridge.models import AccountRole, Job, Upload
+from bridge.transfer import ImportRejected, ImportReport, import_bytes
+from bridge.transfer.queued import JOB_KIND, queue_import, shown
+from bridge.web import db_session, get_or_404, runtime
 from bridge.web.auth import current_account, require
 
 bp = Blueprint("imports_page", __name__)
@@ -33,90 +34,83 @@ TEMPLATE_NAMES = {
 }
 
 
-def _uploads() -> Path:
-    """The folder of pending uploads, owner-only; uploads older than the time to live are deleted first."""
-    settings = runtime().settings.imports
-    root = Path(settings.upload_dir or Path(current_app.instance_path) / "uploads")
-    root.mkdir(parents=True, exist_ok=True, mode=0o700)
-    root.chmod(0o700)
-    stale = time.time() - settings.upload_ttl_minutes * 60
-    for folder in root.iterdir():
-        try:
-            if folder.stat().st_mtime < stale:
-                shutil.rmtree(folder, ignore_errors=True)
-        except FileNotFoundError:  # another worker deleted it first
-            pass
-    return root
+def _sweep() -> None:
+    """Uploads nobody will import any more go (:func:`bridge.uploads.sweep`) on every visit."""
+    db = db_session()
+    uploads.sweep(db, dt.timedelta(minutes=runtime().settings.imports.upload_ttl_minutes))
+    db.commit()
 
 
-def _pending(uploads: Path) -> Path | None:
-    upload_id = session.get("pending_import")
-    if not upload_id:
+def _pending() -> Upload | None:
+    """This administrator's upload waiting for confirmation, if it is still there."""
+    upload = db_session().get(Upload, session.get("pending_import", 0))
+    if upload is None or upload.job_id is not None or upload.account_id != current_account().id:
         return None
-    folder = uploads / upload_id
-    files = list(folder.iterdir()) if folder.is_dir() else []
-    return files[0] if files else None
+    return upload
 
 
-def _discard(uploads: Path) -> None:
-    upload_id = session.pop("pending_import", None)
-    if upload_id:
-        shutil.rmtree(uploads / upload_id, ignore_errors=True)
-
-
-def _save(uploads: Path, upload, name: str) -> tuple[str, Path]:
-    """(upload id, path): the upload written readable by the app's user only."""
-    upload_id = secrets.token_urlsafe(16)
-    folder = uploads / upload_id
-    folder.mkdir(mode=0o700)
-    path = folder / name
-    with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as fh:
-        upload.save(fh)
-    return upload_id, path
-
-
-def _check(path: Path, *, apply: bool) -> tuple[ImportReport | None, ImportRejected | None]:
-    """(report, rejection): the import's outcome as a dry run, or applied."""
+def _check(name: str, data: bytes) -> tuple[ImportReport | None, ImportRejected | None]:
+    """(report, rejection) of a dry run: the import is rolled back whatever it found."""
     db = db_session()
     try:
-        report = import_path(db, path, dry_run=not apply, limits=runtime().settings.imports)
+        return import_bytes(db, name, data, dry_run=True, limits=runtime().settings.imports), None
     except ImportRejected as rejected:
-        db.rollback()
         return None, rejected
-    if apply:
-        audit(db, current_account(), "import", path.name)
-        db.commit()
-    else:
+    finally:
         db.rollback()
-    return report, None
+
+
+def _upload() -> tuple[ImportReport | None, ImportRejected | None, str | None]:
+    """Check the file posted; a good one is kept for confirmation. (report, rejection, error)."""
+    upload = request.files.get("file")
+    name = secure_filename(upload.filename or "") if upload else ""
+    if not name or not name.lower().endswith(ALLOWED):
+        return None, None, "Выберите файл CSV, XLSX или ZIP (OneRoster)."
+    limit = runtime().settings.imports.max_file_bytes
+    data = upload.stream.read(limit + 1)
+    if len(data) > limit:
+        return None, None, f"Файл больше {limit / 2**20:g} MB (imports.max_file_bytes): его не загрузить."
+    db = db_session()
+    if (previous := _pending()) is not None:  # replaced by this one
+        db.delete(previous)
+        db.commit()
+    session.pop("pending_import", None)
+    report, rejected = _check(name, data)
+    if report is not None:
+        session["pending_import"] = uploads.store(db, name, data, current_account()).id
+        db.commit()
+    return report, rejected, None
 
 
 @bp.route("/imports", methods=["GET", "POST"])
 @require(AccountRole.ADMIN)
 def imports():
-    report, rejected, applied, error = None, None, False, None
-    uploads = _uploads()
+    report, rejected, error = None, None, None
+    _sweep()
     if request.method == "POST" and request.form.get("action") == "confirm":
-        path = _pending(uploads)
-        if path is None:
+        upload = _pending()
+        session.pop("pending_import", None)
+        if upload is None:
             minutes = runtime().settings.imports.upload_ttl_minutes
             error = f"Нет загруженного файла (неподтверждённый файл хранится {minutes} мин): загрузите его ещё раз."
         else:
-            report, rejected = _check(path, apply=True)
-            applied = report is not None
-            _discard(uploads)
+            db = db_session()
+            job = queue_import(db, runtime().settings, upload, current_account())
+            db.commit()
+            return redirect(url_for("imports_page.import_job", job_id=job.id), 303)
     elif request.method == "POST":
-        upload = request.files.get("file")
-        name = secure_filename(upload.filename or "") if upload else ""
-        if not name or not name.lower().endswith(ALLOWED):
-            error = "Выберите файл CSV, XLSX или ZIP (OneRoster)."
-        else:
-            _discard(uploads)
-            upload_id, path = _save(uploads, upload, name)
-            report, rejected = _check(path, apply=False)
-            if report is not None:
-                session["pending_import"] = upload_id
-            else:
-                shutil.rmtree(path.parent, ignore_errors=True)
-    return render_template("console/imports.html", report=report, rejected=rejected, applied=applied,
+        report, rejected, error = _upload()
+    return render_template("console/imports.html", report=report, rejected=rejected, applied=False,
                            error=error, names=TEMPLATE_NAMES)
+
+
+@bp.route("/imports/jobs/<int:job_id>")
+@require(AccountRole.ADMIN)
+def import_job(job_id: int):
+    """An import job's state; once it ended, what it imported or why the file was not accepted."""
+    job = get_or_404(Job, job_id, "import job")
+    if job.kind != JOB_KIND:
+        abort(404, f"no import job {job_id}")
+    report, rejected = shown(job.outcome)
+    return render_template("console/import_job.html", job=job, report=report, rejected=rejected,
+                           applied=report is not None, names=TEMPLATE_NAMES)

@@ -201,10 +201,10 @@ def test_the_dashboard_api_serves_each_figure(client, session, runtime, accounts
     assert session.scalar(select(func.count()).select_from(DataVersion)) >= 2
 
 
-def test_never_stale_after_a_console_edit(client, session, runtime, accounts):
+def test_never_stale_after_a_console_edit(client, session, runtime, accounts, worker):
     """An import through the console's form (check, then confirm) withdraws a student: the dashboard, already
     cached, shows one student fewer in the network at once."""
-    from tests.web.test_pages import _upload
+    from tests.web.test_pages import _confirm, _upload
 
     plant(session)
     _login(client, "admin")
@@ -213,8 +213,7 @@ def test_never_stale_after_a_console_edit(client, session, runtime, accounts):
     body = ("student_id,course_code,status,starts_on,ends_on\n"
             "SCH29-S3,NC-CHEM-11,withdrawn,2026-09-01,2026-12-01\n").encode()
     assert "Будет изменено" in _upload(client, body, name="enrolments.csv").text
-    page = client.get("/imports")
-    assert "Загружено" in client.post("/imports", data={"csrf_token": _csrf(page.text), "action": "confirm"}).text
+    assert "Загружено" in _confirm(client, worker).text
     assert "Обучающихся в сети: <strong>5</strong>" in client.get("/").text
     assert stats_figure(session, runtime.settings) == network_stats(session, runtime.settings)
 

@@ -26,6 +26,17 @@ def _upload(client, body: bytes, name: str = "students.csv"):
                        content_type="multipart/form-data")
 
 
+def _confirm(client, worker=None):
+    """Confirm the pending upload: the answer is the import job's page (after ``worker`` ran it, if given)."""
+    page = client.get("/imports")
+    queued = client.post("/imports", data={"csrf_token": _csrf(page.text), "action": "confirm"})
+    if queued.status_code != 303:
+        return queued
+    if worker is not None:
+        worker.drain()
+    return client.get(queued.headers["Location"])
+
+
 def _students(session) -> int:
     session.expire_all()
     return session.scalar(select(func.count()).select_from(Student))
@@ -41,16 +52,15 @@ def test_import_with_errors_lists_every_problem_and_saves_nothing(client, sessio
     assert _students(session) == before
 
 
-def test_import_shows_changes_then_saves_on_confirm(client, session, accounts):
+def test_import_shows_changes_then_saves_on_confirm(client, session, accounts, worker):
     _login(client, "admin")
     before = _students(session)
     html = _upload(client, GOOD_STUDENTS).text
     assert "Будет изменено (ещё ничего не сохранено)" in html
     assert re.search(r"<td>Обучающиеся</td><td>1</td>", html)
     assert _students(session) == before  # nothing yet
-    page = client.get("/imports")
-    done = client.post("/imports", data={"csrf_token": _csrf(page.text), "action": "confirm"}).text
-    assert "Загружено" in done
+    done = _confirm(client, worker).text
+    assert "Загружено" in done and re.search(r"<td>Обучающиеся</td><td>1</td>", done)
     assert _students(session) == before + 1
 
 
