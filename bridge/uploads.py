@@ -3,7 +3,7 @@ import job (:class:`bridge.models.Upload`): a worker on another machine reads th
 nothing with pupils' names is left on disk.
 
 An upload goes when its import job ends (the job deletes it in the transaction that applies it, or
-when it fails or is cancelled); :func:`sweep`, run on every visit of the import page and at the start
+when it fails or is cancelled); :func:`sweep`, run on every visit of the import pages and at the start
 of every import job, deletes one never confirmed after ``imports.upload_ttl_minutes``, one whose job
 ended without deleting it (a queued job cancelled), and any upload older than a day.
 """

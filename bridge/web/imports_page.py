@@ -35,7 +35,8 @@ TEMPLATE_NAMES = {
 
 
 def _sweep() -> None:
-    """Uploads nobody will import any more go (:func:`bridge.uploads.sweep`) on every visit."""
+    """Uploads nobody will import any more go (:func:`bridge.uploads.sweep`) on every visit of the import
+    pages."""
     db = db_session()
     uploads.sweep(db, dt.timedelta(minutes=runtime().settings.imports.upload_ttl_minutes))
     db.commit()
@@ -108,6 +109,7 @@ def imports():
 @require(AccountRole.ADMIN)
 def import_job(job_id: int):
     """An import job's state; once it ended, what it imported or why the file was not accepted."""
+    _sweep()
     job = get_or_404(Job, job_id, "import job")
     if job.kind != JOB_KIND:
         abort(404, f"no import job {job_id}")
