@@ -146,3 +146,20 @@ def test_an_upload_over_the_size_limit_is_refused(client, session, accounts, run
     html = _upload(client, body).text
     assert "Файл больше" in html and "(imports.max_file_bytes): его не загрузить." in html
     assert _count(session, Upload) == 0
+
+
+@pytest.mark.parametrize("role", ["coordinator", "teacher", "viewer"])
+def test_only_an_administrator_sees_an_import_job(app, session, accounts, role):
+    """The job's page lists pupils' problems and changes: administrators only, as the import page."""
+    job_page = _queue(app.test_client())
+    other = app.test_client()
+    _login(other, role)
+    assert other.get(job_page).status_code == 403
+    assert app.test_client().get(job_page).status_code in (302, 303)  # not signed in: to the sign-in page
+
+
+def test_a_job_of_another_kind_is_not_an_import_job(client, session, accounts):
+    job = jobs.enqueue(session, "pull")
+    session.commit()
+    _login(client, "admin")
+    assert client.get(f"/imports/jobs/{job.id}").status_code == 404

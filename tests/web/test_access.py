@@ -197,6 +197,7 @@ ELSEWHERE = {
     "metrics.metrics": "test_metrics.py",
     "choices_api.save_campaign_view": "tests/choices/test_choices_api.py",
     "choices_page.run_page": "tests/choices/test_choices_page.py",
+    "imports_page.import_job": "tests/jobs/test_import_job.py",
     "choices_page.campaigns": "tests/choices/test_choices_page.py",
     "choices_classes.class_table": "tests/choices/test_choices_classes.py",
     "choices_page.first_run": "tests/choices/test_choices_page.py",
