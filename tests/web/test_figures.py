@@ -52,6 +52,16 @@ def _calendar(session) -> None:
     session.commit()
 
 
+def _import_a_student(session) -> None:
+    """SCH29-S9 enrolled in NC-CHEM-11 through the importer: a seventh student in the network."""
+    import_tables(session, {"students": [{"student_id": "SCH29-S9", "last_name": "Петрова", "first_name": "Анна",
+                                          "middle_name": "", "email": "", "school_id": "SCH29", "grade": "11",
+                                          "class_letter": "Б"}],
+                            "enrolments": [{"student_id": "SCH29-S9", "course_code": "NC-CHEM-11",
+                                            "status": "active", "starts_on": "2026-09-01", "ends_on": ""}]},
+                  source="test")
+
+
 def _counted(fn):
     calls = []
 
@@ -123,12 +133,7 @@ def test_uncommitted_writes_are_computed_afresh_and_not_stored(session, runtime,
 def test_never_stale_after_an_import(session, runtime, accounts):
     plant(session)
     before = stats_figure(session, runtime.settings)
-    import_tables(session, {"students": [{"student_id": "SCH29-S9", "last_name": "Петрова", "first_name": "Анна",
-                                          "middle_name": "", "email": "", "school_id": "SCH29", "grade": "11",
-                                          "class_letter": "Б"}],
-                            "enrolments": [{"student_id": "SCH29-S9", "course_code": "NC-CHEM-11",
-                                            "status": "active", "starts_on": "2026-09-01", "ends_on": ""}]},
-                  source="test")
+    _import_a_student(session)
     session.commit()
     after = stats_figure(session, runtime.settings)
     assert (before.students, after.students) == (6, 7)
@@ -290,12 +295,7 @@ def test_after_an_import_the_worker_refreshes_the_figures_once_and_the_next_load
     session.commit()
     assert queued() == []  # a write no figure reads queues nothing
 
-    import_tables(session, {"students": [{"student_id": "SCH29-S9", "last_name": "Петрова", "first_name": "Анна",
-                                          "middle_name": "", "email": "", "school_id": "SCH29", "grade": "11",
-                                          "class_letter": "Б"}],
-                            "enrolments": [{"student_id": "SCH29-S9", "course_code": "NC-CHEM-11",
-                                            "status": "active", "starts_on": "2026-09-01", "ends_on": ""}]},
-                  source="test")
+    _import_a_student(session)
     session.commit()
     session.add(CurriculumLoad(school_id=session.scalar(select(School.id).where(School.external_id == "SCH29")),
                                grade=10, hours_per_week=33))
