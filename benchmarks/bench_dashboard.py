@@ -10,7 +10,9 @@ that generation. Then it prints for each part, uncached, the CPU and wall time (
 a fresh session each), and for the whole page as admin, coordinator (of the school with the most
 students), teacher (of the most courses) and viewer: the first load after a change (``cold``: the
 cache emptied, as after an import or a pull) and the loads after it (``warm``, best of 3). Last, the
-process's peak RSS. The two checks are also timed scoped, as a coordinator's dashboard and a
+process's peak RSS. Also timed: the monthly report of October 2026 as the scheduler makes it
+(``bridge.reports.monthly`` ``build`` + ``xlsx_bytes`` + ``html_text``, no PDF) and the teachers'
+monitoring of that month for the administrator (``teacher_figures``, every teacher). The two checks are also timed scoped, as a coordinator's dashboard and a
 student's page call them.
 
     .venv/bin/python -m benchmarks.bench_dashboard [--scale district|region|both] [--no-results]
@@ -63,7 +65,11 @@ from bridge.models import (  # noqa: E402
     Student,
     Teacher,
 )
+from bridge.reports.monthly import build as build_monthly  # noqa: E402
+from bridge.reports.monthly import html_text, xlsx_bytes  # noqa: E402
 from bridge.reports.stats import network_stats  # noqa: E402
+from bridge.reports.teachers import Period as TeacherPeriod  # noqa: E402
+from bridge.reports.teachers import teacher_figures  # noqa: E402
 from bridge.runtime import Runtime  # noqa: E402
 from bridge.sync.desired import compute_desired  # noqa: E402
 from bridge.sync.reconcile import plan_delta  # noqa: E402
@@ -77,6 +83,7 @@ except ImportError:  # pragma: no cover - depends on the tree
 PASSWORD = "dashboard bench password"
 REPEAT = 3
 ROLES = ("admin", "coordinator", "teacher", "viewer")
+MONTH = dt.date(2026, 10, 1)  # the monthly report's and the teachers' monitoring's month: a full month of results
 CHUNK = 50_000  # rows per executemany
 KINDS = ((AttendanceKind.PRESENT, "P", 0.86), (AttendanceKind.LATE, "L", 0.04), (AttendanceKind.EXCUSED, "E", 0.05),
          (AttendanceKind.ABSENT, "A", 0.05))
@@ -199,6 +206,13 @@ def best_of(fn: Callable[[], Any]) -> tuple[float, float, Any]:
     return min(cpu), min(wall), result
 
 
+def _monthly_report(session: Any, settings: Settings) -> tuple[int, int, int]:
+    """The monthly report of MONTH as the scheduler's job makes it (without the PDF and without keeping it):
+    its sections, XLSX and printable HTML; (sections, XLSX bytes, HTML bytes)."""
+    report = build_monthly(session, settings, MONTH)
+    return len(report.sections), len(xlsx_bytes(report)), len(html_text(report, settings).encode())
+
+
 def measure(engine: Any, url: str) -> list[tuple[str, float, float, str]]:
     """(component, CPU s, wall s, what it found) for each part of the dashboard and the whole page."""
     settings = Settings(database_url=url)
@@ -235,6 +249,14 @@ def measure(engine: Any, url: str) -> list[tuple[str, float, float, str]]:
          lambda r: f"{len(r.overloads)} overloads"),
         ("check_load(student_id=)", lambda s: check_load(s, student_id=student_id),
          lambda r: f"{len(r.overloads)} overloads"),
+    ]
+    parts += [
+        ("monthly report build+xlsx+html", lambda s: _monthly_report(s, settings),
+         lambda r: f"{MONTH:%Y-%m}: {r[0]} sections, XLSX {r[1] / 1024:.0f} KiB, HTML {r[2] / 1024:.0f} KiB"),
+        ("teacher_figures (admin)", lambda s: teacher_figures(s, TeacherPeriod.month(MONTH), settings.monitoring,
+                                                              now=dt.datetime.combine(MONTH, dt.time(), dt.UTC)
+                                                              + dt.timedelta(days=40)),
+         lambda r: f"{MONTH:%Y-%m}: {len(r)} teacher-course rows"),
     ]
     if network_dynamics is not None:
         parts.append(("network_dynamics", lambda s: network_dynamics(s, settings),

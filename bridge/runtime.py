@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bridge.db import SchemaNotReady, make_engine, schema_problem, session_factory
+from bridge.models.figures import QUEUES_REFRESH
 from config import Settings, load_settings
 
 
@@ -40,7 +41,10 @@ class Runtime:
     def sessions(self) -> sessionmaker[Session]:
         if self._require_schema:
             self.check_schema()
-        return session_factory(self.engine)
+        factory = session_factory(self.engine)
+        if self.settings.jobs.refresh_figures:  # its commits queue the figures' refresh (bridge.models.figures)
+            factory.configure(info={QUEUES_REFRESH: True})
+        return factory
 
     def check_schema(self) -> None:
         """Raise :class:`SchemaNotReady` naming the database unless it has this version's schema."""

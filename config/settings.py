@@ -346,6 +346,9 @@ class JobsSettings:
     backoff_cap_seconds: float = 900.0
     # /ready answers 503 once the last sync has been failing for longer than this.
     sync_failing_minutes: int = 180
+    # A commit that writes what the dashboard's figures read queues a job that computes them again
+    # (bridge.models.figures), so no page load pays for it; off, the first load after a change computes.
+    refresh_figures: bool = True
 
     def __post_init__(self) -> None:
         if self.lease_seconds < 1 or self.poll_seconds <= 0 or self.max_attempts < 1:

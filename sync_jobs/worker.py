@@ -76,19 +76,23 @@ def _pull(ctx: JobContext) -> str:
     from bridge.pull.run import run_pull
 
     report = run_pull(ctx.rt, course_code=ctx.params.get("course"), show_progress=False)
-    refresh_figures(ctx.rt)
     return f"pull: {len(report.courses)} courses"
 
 
+def _refresh_figures(ctx: JobContext) -> str:
+    refresh_figures(ctx.rt)
+    return "figures refreshed"
+
+
 def refresh_figures(rt: Runtime) -> None:
-    """The network's dashboard figures, computed here if a change made them stale (a pull makes the dynamics
-    so: millions of marks at region scale), so the next page load reads them (bridge.figures) instead."""
+    """The network's dashboard figures and charts, computed here if a change made them stale (a pull makes
+    the dynamics so: millions of marks at region scale), so the next page load reads them (bridge.figures)
+    instead. Queued by every commit that writes what they read (bridge.models.figures, ``REFRESH_JOB``)."""
     from bridge.calendar.figures import conflict_counts, load_counts
-    from bridge.reports.figures import dynamics_figure, stats_figure
+    from bridge.reports.figures import dashboard_charts
 
     with rt.sessions() as session:
-        stats_figure(session, rt.settings)
-        dynamics_figure(session, rt.settings)
+        dashboard_charts(session, rt.settings)  # the statistics and the dynamics, and their charts
         conflict_counts(session)
         load_counts(session)
 
@@ -159,7 +163,8 @@ def _monthly_report(ctx: JobContext) -> str:
 
 Handler = Callable[[JobContext], str]
 HANDLERS: dict[str, Handler] = {"sync": _sync, "pull": _pull, "webhooks": _webhooks, "allocate": _allocate,
-                                "monthly_report": _monthly_report, "import": _import}
+                                "monthly_report": _monthly_report, "import": _import,
+                                "refresh_figures": _refresh_figures}
 
 
 def _sync_given_up(rt: Runtime, job: Job, reason: str) -> None:

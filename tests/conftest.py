@@ -4,6 +4,7 @@ and the Flask ``app``/``client``/``runner`` trio."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Iterator
 
@@ -66,7 +67,10 @@ def settings(database_url: str) -> Settings:
 
 @pytest.fixture
 def runtime(engine: Engine, settings: Settings) -> Iterator[Runtime]:
-    yield Runtime(settings, engine=engine)
+    """Its sessions' commits queue no refresh of the figures (bridge.models.figures): that job would stand in
+    the queue of every test that claims or counts jobs; tests/web/test_figures.py tests it with its own."""
+    yield Runtime(dataclasses.replace(settings, jobs=dataclasses.replace(settings.jobs, refresh_figures=False)),
+                  engine=engine)
     _empty(engine)
 
 

@@ -20,6 +20,13 @@ the data moves a version, so the versions are kept here, under the models, and n
   are locked only from that moment to the commit (on PostgreSQL a second writer of the same area
   waits that long, not for the first one's whole transaction), always in the same order.
 
+Costly figures are never computed in a page load after a change if a worker runs: a commit of a
+session of the runtime's (``bridge.runtime``, unless ``[jobs] refresh_figures`` is off) that bumps
+one of :data:`REFRESHED` (the areas the dashboard's figures read) also queues, in the same
+transaction, a job of kind ``refresh_figures`` (:data:`REFRESH_JOB`) unless one is queued already, and
+the worker (``sync_jobs.worker``) computes the figures that changed. A page loaded before it is done
+computes what it needs itself, as ever: never stale, only slower.
+
 What it does not see: SQL written by hand on a connection, outside a session (the product has none;
 tests empty tables that way, and empty ``data_version`` with them, so versions start again from 0
 and the cache is emptied too).
@@ -30,17 +37,23 @@ from __future__ import annotations
 import datetime as dt
 from functools import cache
 
-from sqlalchemy import DateTime, Integer, String, Table, Text, event
+from sqlalchemy import Connection, DateTime, Integer, String, Table, Text, event, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, UOWTransaction, mapped_column
 
 from bridge.models.base import Base
+from bridge.models.jobs import Job
 
 UNTRACKED = frozenset({
     "job", "job_worker", "job_lock", "sync_run", "sync_change", "audit_entry", "sign_in_failure",
     "webhook_event", "api_token", "calendar_token", "data_version", "figure_cache",
 })
+# The areas the dashboard's figures read (bridge.calendar.figures, bridge.reports.figures: a test keeps
+# them equal): a commit that bumps one queues the worker's refresh.
+REFRESHED = frozenset({"calendar", "marks", "registry"})
+REFRESH_JOB = "refresh_figures"
+QUEUES_REFRESH = "netcourses_queues_refresh"  # key in Session.info: its commits queue REFRESH_JOB (bridge.runtime)
 _WRITTEN = "netcourses_written_areas"  # key in Session.info: the areas written in the open transaction
 _WROTE = "netcourses_wrote"  # key in Session.info: it wrote anything (tracked or not) in the open transaction
 
@@ -164,6 +177,20 @@ def _before_commit(session: Session) -> None:
         stmt = insert(table).values(area=area, version=1)
         connection.execute(stmt.on_conflict_do_update(index_elements=[table.c.area],
                                                       set_={"version": table.c.version + 1}))
+    if areas & REFRESHED and session.info.get(QUEUES_REFRESH):
+        _queue_refresh(connection)
+
+
+def _queue_refresh(connection: Connection) -> None:
+    """Queue the worker's refresh of the figures, unless one is queued and not yet started (it will read
+    this commit's data). Two writers committing at once may both queue one: the second finds the cache
+    filled and computes nothing."""
+    job = Job.__table__
+    if connection.execute(select(job.c.id).where(job.c.kind == REFRESH_JOB, job.c.status == "queued")
+                          .limit(1)).first() is None:
+        now = dt.datetime.now(dt.UTC)
+        connection.execute(insert(job).values(kind=REFRESH_JOB, params={}, status="queued", attempts=0,
+                                              max_attempts=3, enqueued_at=now, run_after=now))
 
 
 @event.listens_for(Session, "after_transaction_end")

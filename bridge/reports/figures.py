@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from bridge.charts import bar_chart, line_chart, month_label
 from bridge.figures import cached
 from bridge.models import (
     AcademicYear,
@@ -57,6 +58,34 @@ def dynamics_figure(session: Session, settings: Settings, year_code: str | None 
     data = cached(session, "dynamics", f"year:{year_code}:zone={settings.district.timezone}",
                   lambda: _dump(network_dynamics(session, settings, year_code)), reads=DYNAMICS_READS)
     return _load(data)
+
+
+ROLE_NAMES = {"base": "Базовая школа", "resource_centre": "Ресурсные центры", "participant": "Школы-участники"}
+
+
+def dashboard_charts(session: Session, settings: Settings) -> dict[str, Any]:
+    """The dashboard's charts (statistics and dynamics) as SVG text and the academic year they show:
+    ``{"charts": {name: svg}, "year": code}``, drawn once per version of the data they draw: at region
+    scale the lines of a thousand schools take longer to draw than the rest of the page to make. Keyed
+    as the figures are: year, zone, district size."""
+    year = current_year(session, settings.district.today())
+
+    def draw() -> dict:
+        stats = stats_figure(session, settings)
+        dynamics = dynamics_figure(session, settings)
+        charts = {
+            "roles": bar_chart({ROLE_NAMES.get(k, k): v for k, v in stats.schools_by_role.items()}),
+            "areas": bar_chart(stats.courses_by_subject_area),
+            "grades": bar_chart({f"{g} класс": n for g, n in stats.students_by_grade.items()}),
+        }
+        months = {m: month_label(m) for m in dynamics.months}
+        charts |= {which: line_chart(dynamics.percents(which), months) for which in (
+            "attendance_by_school", "results_by_grade", "attendance_by_grade", "results_by_school")}
+        return {"charts": {k: str(v) for k, v in charts.items()}, "year": dynamics.year}
+
+    scope = (f"year:{year.code if year else None}:zone={settings.district.timezone}"
+             f":district-students={settings.district.total_students}")
+    return cached(session, "dashboard-charts", scope, draw, reads=STATS_READS + DYNAMICS_READS)
 
 
 def _dump(d: Dynamics) -> dict[str, Any]:

@@ -20,16 +20,13 @@ from bridge.models import (
     SyncRun,
     Teacher,
 )
-from bridge.figures import cached
-from bridge.reports.figures import DYNAMICS_READS, STATS_READS, dynamics_figure, stats_figure
+from bridge.reports.figures import dashboard_charts, stats_figure
 from bridge.web import db_session, get_or_404, runtime
 from bridge.web.auth import current_account, require
-from bridge.charts import bar_chart
 from bridge.web.lists import natural_key
 
 bp = Blueprint("console", __name__)
 
-ROLE_NAMES = {"base": "Базовая школа", "resource_centre": "Ресурсные центры", "participant": "Школы-участники"}
 RUN_STATUS = {"queued": "в очереди", "ok": "успешно", "failed": "с ошибками", "refused": "отклонён", "running": "выполняется",
               "interrupted": "прерван"}
 KIND_NAMES = {"category": "Категории", "course": "Курсы", "attendance": "Модули посещаемости",
@@ -93,31 +90,9 @@ def dashboard():
 
 
 def _charts(session) -> tuple[dict[str, Markup], str | None]:
-    """The dashboard's charts (statistics and dynamics) and the academic year they show, drawn once per
-    version of the data they draw (bridge.figures): at region scale the lines of a thousand schools take
-    longer to draw than the rest of the page to make. Keyed as the figures are: year, zone, district size."""
-    from bridge.charts import line_chart, month_label
-    from bridge.years import current_year
-
-    settings = runtime().settings
-    year = current_year(session, settings.district.today())
-
-    def draw() -> dict:
-        stats = stats_figure(session, settings)
-        dynamics = dynamics_figure(session, settings)
-        charts = {
-            "roles": bar_chart({ROLE_NAMES.get(k, k): v for k, v in stats.schools_by_role.items()}),
-            "areas": bar_chart(stats.courses_by_subject_area),
-            "grades": bar_chart({f"{g} класс": n for g, n in stats.students_by_grade.items()}),
-        }
-        months = {m: month_label(m) for m in dynamics.months}
-        charts |= {which: line_chart(dynamics.percents(which), months) for which in (
-            "attendance_by_school", "results_by_grade", "attendance_by_grade", "results_by_school")}
-        return {"charts": {k: str(v) for k, v in charts.items()}, "year": dynamics.year}
-
-    scope = (f"year:{year.code if year else None}:zone={settings.district.timezone}"
-             f":district-students={settings.district.total_students}")
-    drawn = cached(session, "dashboard-charts", scope, draw, reads=STATS_READS + DYNAMICS_READS)
+    """The dashboard's charts and the year they show, as the figure cache keeps them drawn
+    (:func:`bridge.reports.figures.dashboard_charts`; the worker draws them after a change)."""
+    drawn = dashboard_charts(session, runtime().settings)
     return {k: Markup(v) for k, v in drawn["charts"].items()}, drawn["year"]  # our own SVG, as drawn
 
 

@@ -52,6 +52,16 @@ def _calendar(session) -> None:
     session.commit()
 
 
+def _import_a_student(session) -> None:
+    """SCH29-S9 enrolled in NC-CHEM-11 through the importer: a seventh student in the network."""
+    import_tables(session, {"students": [{"student_id": "SCH29-S9", "last_name": "Петрова", "first_name": "Анна",
+                                          "middle_name": "", "email": "", "school_id": "SCH29", "grade": "11",
+                                          "class_letter": "Б"}],
+                            "enrolments": [{"student_id": "SCH29-S9", "course_code": "NC-CHEM-11",
+                                            "status": "active", "starts_on": "2026-09-01", "ends_on": ""}]},
+                  source="test")
+
+
 def _counted(fn):
     calls = []
 
@@ -123,12 +133,7 @@ def test_uncommitted_writes_are_computed_afresh_and_not_stored(session, runtime,
 def test_never_stale_after_an_import(session, runtime, accounts):
     plant(session)
     before = stats_figure(session, runtime.settings)
-    import_tables(session, {"students": [{"student_id": "SCH29-S9", "last_name": "Петрова", "first_name": "Анна",
-                                          "middle_name": "", "email": "", "school_id": "SCH29", "grade": "11",
-                                          "class_letter": "Б"}],
-                            "enrolments": [{"student_id": "SCH29-S9", "course_code": "NC-CHEM-11",
-                                            "status": "active", "starts_on": "2026-09-01", "ends_on": ""}]},
-                  source="test")
+    _import_a_student(session)
     session.commit()
     after = stats_figure(session, runtime.settings)
     assert (before.students, after.students) == (6, 7)
@@ -248,3 +253,69 @@ def test_the_worker_refreshes_the_figures_a_pull_made_stale(session, runtime, ac
     stored = session.scalar(select(FigureCache.versions).where(FigureCache.name == "dynamics"))
     now = versions(session, ["calendar", "marks", "registry"])
     assert stored == ",".join(f"{area}={v}" for area, v in now.items())
+
+
+def test_the_dashboards_figures_read_only_the_areas_whose_writes_queue_their_refresh():
+    from bridge.calendar.figures import CONFLICT_READS, LOAD_READS
+    from bridge.models import areas_of
+    from bridge.models.figures import REFRESHED
+    from bridge.reports.figures import DYNAMICS_READS, STATS_READS
+
+    assert areas_of(*CONFLICT_READS, *LOAD_READS, *STATS_READS, *DYNAMICS_READS) == REFRESHED
+
+
+def test_after_an_import_the_worker_refreshes_the_figures_once_and_the_next_load_computes_nothing(
+        client, engine, settings, accounts, monkeypatch):
+    """An import commits: one refresh job is queued (however many commits follow before it runs), the worker
+    fills the cache, and the admin's dashboard then computes none of its figures."""
+    import bridge.calendar.figures
+    import bridge.figures
+    import bridge.reports.figures
+    from bridge.models import Job
+    from bridge.runtime import Runtime
+    from sync_jobs.worker import Worker
+
+    runtime = Runtime(settings, engine=engine)  # as in production: its commits queue the refresh
+    assert settings.jobs.refresh_figures
+    session = runtime.sessions()
+
+    def queued() -> list[str]:
+        return session.scalars(select(Job.kind).where(Job.status == "queued")).all()
+
+    plant(session)
+    _calendar(session)
+    expand_lessons(session)
+    session.commit()
+    assert queued() == ["refresh_figures"]  # several commits, one job
+    assert Worker(runtime).drain() == 1
+    assert queued() == []
+    session.add(Job(kind="sync", params={}, status="done", enqueued_at=dt.datetime.now(dt.UTC),
+                    run_after=dt.datetime.now(dt.UTC)))
+    session.commit()
+    assert queued() == []  # a write no figure reads queues nothing
+
+    _import_a_student(session)
+    session.commit()
+    session.add(CurriculumLoad(school_id=session.scalar(select(School.id).where(School.external_id == "SCH29")),
+                               grade=10, hours_per_week=33))
+    session.commit()
+    assert queued() == ["refresh_figures"]
+
+    computed: list[str] = []
+
+    def counting(module, name):
+        real = getattr(module, name)
+        monkeypatch.setattr(module, name, lambda *a, **k: computed.append(name) or real(*a, **k))
+
+    for module, name in ((bridge.reports.figures, "network_stats"), (bridge.reports.figures, "network_dynamics"),
+                         (bridge.calendar.figures, "find_conflicts"), (bridge.calendar.figures, "check_load"),
+                         (bridge.figures, "_store")):
+        counting(module, name)
+    assert Worker(runtime).drain() == 1
+    assert sorted(set(computed)) == ["_store", "check_load", "find_conflicts", "network_dynamics", "network_stats"]
+    computed.clear()
+    _login(client, "admin")
+    page = client.get("/")
+    assert "Обучающихся в сети: <strong>7</strong>" in page.text
+    assert computed == []  # every figure and chart from the cache the worker filled
+    session.close()
