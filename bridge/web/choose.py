@@ -20,7 +20,6 @@ import datetime as dt
 import hmac
 import io
 import logging
-import re
 import secrets
 
 from flask import Blueprint, abort, redirect, render_template, request, session as cookie, url_for
@@ -29,7 +28,6 @@ from sqlalchemy.orm import Session
 
 from bridge.audit import audit
 from bridge.calendar.tokens import TOKEN_RE, token_hash
-from bridge.choices.campaigns import find_campaign
 from bridge.choices.instance import grade_shift, read_campaign
 from bridge.choices.survey import import_answers
 from bridge.db import utc
@@ -39,14 +37,14 @@ from bridge.models import (
     ChoiceCampaign,
     ChoiceOffer,
     NetworkCourse,
-    School,
     Student,
     StudentChoice,
 )
 from bridge.sheets.problems import ImportRejected
 from bridge.web import db_session, public_url, runtime
 from bridge.web.auth import csrf_token, current_account, require
-from bridge.web.calendar_feeds import LOGGERS
+from bridge.web.calendar_feeds import LOGGERS, RedactTokens
+from bridge.web.choices_classes import campaign_and_school
 from bridge.web.lists import natural_key
 from bridge.web.subscribe import qr_svg
 
@@ -55,20 +53,7 @@ bp = Blueprint("choose", __name__)
 CHOOSE_PATH = "/choose/"
 
 
-class RedactChoiceTokens(logging.Filter):
-    """The choice link's token never reaches a log: ``/choose/<token>`` is written ``/choose/<token>``."""
-
-    PATTERN = re.compile(re.escape(CHOOSE_PATH) + r"[A-Za-z0-9_-]+")
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        redacted = self.PATTERN.sub(CHOOSE_PATH + "<token>", message)
-        if redacted != message:
-            record.msg, record.args = redacted, ()
-        return True
-
-
-REDACT = RedactChoiceTokens()
+REDACT = RedactTokens(CHOOSE_PATH)
 
 
 @bp.record_once
@@ -169,15 +154,7 @@ def class_links(code: str):
     """The printable sheet of a class: a link and QR code per student; links are issued to those without
     one, and with ``reissue`` to all (their old links stop working)."""
     session, account = db_session(), current_account()
-    campaign = find_campaign(session, code)
-    if campaign is None:
-        abort(404, f"Нет кампании {code}")
-    if account.role == AccountRole.COORDINATOR:
-        school = account.school
-    else:
-        school = session.scalar(select(School).where(School.external_id == request.args.get("school", "")))
-        if school is None:
-            abort(404, "Укажите школу: ?school=<код школы>")
+    campaign, school = campaign_and_school(session, account, code)
     chosen_class = request.args.get("class", "")
     students = sorted(session.scalars(select(Student).where(Student.school_id == school.id)).all(),
                       key=lambda s: natural_key(s.last_name))
