@@ -92,6 +92,23 @@ def _resolve(session: Session, token: str) -> tuple[ChoiceCampaign, Student]:
     return session.get(ChoiceCampaign, row.campaign_id), session.get(Student, row.student_id)
 
 
+def _save(session: Session, campaign: ChoiceCampaign, student: Student, actor: str, today: dt.date) -> list[str]:
+    """The form as a one-row survey file through the import: its checks, its audit; the problems, or
+    none when saved."""
+    ranks = range(1, campaign.max_choices + 1)
+    out = io.StringIO()
+    csv.writer(out).writerows([["student", *(f"choice_{r}" for r in ranks)],
+                               [student.external_id, *(request.form.get(f"choice_{r}", "").strip() for r in ranks)]])
+    try:
+        import_answers(session, campaign, "выбор", out.getvalue().encode(), today=today, by=actor,
+                       school_id=student.school_id)
+    except ImportRejected as rejected:
+        session.rollback()
+        return [p.reason_in("ru") + f" ({p.location})" for p in rejected.problems]
+    session.commit()
+    return []
+
+
 @bp.route(CHOOSE_PATH + "<token>", methods=["GET", "POST"])
 def page(token: str):
     session = db_session()
@@ -119,20 +136,10 @@ def page(token: str):
         sent = request.form.get("csrf_token", "")
         if not sent or not hmac.compare_digest(sent.encode(), cookie.get("csrf", "").encode()):
             abort(400, "CSRF token missing or wrong")
-        if not is_open:
-            abort(403, "Приём выбора закрыт")
-        out = io.StringIO()
-        csv.writer(out).writerows([["student", *(f"choice_{r}" for r in ranks)],
-                                   [student.external_id, *(request.form.get(f"choice_{r}", "").strip() for r in ranks)]])
-        try:
-            import_answers(session, campaign, "выбор", out.getvalue().encode(), today=today, by=actor,
-                           school_id=student.school_id)
-        except ImportRejected as rejected:
-            session.rollback()
-            problems = [p.reason_in("ru") + f" ({p.location})" for p in rejected.problems]
-        else:
-            session.commit()
+        problems = _save(session, campaign, student, actor, today) if is_open else ["приём выбора закрыт"]
+        if not problems:
             return redirect(url_for("choose.page", token=token, done="1"), 303)
+    if problems and is_open:  # the answer as sent, to be corrected
         current = {r: request.form.get(f"choice_{r}", "") for r in ranks}
     else:
         current = {rank: code for rank, code in session.execute(
@@ -145,7 +152,7 @@ def page(token: str):
     response = render_template("choose/page.html", campaign=campaign, student=student, grade=grade, offers=offers,
                                marks=marks, ranks=ranks, current=current, is_open=is_open, problems=problems,
                                saved=request.args.get("done") == "1", csrf=csrf_token())
-    return response, 400 if problems else 200
+    return response, (400 if is_open else 409) if problems else 200
 
 
 @bp.post("/choices/<code>/class/links")

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from bridge.accounts import create_account
-from bridge.models import AccountRole, AuditEntry, CalendarToken, StudentChoice
+from bridge.models import AccountRole, AuditEntry, CalendarToken, CurriculumLoad, StudentChoice
 from bridge.web.calendar_feeds import LOGGERS
 from bridge.web.choose import REDACT
 from calendars.conftest import http, live_url  # noqa: F401 (the fixtures of a live server)
@@ -87,6 +87,17 @@ def test_the_student_sees_admitted_offers_marked_and_saves(client, session, dist
     assert "link:student S1" in actors and not any(token in a for a in actors)
 
 
+def test_an_offer_over_the_spare_hours_is_marked(client, session, district, app):
+    load = session.scalar(select(CurriculumLoad))
+    load.hours_per_week = 33  # SanPiN's 34 for a 5-day 10th grade: 1 spare hour
+    session.commit()
+    token = LINK.findall(_sheet(client))[0]
+    page = app.test_client().get(f"/choose/{token}").text
+    marked = {code: "превысит недельную нагрузку" in page.split(f'id="offer-{code}"')[1].split("</li>")[0]
+              for code in ("CHEM", "PHYS", "ROBO")}
+    assert marked == {"CHEM": True, "PHYS": False, "ROBO": True}  # 2 h, 1 h, 2 h
+
+
 @pytest.mark.parametrize("form", [{"choice_1": "CHEM", "choice_2": "CHEM"}, {"choice_1": "ART"},
                                   {"choice_1": "NOPE"}])
 def test_bad_input_is_refused_and_nothing_written(client, session, district, app, form):
@@ -112,7 +123,7 @@ def test_after_the_window_the_page_is_read_only(client, session, district, app):
     page = anonymous.get(f"/choose/{token}")
     assert page.status_code == 200 and "Приём выбора закрыт" in page.text and 'id="save"' not in page.text
     refused = anonymous.post(f"/choose/{token}", data={"csrf_token": _csrf(page.text), "choice_1": "CHEM"})
-    assert refused.status_code == 403 and _choices(session) == []
+    assert refused.status_code == 409 and "приём выбора закрыт" in refused.text and _choices(session) == []
 
 
 def test_a_revoked_or_unknown_link_is_not_found(client, session, district, app):
@@ -120,7 +131,8 @@ def test_a_revoked_or_unknown_link_is_not_found(client, session, district, app):
     _sheet(client, reissue="1")
     anonymous = app.test_client()
     assert anonymous.get(f"/choose/{token}").status_code == 404
-    assert anonymous.get("/choose/" + "x" * 43).status_code == 404
+    unknown = anonymous.get("/choose/" + "x" * 43, headers={"Accept": "text/html"})
+    assert unknown.status_code == 404 and "Не найдено" in unknown.text
 
 
 def test_the_access_log_never_shows_a_choice_token(client, session, district, live_url, http, caplog):
