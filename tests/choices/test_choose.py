@@ -143,3 +143,11 @@ def test_the_access_log_never_shows_a_choice_token(client, session, district, li
     assert access and all("/choose/<token>" in line for line in access)
     assert token not in caplog.text
     assert all(REDACT in logging.getLogger(name).filters for name in LOGGERS)
+
+
+def test_the_administrator_names_the_school(client, session, district):
+    _login(client, "admin")
+    token = _csrf(client.get("/choices/VYBOR-2027/class?school=SCH1&class=9А").text)
+    assert client.post(f"{SHEET}?class=9А", data={"csrf_token": token}).status_code == 404  # which school?
+    sheet = client.post(f"{SHEET}?school=SCH1&class=9А", data={"csrf_token": token})
+    assert sheet.status_code == 200 and len(LINK.findall(sheet.text)) == 4
