@@ -71,6 +71,7 @@ def create_app(runtime: Runtime | None = None) -> Flask:
     from bridge.web.choices_api import bp as choices_api_bp
     from bridge.web.choices_classes import bp as choices_classes_bp
     from bridge.web.choices_page import bp as choices_page_bp
+    from bridge.web.choose import bp as choose_bp
     from bridge.web.checks_page import bp as checks_page_bp
     from bridge.web.console import bp as console_bp
     from bridge.web.face_to_face_page import bp as face_to_face_page_bp
@@ -101,6 +102,7 @@ def create_app(runtime: Runtime | None = None) -> Flask:
     app.register_blueprint(agreements_page_bp)
     app.register_blueprint(choices_page_bp)
     app.register_blueprint(choices_classes_bp)
+    app.register_blueprint(choose_bp)
     app.register_blueprint(registry_pages_bp)
     app.register_blueprint(reports_page_bp)
     app.register_blueprint(subscribe_bp)

@@ -56,20 +56,21 @@ class FeedOwner:
         return getattr(CalendarToken, f"{self.kind.value}_id")
 
 
-def _hash(token: str) -> str:
+def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("ascii")).hexdigest()
 
 
 def active_token(session: Session, owner: FeedOwner) -> CalendarToken | None:
     return session.scalar(
-        select(CalendarToken).where(owner.column == owner.id, CalendarToken.revoked_at.is_(None))
+        select(CalendarToken).where(owner.column == owner.id, CalendarToken.revoked_at.is_(None),
+                                    CalendarToken.campaign_id.is_(None))
     )
 
 
 def issue_token(session: Session, owner: FeedOwner) -> str:
     """A new token for ``owner``; returns the only copy of it there will ever be."""
     token = secrets.token_urlsafe(32)
-    session.add(CalendarToken(token_hash=_hash(token), **{f"{owner.kind.value}_id": owner.id}))
+    session.add(CalendarToken(token_hash=token_hash(token), **{f"{owner.kind.value}_id": owner.id}))
     session.flush()
     return token
 
@@ -77,7 +78,8 @@ def issue_token(session: Session, owner: FeedOwner) -> str:
 def revoke_tokens(session: Session, owner: FeedOwner) -> int:
     """Revoke every active token of ``owner``; returns how many there were."""
     tokens = session.scalars(
-        select(CalendarToken).where(owner.column == owner.id, CalendarToken.revoked_at.is_(None))
+        select(CalendarToken).where(owner.column == owner.id, CalendarToken.revoked_at.is_(None),
+                                    CalendarToken.campaign_id.is_(None))
     ).all()
     now = dt.datetime.now(dt.UTC)
     for t in tokens:
@@ -156,7 +158,8 @@ def resolve_token(session: Session, token: str) -> FeedOwner | None:
     if not TOKEN_RE.fullmatch(token):
         return None
     row = session.scalar(
-        select(CalendarToken).where(CalendarToken.token_hash == _hash(token), CalendarToken.revoked_at.is_(None))
+        select(CalendarToken).where(CalendarToken.token_hash == token_hash(token), CalendarToken.revoked_at.is_(None),
+                                    CalendarToken.campaign_id.is_(None))
     )
     if row is None:
         return None

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -67,7 +68,11 @@ def reference_week(year_starts: dt.date) -> dt.date:
     return year_starts + dt.timedelta(days=(7 - year_starts.weekday()) % 7)
 
 
-def read_campaign(session: Session, campaign: ChoiceCampaign, today: dt.date) -> CampaignData:
+def read_campaign(session: Session, campaign: ChoiceCampaign, today: dt.date, *,
+                  extra: Mapping[int, Iterable[int]] | None = None) -> CampaignData:
+    """The solver's instance. ``extra`` (student id → offer ids) adds students and the offers whose home
+    clashes are wanted even though not chosen: the student's choice page marks every offer it shows."""
+    extra = extra or {}
     shift = grade_shift(campaign, today)
     rules = {r.grade: (r.min_courses, r.max_courses) for r in campaign.rules}
     offers = session.execute(
@@ -106,7 +111,7 @@ def read_campaign(session: Session, campaign: ChoiceCampaign, today: dt.date) ->
     ):
         (pins if kind == DecisionKind.PIN else forbids)[student_id].add(offer_id)
 
-    ids = sorted(set(chosen) | set(pins))
+    ids = sorted(set(chosen) | set(pins) | set(extra))
     students = session.execute(
         select(Student.id, Student.external_id, Student.school_id, Student.grade, Student.class_letter,
                School.external_id.label("school"), School.timezone, School.week_days)
@@ -130,7 +135,7 @@ def read_campaign(session: Session, campaign: ChoiceCampaign, today: dt.date) ->
             unchecked.add((s.school, grade))
         timetable = periods.get((s.school_id, grade, s.class_letter), {})
         clashes = {}
-        for o in {o for _, o in chosen.get(s.id, ())} | pins.get(s.id, set()):
+        for o in {o for _, o in chosen.get(s.id, ())} | pins.get(s.id, set()) | set(extra.get(s.id, ())):
             places = placed.get((o, s.timezone))
             if places is None:  # as the conflict check places a lesson: the home zone's wall clock
                 tz, places = ZoneInfo(s.timezone), []

@@ -227,9 +227,16 @@ class FaceToFaceSessionCourse(Base):
     course_id: Mapped[int] = mapped_column(ForeignKey("network_course.id", ondelete="CASCADE"), primary_key=True)
 
 
+_FEED_ACTIVE = "revoked_at IS NULL AND campaign_id IS NULL"
+_CHOICE_ACTIVE = "revoked_at IS NULL AND campaign_id IS NOT NULL"
+
+
 class CalendarToken(Base):
     """A secret calendar link of one student, teacher or school. Only the SHA-256 of the token is kept,
-    so the database alone cannot rebuild a link; a revoked token stays for the record."""
+    so the database alone cannot rebuild a link; a revoked token stays for the record.
+
+    With ``campaign_id`` set, the token is instead a student's private course-choice link for that
+    campaign (``/choose/<token>``, issue 16): the same hashing and revocation, never a calendar feed."""
 
     __tablename__ = "calendar_token"
     __table_args__ = (
@@ -240,8 +247,11 @@ class CalendarToken(Base):
         ),
         # At most one working link per owner, even when two requests issue one at the same moment.
         *(Index(f"uq_calendar_token_active_{owner}", f"{owner}_id", unique=True,
-                sqlite_where=text("revoked_at IS NULL"), postgresql_where=text("revoked_at IS NULL"))
+                sqlite_where=text(_FEED_ACTIVE), postgresql_where=text(_FEED_ACTIVE))
           for owner in ("student", "teacher", "school")),
+        # At most one working choice link per student and campaign.
+        Index("uq_calendar_token_active_choice", "student_id", "campaign_id", unique=True,
+              sqlite_where=text(_CHOICE_ACTIVE), postgresql_where=text(_CHOICE_ACTIVE)),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -249,5 +259,6 @@ class CalendarToken(Base):
     student_id: Mapped[int | None] = mapped_column(ForeignKey("student.id", ondelete="CASCADE"), index=True)
     teacher_id: Mapped[int | None] = mapped_column(ForeignKey("teacher.id", ondelete="CASCADE"), index=True)
     school_id: Mapped[int | None] = mapped_column(ForeignKey("school.id", ondelete="CASCADE"), index=True)
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("choice_campaign.id", ondelete="CASCADE"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

@@ -5,7 +5,7 @@ Calendar apps poll feeds every few hours, mostly to hear "nothing changed": the 
 Last-Modified come from :func:`feed_version`, and a matching conditional request gets 304 before
 any feed is built; a full request for a version built lately is served from :class:`BodyCache`. Tokens are secrets: a bad one is a plain 404 that does not echo it, private
 answers are ``Cache-Control: private`` with ``Referrer-Policy: no-referrer``, and the access logs
-of werkzeug, gunicorn and Flask see the path with the token replaced (:class:`RedactFeedTokens`).
+of werkzeug, gunicorn and Flask see the path with the token replaced (:class:`RedactTokens`).
 """
 
 from __future__ import annotations
@@ -68,21 +68,24 @@ class BodyCache:
 BODIES = BodyCache(max_bytes=32 * 1024 * 1024)
 
 
-class RedactFeedTokens(logging.Filter):
-    """Rewrites a log record whose text holds a feed path, so that the token never reaches a log."""
+class RedactTokens(logging.Filter):
+    """Rewrites a log record whose text holds ``path`` followed by a token, so that the token never
+    reaches a log: the feeds' (``.ics`` or nothing after it stays) and the choice links'."""
 
-    # The token and nothing else: ".ics" (the feed) or nothing (the subscribe page) stays.
-    PATTERN = re.compile(re.escape(FEED_PATH) + r"[A-Za-z0-9_-]+")
+    def __init__(self, path: str) -> None:
+        super().__init__()
+        self.path = path
+        self.pattern = re.compile(re.escape(path) + r"[A-Za-z0-9_-]+")
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        redacted = self.PATTERN.sub(FEED_PATH + "<token>", message)
+        redacted = self.pattern.sub(self.path + "<token>", message)
         if redacted != message:
             record.msg, record.args = redacted, ()
         return True
 
 
-REDACT = RedactFeedTokens()
+REDACT = RedactTokens(FEED_PATH)
 # werkzeug's and gunicorn's access logs, gunicorn's error log; Flask's own logger is added per app.
 LOGGERS = ("werkzeug", "gunicorn.access", "gunicorn.error")
 

@@ -14,12 +14,22 @@ import io
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from bridge.audit import audit
 from bridge.choices.campaigns import find_campaign
 from bridge.choices.instance import grade_shift
 from bridge.choices.survey import import_answers
-from bridge.models import AccountRole, ChoiceOffer, NetworkCourse, School, Student, StudentChoice
+from bridge.models import (
+    Account,
+    AccountRole,
+    ChoiceCampaign,
+    ChoiceOffer,
+    NetworkCourse,
+    School,
+    Student,
+    StudentChoice,
+)
 from bridge.sheets.problems import ImportRejected
 from bridge.web import db_session, runtime
 from bridge.web.auth import current_account, require
@@ -28,19 +38,25 @@ from bridge.web.lists import natural_key
 bp = Blueprint("choices_classes", __name__)
 
 
-@bp.route("/choices/<code>/class", methods=["GET", "POST"])
-@require(AccountRole.ADMIN, AccountRole.COORDINATOR)
-def class_table(code: str):
-    session, account = db_session(), current_account()
+def campaign_and_school(session: Session, account: Account, code: str) -> tuple[ChoiceCampaign, School]:
+    """The campaign, and the school whose classes are asked for: a coordinator's own, the one an
+    administrator names (``?school=``); else the 404 page."""
     campaign = find_campaign(session, code)
     if campaign is None:
         abort(404, f"Нет кампании {code}")
     if account.role == AccountRole.COORDINATOR:
-        school = account.school
-    else:
-        school = session.scalar(select(School).where(School.external_id == request.args.get("school", "")))
-        if school is None:
-            abort(404, "Укажите школу: ?school=<код школы>")
+        return campaign, account.school
+    school = session.scalar(select(School).where(School.external_id == request.args.get("school", "")))
+    if school is None:
+        abort(404, "Укажите школу: ?school=<код школы>")
+    return campaign, school
+
+
+@bp.route("/choices/<code>/class", methods=["GET", "POST"])
+@require(AccountRole.ADMIN, AccountRole.COORDINATOR)
+def class_table(code: str):
+    session, account = db_session(), current_account()
+    campaign, school = campaign_and_school(session, account, code)
     pupils = session.scalars(select(Student).where(Student.school_id == school.id)).all()
     classes = sorted({p.class_name for p in pupils}, key=natural_key)
     asked = request.args.get("class", "")

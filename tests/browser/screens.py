@@ -30,6 +30,7 @@ from bridge.cli.root import main
 from bridge.models import (AccountRole, Agreement, ChoiceCampaign, CourseTeacher, FaceToFaceSession, MonthlyReport,
                            NetworkCourse, School, Student, Teacher)
 from bridge.runtime import Runtime
+from bridge.web.choose import issue_choice_link
 from config import Settings
 from config.settings import MoodleSettings, Secret
 from tests.browser.chromium import chromium
@@ -63,7 +64,12 @@ def _setup(rt: Runtime) -> dict[str, list[tuple[str, str]]]:
         session.commit()
         token = parent.rsplit("/", 1)[1]
         sid, code = student.external_id, course.code
-        campaign = session.scalar(select(ChoiceCampaign.code).order_by(ChoiceCampaign.id.desc()).limit(1))
+        campaign_row = session.scalar(select(ChoiceCampaign).order_by(ChoiceCampaign.id.desc()).limit(1))
+        campaign = campaign_row.code
+        chooser = session.scalar(select(Student).where(Student.school_id == school.id, Student.grade >= 8)
+                                 .order_by(Student.id))
+        choose_token = issue_choice_link(session, campaign_row, chooser)
+        session.commit()
         month = f"{session.scalars(select(MonthlyReport.month)).first():%Y-%m}"  # the demo made it
         agreement = session.scalar(select(Agreement.id).where(Agreement.receiver_school_id == school.id))
     last_month = rt.today().replace(day=1) - dt.timedelta(days=1)
@@ -90,6 +96,7 @@ def _setup(rt: Runtime) -> dict[str, list[tuple[str, str]]]:
         "teacher": everyone + people[:3] + agreements[-1:],
         "viewer": everyone + agreements + monitoring + [("choices", "/choices"), ("choices-run", "/choices/runs/1")],
         "parent": [("subscribe", f"/calendar/feed/{token}"), ("catalogue", "/catalogue")],
+        "pupil": [("choose", f"/choose/{choose_token}")],
         "anonymous": [("login", "/login")],
     }
 
@@ -124,7 +131,7 @@ def take(out: Path) -> list[Path]:
         try:
             with chromium() as driver:
                 for role, paths in pages.items():
-                    if role not in ("parent", "anonymous"):
+                    if role not in ("parent", "pupil", "anonymous"):
                         _sign_in(driver, base, role)
                     else:
                         driver.delete_all_cookies()

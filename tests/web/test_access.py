@@ -188,6 +188,7 @@ KEYED = {
 ELSEWHERE = {
     "links_api.link_state": "test_calendar_links_api.py", "links_api.link_issue": "test_calendar_links_api.py",
     "links_api.link_revoke": "test_calendar_links_api.py",
+    "choose.class_links": "tests/choices/test_choose.py",  # POST only: the coordinator's sheet of choice links
     "reports_api.face_to_face_attendance": "tests/attendance/test_reports_api.py",
     "face_to_face_page.session_page": "test_face_to_face_page.py",
     "face_to_face_page.attendance_form": "test_face_to_face_attendance_form.py",
@@ -220,10 +221,11 @@ ELSEWHERE = {
         "agreements_api.remove_agreement", "agreements_api.agreement_statement", "agreements_page.import_file",
         "agreements_page.edit_agreement", "agreements_page.remove", "agreements_page.statement_page")},
 }
-# Open to everyone: the feeds and the subscribe page (behind their own secrets), the catalogue, sign-in,
+# Open to everyone: the feeds, the subscribe page and the choice page (behind their own secrets), the catalogue, sign-in,
 # the webhook receiver (it authenticates Moodle itself), health, the OpenAPI document, static files.
 PUBLIC = {"/health", "/ready", "/api/openapi.json", "/login", "/logout", "/catalogue", "/static/<path:filename>",
-          "/calendar/course/<code>.ics", "/calendar/feed/<token>", "/calendar/feed/<token>.ics", "/webhooks/moodle"}
+          "/calendar/course/<code>.ics", "/calendar/feed/<token>", "/calendar/feed/<token>.ics", "/webhooks/moodle",
+          "/choose/<token>"}
 
 
 @pytest.mark.parametrize("path", sorted(KEYED))
