@@ -160,6 +160,8 @@ def audit_actor(login: str) -> str:
     """An account's login; from the command line the operating-system user; the demo's own loading."""
     if login.startswith("os:"):
         return f"командная строка ({login[3:]})"
+    if login.startswith("link:student "):
+        return f"личная ссылка обучающегося {login.removeprefix('link:student ')}"
     return {"demo": "демо-данные", "-": "система"}.get(login, login)
 
 
