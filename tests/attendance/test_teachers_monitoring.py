@@ -9,7 +9,7 @@ import datetime as dt
 from sqlalchemy import select
 
 from bridge.db import utc
-from bridge.models import Enrolment, Grade, Lesson, NetworkCourse, Student, Teacher
+from bridge.models import Enrolment, Grade, NetworkCourse, Student, Teacher
 from bridge.pull.run import run_pull
 from bridge.reports.teachers import Period, Scope, inactive_students, teacher_figures, teacher_rows
 from bridge.sync.run import run_sync

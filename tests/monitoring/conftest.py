@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import select
 
 from bridge.models import (
-    AttendanceKind, AttendanceMark, Enrolment, Grade, GradeItem, Lesson, NetworkCourse, ScheduleStatus, School,
+    AttendanceKind, AttendanceMark, Enrolment, Grade, GradeItem, Lesson, ScheduleStatus, School,
     SchoolRole, Student,
 )
 from tests.builders import build_district
