@@ -3,8 +3,8 @@ runs them, one at a time, under a lease its heartbeat keeps alive.
 
 Every job kind is written to be run again: a sync goes on from its recorded run (what it applied is
 linked, what it created but could not record is adopted by idnumber), a pull writes only what
-changed, course by course, and the webhook inbox keeps each event's status; an import and an
-allocation record their outcome on the job in the transaction that does their work, and a re-run
+changed, course by course, and the webhook inbox keeps each event's status; an import, an
+allocation and a report file record their outcome on the job in the transaction that does their work, and a re-run
 that finds it stops there. So a job taken over after its worker died (kill -9, machine gone) simply
 runs again, and a transient failure (Moodle unreachable, 5xx, timeouts) is retried with backoff. A
 job whose lock is held by a run of the command line waits for it, without using an attempt.
@@ -145,6 +145,18 @@ def _import(ctx: JobContext) -> str:
     return line
 
 
+def _report(ctx: JobContext) -> str:
+    """Build a report file asked for on the console or the API (one transaction that stores it, audits it
+    and records the outcome on the job): a re-run after a takeover finds the outcome and builds nothing
+    again."""
+    from bridge.reports.queued import describe, make_file
+
+    if (done := jobs.recorded(ctx.rt.sessions, ctx.job.id)) is not None:
+        return describe(done) + " (recorded before a takeover)"
+    with ctx.rt.sessions() as session:
+        return describe(make_file(session, ctx.rt.settings, ctx.job, ctx.worker.name))
+
+
 def _monthly_report(ctx: JobContext) -> str:
     from bridge import db
     from bridge.reports.monthly import generate, parse_month
@@ -163,7 +175,7 @@ def _monthly_report(ctx: JobContext) -> str:
 
 Handler = Callable[[JobContext], str]
 HANDLERS: dict[str, Handler] = {"sync": _sync, "pull": _pull, "webhooks": _webhooks, "allocate": _allocate,
-                                "monthly_report": _monthly_report, "import": _import,
+                                "monthly_report": _monthly_report, "import": _import, "report": _report,
                                 "refresh_figures": _refresh_figures}
 
 
