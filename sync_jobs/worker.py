@@ -158,19 +158,18 @@ def _report(ctx: JobContext) -> str:
 
 
 def _monthly_report(ctx: JobContext) -> str:
-    from bridge import db
-    from bridge.reports.monthly import generate, parse_month
+    """Make and keep a month's report (one transaction that keeps it and records it on the job): a re-run
+    after a takeover finds the outcome and makes nothing again."""
+    from bridge.reports.monthly import make_for_job
 
-    try:
-        month = parse_month(ctx.params["month"])
-    except (KeyError, ValueError) as exc:
-        raise JobFailed(f"monthly report: {exc}") from None
-    with db.session_scope(ctx.rt.sessions) as session:
+    if (done := jobs.recorded(ctx.rt.sessions, ctx.job.id)) is not None:
+        return f"monthly report {done['month']}: made (recorded before a takeover)"
+    with ctx.rt.sessions() as session:
         try:
-            generate(session, ctx.rt.settings, month, by=ctx.params.get("by", "scheduler"))
-        except LookupError as exc:
-            raise JobFailed(f"monthly report {month:%Y-%m}: {exc}") from None
-    return f"monthly report {month:%Y-%m}: made"
+            outcome = make_for_job(session, ctx.rt.settings, ctx.job, ctx.worker.name)
+        except (ValueError, LookupError) as exc:
+            raise JobFailed(f"monthly report {ctx.params.get('month')}: {exc}") from None
+    return f"monthly report {outcome['month']}: made"
 
 
 Handler = Callable[[JobContext], str]

@@ -63,9 +63,14 @@ def export():
 def report_job_page(job_id: int):
     """A report file's job: its state, then the link to the file (or why there is none)."""
     job = report_job(job_id)
-    return render_template("console/report_job.html", job=job, title=REPORTS.get(job.params["report"], ""),
-                           kept=kept_file(db_session(), job) is not None,
-                           ttl=runtime().settings.jobs.report_ttl_minutes)
+    done = job.outcome if kept_file(db_session(), job) is not None else None
+    ttl = runtime().settings.jobs.report_ttl_minutes
+    return render_template(
+        "console/file_job.html", job=job, heading=f"Файл отчёта «{REPORTS.get(job.params['report'], '')}»",
+        files=[(f"Скачать {done['filename']}", url_for(".report_job_file", job_id=job.id))] if done else [],
+        note=f"Строк: {done['rows']}. Файл хранится {ttl} мин." if done else "",
+        gone="Файл удалён по истечении срока хранения: сформируйте его ещё раз.",
+        back=(url_for(".reports", report=job.params["report"]), "К отчётам"))
 
 
 @bp.get("/reports/jobs/<int:job_id>/file")

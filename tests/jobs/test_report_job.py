@@ -53,12 +53,12 @@ def test_download_is_queued_and_the_file_is_what_the_request_made(client, sessio
     assert (job.kind, job.status, job.params["report"], job.params["format"]) == ("report", "queued", "attendance", fmt)
     assert _files(session) == 0  # the web process built nothing
     queued = client.get(job_page).text
-    assert "в очереди" in queued and 'http-equiv="refresh"' in queued and 'id="file"' not in queued
+    assert "в очереди" in queued and 'http-equiv="refresh"' in queued and 'id="files"' not in queued
 
     assert worker.drain() == 1
     done = client.get(job_page).text
-    assert "готов" in done and 'http-equiv="refresh"' not in done
-    link = re.search(r'id="file" href="([^"]+)"', done).group(1)
+    assert "выполнена" in done and 'http-equiv="refresh"' not in done
+    link = re.search(r'id="files"><a href="([^"]+)"', done).group(1)
     download = client.get(link)
     assert download.status_code == 200 and download.headers["Cache-Control"] == "no-store"
     assert download.headers["Content-Disposition"] == f'attachment; filename="attendance.{fmt}"'
@@ -153,7 +153,7 @@ def test_a_file_is_deleted_after_its_time(client, session, accounts, worker):
     session.execute(update(ReportFile).values(created_at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=61)))
     session.commit()
     page = client.get(job_page).text
-    assert "Файл удалён по истечении срока хранения" in page and 'id="file"' not in page
+    assert "Файл удалён по истечении срока хранения" in page and 'id="files"' not in page
     assert _files(session) == 0
     assert client.get(f"{job_page}/file").status_code == 410
 

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from pathlib import Path
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from openpyxl import load_workbook
 from PIL import Image
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bridge.models import Job, MonthlyReport
 from bridge.reports.monthly import build, html_text, xlsx_bytes
@@ -91,10 +92,15 @@ def test_cli_writes_and_keeps_it_and_names_a_bad_month(runner, session, planted,
     assert bad.exit_code != 0 and "--month: expected YYYY-MM" in bad.output
 
 
-def test_api_and_console_by_role(client, session, accounts):
+def test_api_and_console_by_role(client, session, accounts, worker):
     admin, viewer, coordinator = (bearer(accounts, r) for r in ("admin", "viewer", "coordinator"))
     made = client.post("/api/v1/monitoring/monthly", json={"month": "2026-11"}, headers=admin)
-    assert made.status_code == 201 and made.json["files"]["xlsx"] == "/api/v1/monitoring/monthly/2026-11.xlsx"
+    assert made.status_code == 202 and (made.json["status"], made.json["files"]) == ("queued", None)
+    assert session.scalars(select(MonthlyReport)).all() == []  # the web process made nothing
+    assert client.get(made.json["url"], headers=viewer).status_code == 403
+    assert worker.drain() == 1
+    done = client.get(made.json["url"], headers=admin).json
+    assert done["status"] == "done" and done["files"]["xlsx"] == "/api/v1/monitoring/monthly/2026-11.xlsx"
     assert client.post("/api/v1/monitoring/monthly", json={"month": "11/2026"}, headers=admin).status_code == 400
     assert client.post("/api/v1/monitoring/monthly", json={"month": "2026-11"}, headers=viewer).status_code == 403
     assert [r["month"] for r in client.get("/api/v1/monitoring/monthly", headers=viewer).json["items"]] == ["2026-11"]
@@ -110,8 +116,47 @@ def test_api_and_console_by_role(client, session, accounts):
     page = client.get("/monitoring")
     assert "Мониторинг школ" in page.text and "2026-11" in page.text
     again = client.post("/monitoring/monthly", data={"month": "2026-12", "csrf_token": _csrf(page.text)})
-    assert again.status_code == 303
+    assert again.status_code == 303 and re.fullmatch(r"/monitoring/monthly/jobs/\d+", again.headers["Location"])
+    queued = client.get(again.headers["Location"]).text
+    assert "в очереди" in queued and 'http-equiv="refresh"' in queued and 'id="files"' not in queued
+    assert worker.drain() == 1
+    links = re.findall(r'<a href="([^"]+)">', client.get(again.headers["Location"]).text.split('id="files"')[1])
+    assert links[:3] == [f"/monitoring/monthly/2026-12.{fmt}" for fmt in ("xlsx", "html", "pdf")]
     assert client.get("/monitoring/monthly/2026-12.html").text.count("<svg") >= 1
+
+
+def test_a_registry_without_an_academic_year_queues_nothing(client, session):
+    from bridge.accounts import create_account, issue_token
+    from bridge.models import AccountRole
+    from tests.conftest import PASSWORD
+
+    token = issue_token(session, create_account(session, "admin", PASSWORD, AccountRole.ADMIN), "tests")
+    session.commit()
+    made = client.post("/api/v1/monitoring/monthly", json={"month": "2026-11"},
+                       headers={"Authorization": f"Bearer {token}"})
+    assert made.status_code == 404 and "no academic year" in made.json["message"]
+    assert session.scalar(select(Job)) is None
+
+
+def test_a_taken_over_monthly_job_makes_the_report_once(session, runtime, planted):
+    from bridge import jobs
+    from bridge.reports.monthly import queue_monthly
+    from sync_jobs.worker import HANDLERS, JobContext, Worker
+
+    job = queue_monthly(session, runtime.settings, dt.date(2026, 11, 1), by="admin")
+    session.commit()
+    first = Worker(runtime, name="first")
+    HANDLERS["monthly_report"](JobContext(runtime, jobs.claim(runtime.sessions, first.name, first.lease), first))
+    made_at = session.scalars(select(MonthlyReport.generated_at)).one()
+    session.execute(update(Job).where(Job.id == job.id).values(
+        lease_until=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)))
+    session.commit()
+    assert Worker(runtime, name="second").drain() == 1
+    session.expire_all()
+    done = session.get(Job, job.id)
+    assert done.status == "done" and done.result == "monthly report 2026-11: made (recorded before a takeover)"
+    assert session.scalars(select(MonthlyReport.generated_at)).one() == made_at  # not made again
+    assert session.scalars(select(MonthlyReport.generated_by)).one() == "admin"
 
 
 def test_the_demo_district_has_a_monthly_report_with_figures(runner, session):

@@ -14,5 +14,5 @@ def download_report(client, worker, query: str, fmt: str):
     queued = client.post(action.replace("&amp;", "&"), data={"csrf_token": token, "format": fmt})
     assert queued.status_code == 303, queued.text
     assert worker.drain() == 1
-    link = re.search(r'id="file" href="([^"]+)"', client.get(queued.headers["Location"]).text).group(1)
+    link = re.search(r'id="files"><a href="([^"]+)"', client.get(queued.headers["Location"]).text).group(1)
     return client.get(link)

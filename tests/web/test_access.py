@@ -216,6 +216,8 @@ ELSEWHERE = {
     "monitoring_api.monthly_download": "tests/monitoring/test_monthly.py",
     "monitoring_page.monthly_make_page": "tests/monitoring/test_monthly.py",
     "monitoring_page.monthly_page_download": "tests/monitoring/test_monthly.py",
+    "monitoring_api.monthly_job_state": "tests/monitoring/test_monthly.py",
+    "monitoring_page.monthly_job_page": "tests/monitoring/test_monthly.py",
     "accounts_page.account_new": "test_accounts_page.py", "accounts_page.account_disable": "test_accounts_page.py",
     "accounts_page.account_enable": "test_accounts_page.py", "accounts_page.account_password": "test_accounts_page.py",
     "accounts_page.token_issue": "test_accounts_page.py", "accounts_page.token_revoke": "test_accounts_page.py",
