@@ -11,7 +11,8 @@ It is made by ``netcourses report monthly``, and by a ``monthly_report`` job (:d
 console and the API queue on demand and the scheduler on the 1st for the previous month; it is kept in the
 database (:class:`bridge.models.MonthlyReport`): what was sent stays as it was sent. The job keeps it and
 records that on the job in one transaction (:func:`make_for_job`), so a job taken over after that makes it
-no second time. PDF is made from the kept HTML on download (:func:`pdf_bytes`).
+no second time. The PDF is made from the HTML with them (:func:`pdf_bytes`) and kept too: a download only
+sends kept bytes.
 """
 
 from __future__ import annotations
@@ -226,6 +227,7 @@ def generate(session: Session, settings: Settings, first: dt.date, by: str) -> M
         session.add(kept)
     kept.generated_at, kept.generated_by = report.generated_at, by
     kept.xlsx, kept.html = xlsx_bytes(report), html_text(report, settings)
+    kept.pdf = pdf_bytes(kept.html)
     session.flush()
     return kept
 
@@ -256,5 +258,6 @@ def kept_reports(session: Session) -> list[MonthlyReport]:
     """The kept reports, newest month first (without loading their files)."""
     from sqlalchemy.orm import defer
 
-    return list(session.scalars(select(MonthlyReport).options(defer(MonthlyReport.xlsx), defer(MonthlyReport.html))
+    return list(session.scalars(select(MonthlyReport).options(defer(MonthlyReport.xlsx), defer(MonthlyReport.html),
+                                                              defer(MonthlyReport.pdf))
                                 .order_by(MonthlyReport.month.desc())))

@@ -13,7 +13,7 @@ from flask import Blueprint, Response, abort, jsonify, request, url_for
 
 from bridge import jobs
 from bridge.models import AccountRole, Job, MonthlyReport
-from bridge.reports.monthly import JOB_KIND, kept_reports, parse_month, pdf_bytes, queue_monthly
+from bridge.reports.monthly import JOB_KIND, kept_reports, parse_month, queue_monthly
 from bridge.reports.schools import Monitoring, Period, monitoring
 from bridge.web import db_session, get_or_404, runtime
 from bridge.web.auth import current_account, require
@@ -113,7 +113,7 @@ def monthly_job_state(job_id: int):
 
 
 def monthly_file(month: str, fmt: str) -> Response:
-    """A kept report as XLSX, its printable HTML, or PDF made from that HTML."""
+    """A kept report as XLSX, its printable HTML, or its PDF (all made by the worker, sent as kept)."""
     if fmt not in TYPES:
         abort(404, f"no format {fmt!r}: xlsx, html or pdf")
     try:
@@ -125,8 +125,10 @@ def monthly_file(month: str, fmt: str) -> Response:
     kept = db_session().scalar(select(MonthlyReport).where(MonthlyReport.month == first))
     if kept is None:
         abort(404, f"no monthly report for {month}")
-    content = {"xlsx": lambda: kept.xlsx, "html": lambda: kept.html.encode(), "pdf": lambda: pdf_bytes(kept.html)}
-    response = Response(content[fmt](), mimetype=TYPES[fmt])
+    content = {"xlsx": kept.xlsx, "html": kept.html.encode(), "pdf": kept.pdf}[fmt]
+    if content is None:
+        abort(404, f"the report for {month} was kept before its PDF was: make it again")
+    response = Response(content, mimetype=TYPES[fmt])
     if fmt != "html":
         response.headers["Content-Disposition"] = f'attachment; filename="monthly-{month}.{fmt}"'
     return response

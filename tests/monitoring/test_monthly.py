@@ -83,10 +83,12 @@ def test_the_scheduler_queues_the_previous_month_and_the_worker_keeps_it(session
 
 
 def test_cli_writes_and_keeps_it_and_names_a_bad_month(runner, session, planted, tmp_path):
-    out, html = tmp_path / "r.xlsx", tmp_path / "r.html"
-    result = runner.invoke(["report", "monthly", "--month", "2026-11", "--out", str(out), "--html", str(html)])
+    out, html, pdf = tmp_path / "r.xlsx", tmp_path / "r.html", tmp_path / "r.pdf"
+    result = runner.invoke(["report", "monthly", "--month", "2026-11", "--out", str(out), "--html", str(html),
+                            "--pdf", str(pdf)])
     assert result.exit_code == 0, result.output
     assert "Низкие результаты" in _sheets(out.read_bytes()) and "<svg" in html.read_text()
+    assert pdf.read_bytes().startswith(b"%PDF")
     assert session.scalars(select(MonthlyReport.month)).all() == [dt.date(2026, 11, 1)]
     bad = runner.invoke(["report", "monthly", "--month", "2026-13"])
     assert bad.exit_code != 0 and "--month: expected YYYY-MM" in bad.output
@@ -123,6 +125,9 @@ def test_api_and_console_by_role(client, session, accounts, worker):
     links = re.findall(r'<a href="([^"]+)">', client.get(again.headers["Location"]).text.split('id="files"')[1])
     assert links[:3] == [f"/monitoring/monthly/2026-12.{fmt}" for fmt in ("xlsx", "html", "pdf")]
     assert client.get("/monitoring/monthly/2026-12.html").text.count("<svg") >= 1
+    pdf = client.get("/monitoring/monthly/2026-12.pdf")  # made by the worker, sent as kept
+    assert pdf.data.startswith(b"%PDF") and pdf.data == session.scalar(
+        select(MonthlyReport.pdf).where(MonthlyReport.month == dt.date(2026, 12, 1)))
 
 
 def test_a_registry_without_an_academic_year_queues_nothing(client, session):

@@ -1,4 +1,5 @@
-"""report files made by report jobs, kept in the database for their download
+"""report files made by report jobs, kept in the database for their download; the monthly report's PDF kept
+with it (made by the worker, not on download)
 
 Revision ID: 0018
 Revises: 0017
@@ -31,8 +32,11 @@ def upgrade() -> None:
     sa.UniqueConstraint('job_id', name=op.f('uq_report_file_job_id'))
     )
     op.create_index(op.f('ix_report_file_created_at'), 'report_file', ['created_at'], unique=False)
+    op.add_column('monthly_report', sa.Column('pdf', sa.LargeBinary(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('monthly_report') as batch:
+        batch.drop_column('pdf')
     op.drop_index(op.f('ix_report_file_created_at'), table_name='report_file')
     op.drop_table('report_file')
