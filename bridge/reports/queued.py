@@ -87,6 +87,11 @@ def kept_file(session: Session, job: Job) -> ReportFile | None:
     return session.scalar(select(ReportFile).where(ReportFile.job_id == job.id))
 
 
+def file_kept(session: Session, job: Job) -> bool:
+    """Whether the job's file is there to download, without reading it (a job's page asks every 2 s)."""
+    return session.scalar(select(ReportFile.id).where(ReportFile.job_id == job.id)) is not None
+
+
 def sweep(session: Session, settings: Settings) -> int:
     """Delete the files kept longer than ``jobs.report_ttl_minutes``; how many. The caller commits."""
     oldest = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=settings.jobs.report_ttl_minutes)

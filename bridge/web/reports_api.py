@@ -138,7 +138,7 @@ def report_file(job_id: int) -> Response:
 
 
 def _export_job(job: Job) -> dict[str, Any]:
-    made = job.status == jobs.DONE and queued.kept_file(db_session(), job) is not None
+    made = job.status == jobs.DONE and queued.file_kept(db_session(), job)
     return {"job": job.id, "status": job.status, "error": job.error, "report": job.params["report"],
             "format": job.params["format"], "url": url_for("reports_api.export_job", job_id=job.id),
             "file_url": url_for("reports_api.export_file", job_id=job.id) if made else None}

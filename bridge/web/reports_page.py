@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from bridge.audit import audit
 from bridge.models import AccountRole, School
-from bridge.reports.queued import MEDIA_TYPES, kept_file
+from bridge.reports.queued import MEDIA_TYPES, file_kept
 from bridge.reports.tables import build_report
 from bridge.web import db_session, runtime
 from bridge.web.auth import current_account, require
@@ -63,10 +63,10 @@ def export():
 def report_job_page(job_id: int):
     """A report file's job: its state, then the link to the file (or why there is none)."""
     job = report_job(job_id)
-    done = job.outcome if kept_file(db_session(), job) is not None else None
+    done = job.outcome if file_kept(db_session(), job) else None
     ttl = runtime().settings.jobs.report_ttl_minutes
     return render_template(
-        "console/file_job.html", job=job, heading=f"Файл отчёта «{REPORTS.get(job.params['report'], '')}»",
+        "console/file_job.html", job=job, heading=f"Файл отчёта «{REPORTS.get(job.params['report'], job.params['report'])}»",
         files=[(f"Скачать {done['filename']}", url_for(".report_job_file", job_id=job.id))] if done else [],
         note=f"Строк: {done['rows']}. Файл хранится {ttl} мин." if done else "",
         gone="Файл удалён по истечении срока хранения: сформируйте его ещё раз.",
