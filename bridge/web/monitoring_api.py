@@ -56,10 +56,14 @@ def schools_monitoring():
     return jsonify(found.as_json(only_school=own_school()))
 
 
+def _files(month: str) -> dict[str, str]:
+    return {fmt: f"/api/v1/monitoring/monthly/{month}.{fmt}" for fmt in TYPES}
+
+
 def _listed(report: MonthlyReport) -> dict[str, Any]:
     month = f"{report.month:%Y-%m}"
     return {"month": month, "generated_at": report.generated_at.isoformat(), "generated_by": report.generated_by,
-            "files": {fmt: f"/api/v1/monitoring/monthly/{month}.{fmt}" for fmt in TYPES}}
+            "files": _files(month)}
 
 
 @bp.get("/monitoring/monthly")
@@ -91,10 +95,9 @@ def monthly_job(job_id: int) -> Job:
 
 def _job(job: Job) -> dict[str, Any]:
     month = job.params.get("month")
-    done = job.status == jobs.DONE
     return {"job": job.id, "status": job.status, "error": job.error, "month": month,
             "url": url_for("monitoring_api.monthly_job_state", job_id=job.id),
-            "files": {fmt: f"/api/v1/monitoring/monthly/{month}.{fmt}" for fmt in TYPES} if done else None}
+            "files": _files(month) if job.status == jobs.DONE else None}
 
 
 @bp.post("/monitoring/monthly")
