@@ -187,9 +187,11 @@ _ALLOCATION = {"type": "object", "required": ["id", "status"], "properties": {
               "items": {"type": "object"}},
     "unserved": {"type": "array", "description": "students not fully served, with the reason",
                  "items": {"type": "object"}},
-    "difference": {"type": "object", "description": "against the approved run: enrolments added and dropped"}}}
+    "difference": {"type": ["object", "null"], "description": "against the approved run: enrolments added and "
+                                                             "dropped (null for a coordinator)"}}}
 
 
+_SAVED = {"type": "object", "properties": {"saved": {"type": "boolean"}}}
 _ALLOCATION_JOB = {"type": "object", "properties": {
     "job": {"type": "integer"}, "status": {"type": "string", "enum": ["queued", "running", "done", "failed", "cancelled"]},
     "error": {"type": "string"}, "run": {"type": ["integer", "null"]}, "run_url": {"type": ["string", "null"]}}}
@@ -206,16 +208,32 @@ def _choices_paths(run_key: list) -> dict[str, Any]:
         "/api/v1/choices/campaigns/{code}/runs": _op(
             "Form the network groups from the campaign's choices: queue an allocation job for a worker (a run; "
             "no enrolment changes); follow it at /api/v1/choices/jobs/{key}", _ALLOCATION_JOB,
-            params=code, not_found=True, roles="admin", method="post", status="202",
+            params=code, not_found=True, roles="admin, coordinator (a run already queued for the campaign is "
+            "returned, not doubled)", method="post", status="202",
             body={"type": "object", "additionalProperties": False, "properties": {
                 "time_limit": {"type": "number", "exclusiveMinimum": 0, "maximum": 120,
                                "description": "seconds the solver may search (default [choices] time_limit)"}}}),
         "/api/v1/choices/jobs/{key}": _op("A queued allocation: queued, running, done (with its run) or failed "
                                           "(with its reason)", _ALLOCATION_JOB, params=run_key, not_found=True,
-                                          roles="admin"),
+                                          roles="admin, coordinator"),
         "/api/v1/choices/runs/{key}": _op("An allocation run's report and its difference against the approved "
                                           "run (audited)", _ALLOCATION, params=run_key, not_found=True,
-                                          roles="admin"),
+                                          roles="admin; coordinator: their school's ranks and students, no "
+                                                "difference"),
+        "/api/v1/choices/campaigns/{code}/decisions": _op(
+            "A manual decision kept by every later run: pin a student to an offer, forbid it, or free it",
+            _SAVED, params=code, not_found=True, roles="admin; coordinator: their school's students only",
+            method="post", body={"type": "object", "additionalProperties": False,
+                                 "required": ["student", "course", "action"], "properties": {
+                                     "student": {"type": "string", "description": "the student's external id"},
+                                     "course": {"type": "string"},
+                                     "action": {"type": "string", "enum": ["pin", "forbid", "free"]}}}),
+        "/api/v1/choices/campaigns/{code}/offers/{course}/state": _op(
+            "Force an offer's group open or closed whatever its size, or leave it to the solver (auto)", _SAVED,
+            params=[*code, {"name": "course", "in": "path", "required": True, "schema": {"type": "string"}}],
+            not_found=True, roles="admin; coordinator: the groups their school teaches only", method="post",
+            body={"type": "object", "additionalProperties": False, "required": ["state"], "properties": {
+                "state": {"type": "string", "enum": ["open", "closed", "auto"]}}}),
         "/api/v1/choices/runs/{key}/approve": _op(
             "Approve a run: its grants become enrolments in one transaction (the next sync takes them to Moodle)",
             {"type": "object", "properties": {k: {"type": "integer"} for k in
