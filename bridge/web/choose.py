@@ -28,9 +28,9 @@ from sqlalchemy.orm import Session
 
 from bridge.audit import audit
 from bridge.calendar.tokens import TOKEN_RE, token_hash
+from bridge.choices.campaigns import window_open
 from bridge.choices.instance import grade_shift, read_campaign
 from bridge.choices.survey import import_answers
-from bridge.db import utc
 from bridge.models import (
     AccountRole,
     CalendarToken,
@@ -116,8 +116,7 @@ def page(token: str):
     actor = f"link:student {student.external_id}"
     today = runtime().settings.district.today()
     grade = student.grade + grade_shift(campaign, today)
-    now = dt.datetime.now(dt.UTC)
-    is_open = utc(campaign.opens_at) <= now < utc(campaign.closes_at)
+    is_open = window_open(campaign)
     offers = [(offer, course) for offer, course in session.execute(
         select(ChoiceOffer, NetworkCourse).join(NetworkCourse, NetworkCourse.id == ChoiceOffer.course_id)
         .where(ChoiceOffer.campaign_id == campaign.id).order_by(NetworkCourse.title))
