@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from bridge.audit import audit
 from bridge.calendar.tokens import TOKEN_RE, token_hash
+from bridge.choices.advice import Mark, offer_marks
 from bridge.choices.campaigns import window_open
 from bridge.choices.instance import grade_shift, read_campaign
 from bridge.choices.survey import import_answers
@@ -109,6 +110,17 @@ def _save(session: Session, campaign: ChoiceCampaign, student: Student, actor: s
     return []
 
 
+def mark_text(mark: Mark, codes: dict[int, str]) -> str:
+    """A mark of :func:`bridge.choices.advice.offer_marks` in the student's words."""
+    others = ", ".join(codes[o] for o in mark.others)
+    if mark.kind == "home_clash":
+        return f"совпадает с уроком: {mark.detail}"
+    if mark.kind == "overlap":
+        return f"идёт в одно время с курсом из вашего выбора ({others}): оба получить нельзя"
+    together = f"вместе с {others} " if others else ""
+    return f"{together}превысит недельную нагрузку на {mark.hours_over} ч (свободно {mark.spare_hours} ч)"
+
+
 @bp.route(CHOOSE_PATH + "<token>", methods=["GET", "POST"])
 def page(token: str):
     session = db_session()
@@ -123,12 +135,8 @@ def page(token: str):
         if course.admits_grade(grade)]
     data = read_campaign(session, campaign, today, extra={student.id: [o.id for o, _ in offers]})
     pupil = next((p for p in data.instance.pupils if p.id == student.id), None)
-    clashes = pupil.home_clashes if pupil else {}
-    spare = pupil.spare_hours if pupil else None
-    marks = {o.id: [*([f"совпадает с уроком: {clashes[o.id]}"] if o.id in clashes else []),
-                    *([f"превысит недельную нагрузку (свободно {spare} ч)"] if spare is not None
-                      and course.hours_per_week > spare else [])]
-             for o, course in offers}
+    found = offer_marks(data.instance, pupil, [o.id for o, _ in offers]) if pupil else {}
+    marks = {o.id: [mark_text(m, data.codes) for m in found.get(o.id, ())] for o, _ in offers}
     ranks = range(1, campaign.max_choices + 1)
     problems = None
     if request.method == "POST":
