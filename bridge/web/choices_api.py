@@ -20,8 +20,11 @@ from bridge.choices.allocation import JOB_KIND, queue_allocation, school_view
 from bridge.choices.approval import ApprovalRefused, approve, approved_run, difference
 from bridge.choices.campaigns import CampaignError, find_campaign, save_campaign
 from bridge.choices.decisions import DecisionError, DecisionRefused, decide, force_offer
-from bridge.models import AccountRole, AllocationRun, ChoiceCampaign, DecisionKind, Job, OfferState, StudentChoice
-from bridge.web import db_session, get_or_404, json_fields, runtime
+from bridge.choices.links import NoStudents, class_students, issue_links, revoke_links
+from bridge.models import (
+    AccountRole, AllocationRun, ChoiceCampaign, DecisionKind, Job, OfferState, School, StudentChoice,
+)
+from bridge.web import db_session, get_or_404, json_fields, public_url, runtime
 from bridge.web.auth import current_account, require
 from bridge.web.inputs import request_json
 
@@ -180,6 +183,59 @@ def offer_state(code: str, course: str):
     campaign = _found_campaign(code)
     return _decided(lambda session, by, scope: force_offer(
         session, campaign, course, OfferState(body["state"]), by=by, school_id=scope))
+
+
+def _link_students(body: dict):
+    """The students the body names (a class, a student, or the whole school: a coordinator's own, the one
+    an administrator names), and those words for the audit."""
+    session, account = db_session(), current_account()
+    if account.role == COORDINATOR:
+        if body.get("school") not in (None, account.school.external_id):
+            abort(403, "a coordinator issues and revokes links of their own school only")
+        school = account.school
+    else:
+        school = session.scalar(select(School).where(School.external_id == body.get("school", "")))
+        if school is None:
+            abort(400, "field 'school' must name a school (its external id)")
+    try:
+        students = class_students(session, school, body.get("class"), body.get("student"))
+    except NoStudents as exc:
+        abort(404, str(exc))
+    return students, " ".join(part for part in (school.external_id, body.get("class"), body.get("student")) if part)
+
+
+_LINK_FIELDS = {"school": str, "class": str, "student": str}
+
+
+@bp.post("/campaigns/<code>/links")
+@require(ADMIN, COORDINATOR)
+def issue_choice_links(code: str):
+    """Students' private choice links: one for each student named (a class, a student, or the whole school)
+    who has none, or with ``reissue`` for all of them (their old links stop working). The answer is the
+    only copy of each new link (``no-store``); a student who keeps a working link gets ``url: null``."""
+    body = json_fields({**_LINK_FIELDS, "reissue": bool})
+    campaign = _found_campaign(code)
+    students, scope = _link_students(body)
+    links = issue_links(db_session(), campaign, students, public_url(), reissue=body.get("reissue", False),
+                        by=current_account(), scope=scope)
+    db_session().commit()
+    return jsonify({"links": [{"student": link.student.external_id, "last_name": link.student.last_name,
+                               "first_name": link.student.first_name, "class": link.student.class_name,
+                               "url": link.url} for link in links]}), 201
+
+
+@bp.post("/campaigns/<code>/links/revoke")
+@require(ADMIN, COORDINATOR)
+def revoke_choice_links(code: str):
+    """Revoke the working links of a class or a student (a lost sheet)."""
+    body = json_fields(_LINK_FIELDS)
+    if not body.get("class") and not body.get("student"):
+        abort(400, "name what to revoke: field 'class' or 'student'")
+    campaign = _found_campaign(code)
+    students, scope = _link_students(body)
+    revoked = revoke_links(db_session(), campaign, students, by=current_account(), scope=scope)
+    db_session().commit()
+    return jsonify({"revoked": revoked})
 
 
 @bp.post("/runs/<int:key>/approve")

@@ -191,6 +191,14 @@ _ALLOCATION = {"type": "object", "required": ["id", "status"], "properties": {
                                                              "dropped (null for a coordinator)"}}}
 
 
+_LINKS_IN = {"type": "object", "additionalProperties": False, "properties": {
+    "school": {"type": "string", "description": "the school's external id (a coordinator's own by default)"},
+    "class": {"type": "string", "description": "a class, e.g. 9А (default: the whole school)"},
+    "student": {"type": "string", "description": "one student's external id"},
+    "reissue": {"type": "boolean", "default": False}}}
+_LINKS = {"type": "object", "properties": {"links": {"type": "array", "items": {"type": "object", "properties": {
+    **{k: {"type": "string"} for k in ("student", "last_name", "first_name", "class")},
+    "url": {"type": ["string", "null"]}}}}}}
 _SAVED = {"type": "object", "properties": {"saved": {"type": "boolean"}}}
 _ALLOCATION_JOB = {"type": "object", "properties": {
     "job": {"type": "integer"}, "status": {"type": "string", "enum": ["queued", "running", "done", "failed", "cancelled"]},
@@ -228,6 +236,17 @@ def _choices_paths(run_key: list) -> dict[str, Any]:
                                      "student": {"type": "string", "description": "the student's external id"},
                                      "course": {"type": "string"},
                                      "action": {"type": "string", "enum": ["pin", "forbid", "free"]}}}),
+        "/api/v1/choices/campaigns/{code}/links": _op(
+            "Students' private choice links for a class, a student or a whole school: a new link for each who has "
+            "none (or for all with reissue; their old links stop working). The answer is the only copy of each "
+            "link; a student who keeps a working link has url null", _LINKS, params=code, not_found=True,
+            roles="admin (names the school); coordinator: their own school", method="post", status="201",
+            body=_LINKS_IN),
+        "/api/v1/choices/campaigns/{code}/links/revoke": _op(
+            "Revoke the working choice links of a class or a student (a lost sheet)",
+            {"type": "object", "properties": {"revoked": {"type": "integer"}}}, params=code, not_found=True,
+            roles="admin (names the school); coordinator: their own school", method="post",
+            body={**_LINKS_IN, "properties": {k: v for k, v in _LINKS_IN["properties"].items() if k != "reissue"}}),
         "/api/v1/choices/campaigns/{code}/offers/{course}/state": _op(
             "Force an offer's group open or closed whatever its size, or leave it to the solver (auto)", _SAVED,
             params=[*code, {"name": "course", "in": "path", "required": True, "schema": {"type": "string"}}],

@@ -166,3 +166,29 @@ def test_only_the_administrator_creates_a_campaign(client, tokens):
     assert client.post("/api/v1/choices/campaigns", json=NEW_CAMPAIGN, headers=tokens["coordinator"]).status_code == 403
     assert client.post("/api/v1/choices/campaigns", json=NEW_CAMPAIGN).status_code == 401
     assert client.post("/api/v1/choices/campaigns", json=[NEW_CAMPAIGN], headers=tokens["admin"]).status_code == 400
+
+
+def test_choice_links_by_api(client, session, tokens, app):
+    """A coordinator issues their class's links (201, not cached), opens one, revokes it; another school's
+    students and an unnamed school are refused; the answer is the only place a token appears."""
+    url = "/api/v1/choices/campaigns/VYBOR-2027/links"
+    coordinator = tokens["coordinator"]
+    issued = client.post(url, json={"class": "9А"}, headers=coordinator)
+    assert issued.status_code == 201 and issued.headers["Cache-Control"] == "no-store"
+    links = issued.json["links"]
+    assert [link["student"] for link in links] == ["S1", "S2", "S3", "S4"] and all(link["url"] for link in links)
+    token = links[0]["url"].rsplit("/", 1)[1]
+    assert app.test_client().get(f"/choose/{token}").status_code == 200
+    kept = client.post(url, json={"student": "S1"}, headers=coordinator).json["links"]
+    assert kept == [{**links[0], "url": None}]  # only the hash is kept
+
+    assert client.post(url, json={"school": "SCH2"}, headers=coordinator).status_code == 403
+    assert client.post(url, json={}, headers=tokens["admin"]).status_code == 400  # which school?
+    assert client.post(url, json={"school": "SCH1", "class": "5Я"}, headers=tokens["admin"]).status_code == 404
+    assert client.post(f"{url}/revoke", json={}, headers=coordinator).status_code == 400
+    revoked = client.post(f"{url}/revoke", json={"student": "S1"}, headers=coordinator)
+    assert revoked.json == {"revoked": 1}
+    assert app.test_client().get(f"/choose/{token}").status_code == 404
+    assert token not in " ".join(session.scalars(select(AuditEntry.target)))
+    reissued = client.post(url, json={"school": "SCH1", "class": "9А", "reissue": True}, headers=tokens["admin"])
+    assert all(link["url"] for link in reissued.json["links"])

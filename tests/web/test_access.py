@@ -211,6 +211,8 @@ ELSEWHERE = {
     "choices_api.allocation_job": "tests/choices/test_choices_api.py",
     "choices_api.decision": "tests/choices/test_choices_api.py",
     "choices_api.offer_state": "tests/choices/test_choices_api.py",
+    "choices_api.issue_choice_links": "tests/choices/test_choices_api.py",
+    "choices_api.revoke_choice_links": "tests/choices/test_choices_api.py",
     "monitoring_api.monthly_make": "tests/monitoring/test_monthly.py",
     "monitoring_api.monthly_download": "tests/monitoring/test_monthly.py",
     "monitoring_page.monthly_make_page": "tests/monitoring/test_monthly.py",
