@@ -28,7 +28,7 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, case, distinct, func, or_, select, union
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select, union
 from sqlalchemy.orm import Session
 
 from bridge.db import utc
@@ -127,8 +127,8 @@ class Rule:
 
     # --- every enrolment, in SQL (the count) ---
 
-    def at_risk_by_school(self, session: Session, span: Span) -> dict[int, int]:
-        """Home school id → its students with an enrolment at risk in the span (counted once)."""
+    def at_risk(self, span: Span) -> Select:
+        """``(school_id, student_id)`` of each home school's students with an enrolment at risk in the span."""
         of_year = NetworkCourse.academic_year_id == span.year_id
         low_attendance = (
             select(AttendanceMark.student_id.label("student_id"), Lesson.course_id.label("course_id"))
@@ -151,10 +151,16 @@ class Rule:
         inactive = select(Enrolment.student_id.label("student_id"), Enrolment.course_id.label("course_id")).where(
             inactive_sql(self.inactive_days, span.day, self.zone))
         flagged = union(low_attendance, failing, inactive).subquery()
-        query = (select(Student.school_id, func.count(distinct(Student.id))).select_from(flagged)
-                 .join(Enrolment, (Enrolment.student_id == flagged.c.student_id)
-                       & (Enrolment.course_id == flagged.c.course_id))
-                 .join(NetworkCourse, NetworkCourse.id == Enrolment.course_id)
-                 .join(Student, Student.id == Enrolment.student_id)
-                 .where(of_year, Enrolment.in_force(span.day, span.day)).group_by(Student.school_id))
-        return {school: n for school, n in session.execute(query)}
+        return (select(Student.school_id.label("school_id"), Student.id.label("student_id")).distinct()
+                .select_from(flagged)
+                .join(Enrolment, (Enrolment.student_id == flagged.c.student_id)
+                      & (Enrolment.course_id == flagged.c.course_id))
+                .join(NetworkCourse, NetworkCourse.id == Enrolment.course_id)
+                .join(Student, Student.id == Enrolment.student_id)
+                .where(of_year, Enrolment.in_force(span.day, span.day)))
+
+    def at_risk_by_school(self, session: Session, span: Span) -> dict[int, int]:
+        """Home school id → how many of its students :meth:`at_risk` finds (one grouped query)."""
+        found = self.at_risk(span).subquery()
+        return {school: n for school, n in session.execute(
+            select(found.c.school_id, func.count()).group_by(found.c.school_id))}
