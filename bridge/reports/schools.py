@@ -5,9 +5,8 @@ For one academic year's courses and a period (the year so far, or a month):
 
 - **Coverage**: a school's students with an enrolment in a network course in force on some day of
   the period (:meth:`bridge.models.Enrolment.in_force`: a past month counts who studied then, not who
-  studies today), against the
-  school's own ``student_count`` (from its list); a school whose count is unknown (0) has no share,
-  never a made-up one. The district's share is over ``[district] total_students``, else the sum of
+  studies today), against the school's own ``student_count`` (from its list); a school whose count is
+  unknown (0) has no share, never a made-up one. The district's share is over ``[district] total_students``, else the sum of
   the schools' counts, as the network statistics count it (:func:`bridge.reports.stats.district_students`).
 - **Courses per education area** (``NetworkCourse.subject_area``): the district's courses and their
   students per area; per school, the courses its students take per area.
