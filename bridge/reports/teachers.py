@@ -10,8 +10,9 @@
   the 90th percentile are nearest-rank (the ⌈p·n⌉-th smallest). *Waiting* is work submitted and not
   graded today, whenever it was submitted, with the age of the oldest in days.
 - **Inactive**: students enrolled (not withdrawn) who have not opened the course in Moodle for
-  ``[monitoring] inactive_days`` (Moodle's ``lastcourseaccess``, read by the pull; "never" counts from
-  the enrolment's start), counted today. A course the pull has not asked about yet counts nobody.
+  ``[monitoring] inactive_days`` (Moodle's ``lastcourseaccess``, read by the pull; counted from the
+  enrolment's start when never or later), counted today by the at-risk rule's own test
+  (:mod:`bridge.reports.risk`). A course the pull has not asked about yet counts nobody.
 
 A course with two teachers is a row for each. Every figure is a grouped SQL query over the courses of
 the period (lessons by ``(course, date)``, grades by item): nothing proportional to the region's
