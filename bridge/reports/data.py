@@ -72,7 +72,7 @@ class Enrolled:
 
 
 def enrolled(session: Session, scope: Scope, day: dt.date) -> list[Enrolled]:
-    """Students enrolled (not withdrawn), by home school, course and name."""
+    """Students enrolled (not withdrawn), by home school, course and name; whether in force on ``day``."""
     query = scope.narrow(
         select(Student.id, Student.external_id, Student.last_name, Student.first_name, Student.middle_name,
                Student.grade, Student.class_letter, School.id, School.external_id, School.short_name,
@@ -84,9 +84,9 @@ def enrolled(session: Session, scope: Scope, day: dt.date) -> list[Enrolled]:
         .where(Enrolment.status != EnrolmentStatus.WITHDRAWN)
         .order_by(School.external_id, NetworkCourse.code, Student.last_name, Student.first_name, Student.external_id))
     return [Enrolled(sid, ext, " ".join(p for p in (last, first, middle) if p), f"{grade}{letter}", school_id,
-                     school_ext, school_name, cid, code, title, year_id, form, starts, utc(seen), read, bool(now))
+                     school_ext, school_name, cid, code, title, year_id, form, starts, utc(seen), read, bool(in_force))
             for (sid, ext, last, first, middle, grade, letter, school_id, school_ext, school_name, cid, code, title,
-                 year_id, form, starts, seen, read, now) in session.execute(query)]
+                 year_id, form, starts, seen, read, in_force) in session.execute(query)]
 
 
 @dataclass(frozen=True)
