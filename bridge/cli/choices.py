@@ -286,7 +286,7 @@ def approve_command(rt: Runtime, run_id: int | None, code: str | None, withdraw:
                 run = session.get(AllocationRun, run_id)
             if run is None:
                 raise CliError("no allocation run to approve: run `netcourses allocate` first")
-            done = approve(session, run, withdraw=withdraw, by=os_user())
+            done = approve(session, run, withdraw=withdraw, by=os_user(), today=rt.settings.district.today())
     except (ApprovalRefused, ValueError) as exc:
         raise CliError(str(exc)) from None
     click.echo(f"run {done.run} approved: {done.created} enrolments created, {done.reactivated} reactivated, "

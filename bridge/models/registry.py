@@ -261,8 +261,8 @@ class Enrolment(TimestampMixin, Base):
     @classmethod
     def in_force(cls, first: dt.date, last: dt.date) -> ColumnElement[bool]:
         """Enrolments in force on some day from ``first`` to ``last``: started by ``last``, not ended before
-        ``first``. The registry keeps no withdrawal date: a withdrawn enrolment counts up to its ``ends_on``
-        when it has one, and never when it has none (when it was in force is unknown)."""
+        ``first``. A withdrawn enrolment counts up to its ``ends_on`` (an approval that withdraws one records
+        the day; an import may give it), and never when it has none (when it was in force is unknown)."""
         return (cls.starts_on <= last) & or_(cls.ends_on.is_(None), cls.ends_on >= first) & or_(
             cls.status != EnrolmentStatus.WITHDRAWN, cls.ends_on.is_not(None))
 

@@ -246,7 +246,8 @@ def approve_run(key: int):
     body = json_fields({"withdraw": bool})
     run = get_or_404(AllocationRun, key, "allocation run")
     try:
-        done = approve(db_session(), run, by=current_account(), withdraw=body.get("withdraw", False))
+        done = approve(db_session(), run, by=current_account(), withdraw=body.get("withdraw", False),
+                       today=runtime().settings.district.today())
     except (ApprovalRefused, ValueError) as exc:
         db_session().rollback()
         abort(409, str(exc))

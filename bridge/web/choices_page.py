@@ -224,7 +224,8 @@ def approve_view(key: int):
     run = get_or_404(AllocationRun, key, "allocation run")
     session = db_session()
     try:
-        approve(session, run, by=current_account(), withdraw=request.form.get("withdraw") == "1")
+        approve(session, run, by=current_account(), withdraw=request.form.get("withdraw") == "1",
+                today=runtime().settings.district.today())
     except (ApprovalRefused, ValueError) as exc:
         session.rollback()
         abort(409, f"Не утверждено: {exc}")
