@@ -1,5 +1,6 @@
-"""A worker killed with SIGKILL in the middle of a sync: another worker takes the job over once the
-lease runs out and finishes the same run, and Moodle ends with every change applied once."""
+"""A worker killed with SIGKILL in the middle of a sync or a pull: another worker takes the job over once
+the lease runs out and finishes it; a sync's run is the same one and Moodle ends with every change applied
+once, a pull's marks are stored once."""
 
 from __future__ import annotations
 
@@ -8,24 +9,23 @@ import signal
 from collections import Counter
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from bridge.models import Job, SyncRun
+from bridge import jobs
 from bridge.runtime import Runtime
+from bridge.models import AttendanceMark, Grade, Job, MarkChange, SyncRun
 from bridge.sync.run import run_sync, start_sync
 from config import Settings
 from tests.builders import build_district
-from tests.jobs.conftest import wait_until
+from moodle_client import MoodleClient
+from tests.attendance.conftest import TERM_STARTS
+from tests.attendance.test_pull import EXPECTED_GRADES, EXPECTED_MARKS, registry_grades, registry_marks, setup_marks
+from tests.jobs.takeover import BEFORE_AND_AFTER, finished_by_another, kill_at
 
 
 @pytest.fixture
 def settings(database_url, http_moodle):
     return Settings(database_url=database_url, moodle=http_moodle.settings(max_retries=0))
-
-
-def _job(runtime: Runtime) -> Job:
-    with runtime.sessions() as s:
-        return s.scalars(select(Job)).one()
 
 
 def test_a_killed_worker_s_sync_is_finished_by_another_with_nothing_created_twice(
@@ -41,12 +41,8 @@ def test_a_killed_worker_s_sync_is_finished_by_another_with_nothing_created_twic
     first.send_signal(signal.SIGKILL)
     first.wait()
     hold.release()
-    assert _job(runtime).status == "running"  # held by a dead worker until its lease runs out
 
-    second = spawn_worker()
-    wait_until(lambda: _job(runtime).status not in ("queued", "running"), what="the job to end")
-    job = _job(runtime)
-    assert (job.status, job.attempts, job.error) == ("done", 2, "")
+    job, second = finished_by_another(runtime, spawn_worker, session.scalars(select(Job.id)).one())
     with runtime.sessions() as s:
         run = s.get(SyncRun, run_id)
         assert run.status == "ok" and run.failed == 0 and s.scalars(select(SyncRun)).all() == [run]
@@ -70,3 +66,24 @@ def test_a_killed_worker_s_sync_is_finished_by_another_with_nothing_created_twic
     assert any(line["logger"] == "moodle_client" for line in of_job)  # deep inside the job, too
     assert [line["message"] for line in of_job if line["logger"] == "sync_jobs.worker"][-1].startswith(
         f"job {job.id} (sync) done")
+
+
+@pytest.mark.parametrize("when", BEFORE_AND_AFTER)
+def test_a_killed_worker_s_pull_is_finished_by_another_with_every_mark_stored_once(
+        runtime, session, http_moodle, spawn_worker, when):
+    """Killed around the commit of the first course's marks (of two): the second worker pulls both
+    courses, and what the first stored is found unchanged, not stored again nor counted as a correction."""
+    with MoodleClient(http_moodle.url, http_moodle.token) as client:
+        setup_marks(Runtime(runtime.settings, engine=runtime.engine, today=TERM_STARTS), session, http_moodle, client)
+    job = jobs.enqueue(session, "pull")
+    session.commit()
+
+    kill_at(spawn_worker, f"{when}:attendance_mark")
+    first_course = {mark for mark in EXPECTED_MARKS if mark[2] == "NC-CHEM-11"}
+    assert registry_marks(session) == (first_course if when == "after" else set())
+
+    done, _ = finished_by_another(runtime, spawn_worker, job.id)
+    assert done.result == "pull: 2 courses"
+    assert registry_marks(session) == EXPECTED_MARKS and registry_grades(session) == EXPECTED_GRADES
+    counts = [session.scalar(select(func.count()).select_from(model)) for model in (AttendanceMark, Grade, MarkChange)]
+    assert counts == [len(EXPECTED_MARKS), len(EXPECTED_GRADES), 0]
