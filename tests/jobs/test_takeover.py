@@ -12,14 +12,14 @@ import pytest
 from sqlalchemy import func, select
 
 from bridge import jobs
-from bridge.runtime import Runtime
 from bridge.models import AttendanceMark, Grade, Job, MarkChange, SyncRun
+from bridge.runtime import Runtime
 from bridge.sync.run import run_sync, start_sync
 from config import Settings
-from tests.builders import build_district
 from moodle_client import MoodleClient
 from tests.attendance.conftest import TERM_STARTS
 from tests.attendance.test_pull import EXPECTED_GRADES, EXPECTED_MARKS, registry_grades, registry_marks, setup_marks
+from tests.builders import build_district
 from tests.jobs.takeover import BEFORE_AND_AFTER, finished_by_another, kill_at
 
 
