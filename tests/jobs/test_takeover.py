@@ -1,9 +1,10 @@
-"""A worker killed with SIGKILL in the middle of a sync or a pull: another worker takes the job over once
-the lease runs out and finishes it; a sync's run is the same one and Moodle ends with every change applied
-once, a pull's marks are stored once."""
+"""A worker killed with SIGKILL in the middle of a sync, a pull or a monthly report: another worker takes
+the job over once the lease runs out and finishes it; a sync's run is the same one and Moodle ends with
+every change applied once, a pull's marks are stored once, the month's report is kept once."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import signal
 from collections import Counter
@@ -12,7 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bridge import jobs
-from bridge.models import AttendanceMark, Grade, Job, MarkChange, SyncRun
+from bridge.models import AttendanceMark, Grade, Job, MarkChange, MonthlyReport, SyncRun
 from bridge.runtime import Runtime
 from bridge.sync.run import run_sync, start_sync
 from config import Settings
@@ -21,6 +22,7 @@ from tests.attendance.conftest import TERM_STARTS
 from tests.attendance.test_pull import EXPECTED_GRADES, EXPECTED_MARKS, registry_grades, registry_marks, setup_marks
 from tests.builders import build_district
 from tests.jobs.takeover import BEFORE_AND_AFTER, finished_by_another, kill_at
+from tests.monitoring.conftest import plant
 
 
 @pytest.fixture
@@ -87,3 +89,21 @@ def test_a_killed_worker_s_pull_is_finished_by_another_with_every_mark_stored_on
     assert registry_marks(session) == EXPECTED_MARKS and registry_grades(session) == EXPECTED_GRADES
     counts = [session.scalar(select(func.count()).select_from(model)) for model in (AttendanceMark, Grade, MarkChange)]
     assert counts == [len(EXPECTED_MARKS), len(EXPECTED_GRADES), 0]
+
+
+@pytest.mark.parametrize("when", BEFORE_AND_AFTER)
+def test_a_killed_worker_s_monthly_report_is_kept_once(runtime, session, spawn_worker, when):
+    """Killed around the commit that keeps the report: the second worker makes it again, in place of the
+    one the first kept (after) or as the first (before)."""
+    plant(session)
+    job = jobs.enqueue(session, "monthly_report", {"month": "2026-11", "by": "scheduler"})
+    session.commit()
+
+    kill_at(spawn_worker, f"{when}:monthly_report")
+    first = session.scalars(select(MonthlyReport.generated_at)).all()
+    assert len(first) == (when == "after")
+
+    finished_by_another(runtime, spawn_worker, job.id)
+    session.expire_all()
+    (kept,) = session.scalars(select(MonthlyReport)).all()
+    assert kept.month == dt.date(2026, 11, 1) and kept.generated_at not in first
