@@ -37,7 +37,8 @@ def kill_at(spawn_worker: Spawn, point: str) -> None:
     """Run a worker that kills itself at ``point`` (``before:TABLE``, ``after:TABLE``: see
     tests/jobs/dying_worker.py) and see that it did."""
     first = spawn_worker(die=point)
-    assert first.wait(timeout=120) == -signal.SIGKILL, f"the first worker never reached {point}"
+    wait_until(lambda: first.poll() is not None, timeout=120, what=f"the first worker to die at {point}")
+    assert first.returncode == -signal.SIGKILL, f"the first worker ended without reaching {point}"
 
 
 def finished_by_another(runtime: Runtime, spawn_worker: Spawn, job_id: int) -> tuple[Job, subprocess.Popen]:
