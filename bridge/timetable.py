@@ -21,7 +21,6 @@ from sqlalchemy.orm import Session
 
 from bridge.models import BellPeriod, ClassLesson, Student
 
-SANPIN = "СанПиН 1.2.3685-21"
 # week days → grade → maximum academic hours a week (SanPiN 1.2.3685-21, table 6.6).
 MAX_WEEKLY_HOURS: dict[int, dict[int, int]] = {
     5: {1: 21, 2: 23, 3: 23, 4: 23, 5: 29, 6: 30, 7: 32, 8: 33, 9: 33, 10: 34, 11: 34},

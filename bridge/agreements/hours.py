@@ -126,19 +126,13 @@ def _lessons(session: Session, course_ids: Iterable[int], first: dt.date,
             Lesson.status != ScheduleStatus.CANCELLED))]
 
 
-def in_force(first: dt.date, last: dt.date):
-    """Enrolments in force on some day from ``first`` to ``last``."""
-    return (Enrolment.starts_on <= last) & or_(Enrolment.ends_on.is_(None), Enrolment.ends_on >= first) & or_(
-        Enrolment.status != EnrolmentStatus.WITHDRAWN, Enrolment.ends_on.is_not(None))
-
-
 def group_students(session: Session, course_ids: Iterable[int], month: Month) -> dict[int, Counter[int]]:
     """course id -> home school id -> how many of its students the group had in ``month``."""
     counts: dict[int, Counter[int]] = defaultdict(Counter)
     for course_id, school_id, students in session.execute(
             select(Enrolment.course_id, Student.school_id, func.count(func.distinct(Enrolment.student_id)))
             .join(Student, Student.id == Enrolment.student_id)
-            .where(Enrolment.course_id.in_(list(course_ids)), in_force(month.first, month.last))
+            .where(Enrolment.course_id.in_(list(course_ids)), Enrolment.in_force(month.first, month.last))
             .group_by(Enrolment.course_id, Student.school_id)):
         counts[course_id][school_id] = students
     return counts
@@ -220,7 +214,7 @@ def covered_courses(session: Session, agreement: Agreement, month: Month) -> lis
     if not agreement.all_courses:
         return list(agreement.courses)
     taken = (select(Enrolment.course_id).join(Student, Student.id == Enrolment.student_id)
-             .where(Student.school_id == agreement.receiver_school_id, in_force(month.first, month.last)))
+             .where(Student.school_id == agreement.receiver_school_id, Enrolment.in_force(month.first, month.last)))
     return list(session.scalars(select(NetworkCourse).where(
         NetworkCourse.provider_school_id == agreement.provider_school_id,
         NetworkCourse.academic_year_id == agreement.academic_year_id,

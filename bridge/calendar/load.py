@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bridge.models import CurriculumLoad, Enrolment, EnrolmentStatus, NetworkCourse, PersonMixin, School, Student
-from bridge.timetable import SANPIN, max_weekly_hours
+from bridge.timetable import max_weekly_hours
 
 # The models' rules for a student's name and class, applied to plain rows.
 _full_name = PersonMixin.full_name.fget
@@ -111,38 +111,3 @@ def check_load(session: Session, *, school_id: int | None = None, student_id: in
     overloads.sort(key=lambda o: (o.school, o.class_name, o.student))
     return LoadReport(tuple(overloads), tuple(sorted(unchecked)))
 
-
-def load_warning(session: Session, student: Student, course: NetworkCourse) -> str | None:
-    """At enrolment time: would taking ``course`` push ``student`` over the SanPiN maximum?
-
-    Returns a warning in Russian for the person enrolling, or None when the load stays within it.
-    """
-    school = student.school
-    home = session.scalar(
-        select(CurriculumLoad.hours_per_week).where(
-            CurriculumLoad.school_id == school.id, CurriculumLoad.grade == student.grade
-        )
-    )
-    if home is None:
-        return (
-            f"Недельную нагрузку не проверить: у школы {school.short_name} нет учебного плана "
-            f"для {student.grade} класса"
-        )
-    others = session.scalars(
-        select(NetworkCourse.hours_per_week)
-        .join(Enrolment, Enrolment.course_id == NetworkCourse.id)
-        .where(
-            Enrolment.student_id == student.id,
-            Enrolment.status == EnrolmentStatus.ACTIVE,
-            NetworkCourse.id != course.id,
-        )
-    ).all()
-    network = sum(others) + course.hours_per_week
-    limit = max_weekly_hours(student.grade, school.week_days)
-    if home + network <= limit:
-        return None
-    return (
-        f"Превышение недельной нагрузки ({SANPIN}): {home} ч по учебному плану школы + {network} ч "
-        f"сетевых курсов = {home + network} ч при максимуме {limit} ч "
-        f"({student.grade} класс, {school.week_days}-дневная неделя)"
-    )

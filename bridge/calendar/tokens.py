@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import hashlib
 import re
 import secrets
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from bridge.db import utc
 from bridge.models import CalendarToken, School, Student, Teacher
+from bridge.models.calendar import token_hash
 
 FEED_PATH = "/calendar/feed/"
 # secrets.token_urlsafe(32): 43 characters of the URL-safe base64 alphabet.
@@ -54,10 +54,6 @@ class FeedOwner:
     @property
     def column(self):
         return getattr(CalendarToken, f"{self.kind.value}_id")
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("ascii")).hexdigest()
 
 
 def active_token(session: Session, owner: FeedOwner) -> CalendarToken | None:

@@ -12,6 +12,7 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bridge import jobs
@@ -100,13 +101,30 @@ def run_allocation(
     return run
 
 
+def school_view(report: dict[str, Any], school: str | None) -> dict[str, Any]:
+    """The run's report as a coordinator of ``school`` (external id) may read it: the groups and the
+    solver's figures whole, the rank counts and the students not fully served of their school only.
+    ``None`` (the administrator) leaves it whole."""
+    if school is None:
+        return report
+    return {**report, "ranks": [r for r in report["ranks"] if r["school"] == school],
+            "unserved": [u for u in report["unserved"] if u["school"] == school]}
+
+
 JOB_KIND = "allocate"  # the queue's kind that sync_jobs.worker runs with run_allocation
 
 
 def queue_allocation(session: Session, settings: Settings, campaign: ChoiceCampaign, *, today: dt.date,
                      time_limit: float | None = None, by: Account | None = None) -> Job:
     """Queue a run for a worker (the API; ``netcourses allocate --queue``): a solve may take minutes and
-    must not die with the process that asked for it. The caller commits."""
+    must not die with the process that asked for it. The caller commits.
+
+    A run already queued for the campaign (and not yet started) is returned instead of a second one: it
+    will read the registry as it is when it starts, decisions made meanwhile included, so coordinators
+    pressing «Рассчитать заново» one after another do not stack solves."""
+    for job in session.scalars(select(Job).where(Job.kind == JOB_KIND, Job.status == jobs.QUEUED)):
+        if job.params.get("campaign") == campaign.code:
+            return job
     return jobs.enqueue(session, JOB_KIND, {"campaign": campaign.code, "time_limit": time_limit,
                                             "by": by.id if by else None, "today": today.isoformat()},
                         max_attempts=settings.jobs.max_attempts)

@@ -90,8 +90,10 @@ def difference(session: Session, run: AllocationRun) -> Difference:
                       tuple(sorted(key[p] for p in now - before)), tuple(sorted(key[p] for p in before - now)))
 
 
-def approve(session: Session, run: AllocationRun, *, by: Actor | None = None, withdraw: bool = False) -> Approval:
+def approve(session: Session, run: AllocationRun, *, by: Actor | None = None, withdraw: bool = False,
+            today: dt.date | None = None) -> Approval:
     """Make ``run`` the approved state (see the module's doc). Raises :class:`ApprovalRefused`."""
+    today = today or dt.date.today()
     if run.status not in ("OPTIMAL", "FEASIBLE"):
         raise ValueError(f"run {run.id} has no allocation to approve ({run.status})")
     change = difference(session, run)
@@ -113,6 +115,8 @@ def approve(session: Session, run: AllocationRun, *, by: Actor | None = None, wi
             session.add(Enrolment(student_id=student_id, course_id=course_id, starts_on=year_starts))
             created += 1
         elif enrolment.status != EnrolmentStatus.ACTIVE:
+            if enrolment.status == EnrolmentStatus.WITHDRAWN:
+                enrolment.ends_on = None  # the end an earlier approval recorded no longer holds
             enrolment.status = EnrolmentStatus.ACTIVE
             reactivated += 1
         else:
@@ -121,6 +125,10 @@ def approve(session: Session, run: AllocationRun, *, by: Actor | None = None, wi
         enrolment = existing.get(pair)
         if enrolment is not None and enrolment.status == EnrolmentStatus.ACTIVE:
             enrolment.status = EnrolmentStatus.WITHDRAWN
+            # In force until today when the year has started (the month's figures count it up to now);
+            # withdrawn before its start it never was, and an enrolment withdrawn without an end never counts.
+            if enrolment.starts_on <= today and (enrolment.ends_on is None or enrolment.ends_on > today):
+                enrolment.ends_on = today
             withdrawn += 1
     if run.approved_at is None or base is None or base.id != run.id:
         run.approved_at = dt.datetime.now(dt.UTC)

@@ -34,6 +34,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bridge.audit import Actor, audit
+from bridge.db import utc
 from bridge.models import AcademicYear, ChoiceCampaign, ChoiceOffer, ChoiceRule, NetworkCourse
 
 
@@ -172,3 +173,10 @@ def find_campaign(session: Session, code: str | None) -> ChoiceCampaign | None:
     query = select(ChoiceCampaign)
     query = query.where(ChoiceCampaign.code == code) if code else query.order_by(ChoiceCampaign.id.desc())
     return session.scalars(query.limit(1)).first()
+
+
+def window_open(campaign: ChoiceCampaign, now: dt.datetime | None = None) -> bool:
+    """Whether students and coordinators may still change answers: from ``opens_at`` until
+    ``closes_at``. After it the answers are the survey's result; only the administrator corrects them."""
+    now = now or dt.datetime.now(dt.UTC)
+    return utc(campaign.opens_at) <= now < utc(campaign.closes_at)

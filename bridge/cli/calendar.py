@@ -22,7 +22,7 @@ from bridge.calendar.tokens import (
     issue_link,
     revoke_tokens,
 )
-from bridge.cli.common import CliError, echo_json, pass_runtime, table
+from bridge.cli.common import CliError, echo_json, link_base, pass_runtime, table
 from bridge.models import NetworkCourse, School, Student
 from bridge.runtime import Runtime
 
@@ -176,8 +176,7 @@ def calendar_link(rt: Runtime, student: str | None, teacher: str | None, school:
             message = f"revoked the calendar link of {kind.value} {external_id}" if revoked else (
                 f"{kind.value} {external_id} has no calendar link")
         else:
-            web = rt.settings.web
-            base = web.public_url or f"http://{web.host}:{web.port}"
+            base, note = link_base(rt)
             try:
                 link = issue_link(session, owner, base, rotate=rotate)
             except LinkExists as exists:
@@ -187,7 +186,6 @@ def calendar_link(rt: Runtime, student: str | None, teacher: str | None, school:
                 ) from None
             message = (f"{link.feed.url}\nwebcal: {link.feed.webcal}\nGoogle Calendar: {link.feed.google}\n"
                        f"page: {link.page}")
-            if not web.public_url:
-                message += (f"\nnote: the links start with {base} (web.host and web.port): web.public_url is not "
-                            f"set; set it to the address people reach the service at")
+            if note:
+                message += f"\n{note}"
     click.echo(message)  # once committed

@@ -4,7 +4,10 @@ the codes the run's report keeps (the console words the same codes in Russian)."
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
+import os
 import sys
 from pathlib import Path
 
@@ -21,12 +24,14 @@ from bridge.choices.campaigns import (
     save_campaign,
 )
 from bridge.choices.decisions import DecisionError, decide, force_offer
+from bridge.choices.links import NoStudents, class_students, issue_links, revoke_links
 from bridge.choices.survey import export_answers, import_answers
 from bridge.cli.common import (
     TERMINAL_LIMIT,
     CliError,
     echo_json,
     echo_problems,
+    link_base,
     os_user,
     pass_runtime,
     school_id,
@@ -34,6 +39,7 @@ from bridge.cli.common import (
 from bridge.models import AllocationRun, ChoiceCampaign, DecisionKind, OfferState
 from bridge.runtime import Runtime
 from bridge.sheets.problems import ImportRejected
+from bridge.spreadsheets import csv_cells
 
 _campaign_option = click.option("--campaign", "code", default=None,
                                 help="The campaign's code (default: the latest campaign).")
@@ -111,6 +117,81 @@ def export_command(rt: Runtime, code: str | None, out: Path | None) -> None:
         sys.stdout.write(text.lstrip("\ufeff"))
     else:
         out.write_text(text, encoding="utf-8")
+
+
+@choices.group("links")
+def links() -> None:
+    """Students' private choice links: issue a school's or a class's sheet, revoke lost ones."""
+
+
+def _students(session, school: str, class_name: str | None, student: str | None):
+    from bridge.models import School
+
+    found = session.scalar(select(School).where(School.external_id == school))
+    if found is None:
+        raise CliError(f"--school: no school {school!r}")
+    try:
+        return found, class_students(session, found, class_name, student)
+    except NoStudents as exc:
+        raise CliError(str(exc)) from None
+
+
+def _scope(school: str, class_name: str | None, student: str | None) -> str:
+    return " ".join(part for part in (school, class_name, student) if part)
+
+
+@links.command("issue")
+@_campaign_option
+@click.option("--school", required=True, help="The school (external id).")
+@click.option("--class", "class_name", default=None, help="Only this class, e.g. 9А (default: the whole school).")
+@click.option("--student", default=None, help="Only this student (external id).")
+@click.option("--reissue", is_flag=True, help="Issue new links to all of them; their old links stop working.")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The CSV sheet to write (a new file, readable by you only): the links exist nowhere else.")
+@pass_runtime
+def links_issue(rt: Runtime, code: str | None, school: str, class_name: str | None, student: str | None,
+                reissue: bool, out: Path) -> None:
+    """Write a sheet of choice links (student, name, class, link) for a school's students who have none,
+    or with --reissue for all of them. Only a link's hash is kept: a student who already has one gets an
+    empty cell (re-issue to print it again)."""
+    if out.exists():
+        raise CliError(f"--out: {out} exists; links are written to a new file only, so none is lost")
+    base, note = link_base(rt)
+    buffer = io.StringIO()
+    with db.session_scope(rt.sessions) as session:
+        found, students = _students(session, school, class_name, student)
+        issued = issue_links(session, _campaign(session, code), students, base, reissue=reissue, by=os_user(),
+                             scope=_scope(school, class_name, student))
+        writer = csv.writer(buffer)
+        writer.writerow(["student", "last_name", "first_name", "class", "link"])
+        for link in issued:
+            s = link.student
+            writer.writerow(csv_cells([s.external_id, s.last_name, s.first_name, s.class_name, link.url or ""]))
+        # Written before the commit: if the file cannot be written, no link is issued (nor an old one revoked).
+        with os.fdopen(os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w", encoding="utf-8",
+                       newline="") as sheet:
+            sheet.write(buffer.getvalue())
+    new = sum(1 for link in issued if link.url)
+    click.echo(f"{new} link(s) issued, {len(issued) - new} kept (already issued) for {found.external_id}: {out}")
+    if note:
+        click.echo(note)
+
+
+@links.command("revoke")
+@_campaign_option
+@click.option("--school", required=True, help="The school (external id).")
+@click.option("--class", "class_name", default=None, help="This class's links, e.g. 9А.")
+@click.option("--student", default=None, help="This student's link (external id).")
+@pass_runtime
+def links_revoke(rt: Runtime, code: str | None, school: str, class_name: str | None, student: str | None) -> None:
+    """Revoke the working choice links of a class or a student (a lost sheet): their pages stop answering."""
+    if not class_name and not student:
+        raise CliError("name what to revoke: --class or --student")
+    with db.session_scope(rt.sessions) as session:
+        _, students = _students(session, school, class_name, student)
+        revoked = revoke_links(session, _campaign(session, code), students, by=os_user(),
+                               scope=_scope(school, class_name, student))
+    click.echo(f"{revoked} link(s) revoked")
 
 
 REASON_WORDS = {
@@ -205,7 +286,7 @@ def approve_command(rt: Runtime, run_id: int | None, code: str | None, withdraw:
                 run = session.get(AllocationRun, run_id)
             if run is None:
                 raise CliError("no allocation run to approve: run `netcourses allocate` first")
-            done = approve(session, run, withdraw=withdraw, by=os_user())
+            done = approve(session, run, withdraw=withdraw, by=os_user(), today=rt.settings.district.today())
     except (ApprovalRefused, ValueError) as exc:
         raise CliError(str(exc)) from None
     click.echo(f"run {done.run} approved: {done.created} enrolments created, {done.reactivated} reactivated, "

@@ -100,3 +100,14 @@ def echo_problems(problems: Sequence, *, show_all: bool, as_json: bool, more: in
         limit = None if show_all or not on_terminal() else TERMINAL_LIMIT
         for line in problem_lines(problems, limit, more or 0):
             click.echo(line)
+
+
+def link_base(rt: Runtime) -> tuple[str, str | None]:
+    """Where links the command line issues start (calendar links, students' choice links), and a note
+    when that is only ``web.host:web.port`` because ``web.public_url`` is not set."""
+    web = rt.settings.web
+    if web.public_url:
+        return web.public_url, None
+    base = f"http://{web.host}:{web.port}"
+    return base, (f"note: the links start with {base} (web.host and web.port): web.public_url is not set; "
+                  f"set it to the address people reach the service at")

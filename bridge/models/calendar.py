@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import hashlib
 import secrets
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -229,6 +230,12 @@ class FaceToFaceSessionCourse(Base):
 
 _FEED_ACTIVE = "revoked_at IS NULL AND campaign_id IS NULL"
 _CHOICE_ACTIVE = "revoked_at IS NULL AND campaign_id IS NOT NULL"
+
+
+def token_hash(token: str) -> str:
+    """What is kept of a link's token (a calendar feed, a student's choice page): its SHA-256, so the
+    token itself exists only with its holder."""
+    return hashlib.sha256(token.encode("ascii")).hexdigest()
 
 
 class CalendarToken(Base):

@@ -14,7 +14,19 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import Boolean, CheckConstraint, Date, DateTime, ForeignKey, Integer, String, Time, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ColumnElement,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Time,
+    UniqueConstraint,
+    or_,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bridge.models.base import Base, TimestampMixin, _enum
@@ -245,6 +257,14 @@ class Enrolment(TimestampMixin, Base):
 
     student: Mapped[Student] = relationship()
     course: Mapped[NetworkCourse] = relationship()
+
+    @classmethod
+    def in_force(cls, first: dt.date, last: dt.date) -> ColumnElement[bool]:
+        """Enrolments in force on some day from ``first`` to ``last``: started by ``last``, not ended before
+        ``first``. A withdrawn enrolment counts up to its ``ends_on`` (an approval that withdraws one records
+        the day; an import may give it), and never when it has none (when it was in force is unknown)."""
+        return (cls.starts_on <= last) & or_(cls.ends_on.is_(None), cls.ends_on >= first) & or_(
+            cls.status != EnrolmentStatus.WITHDRAWN, cls.ends_on.is_not(None))
 
 
 class ClassLesson(Base):

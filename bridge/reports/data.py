@@ -68,24 +68,25 @@ class Enrolled:
     starts_on: dt.date
     last_access: dt.datetime | None  # the last visit to the course in Moodle (bridge.pull.access)
     access_read: bool  # whether a pull has asked Moodle (else no last access says nothing)
+    in_force: bool  # on the day asked for (bridge.models.Enrolment.in_force): only then can it be at risk
 
 
-def enrolled(session: Session, scope: Scope) -> list[Enrolled]:
-    """Students enrolled (not withdrawn), by home school, course and name."""
+def enrolled(session: Session, scope: Scope, day: dt.date) -> list[Enrolled]:
+    """Students enrolled (not withdrawn), by home school, course and name; whether in force on ``day``."""
     query = scope.narrow(
         select(Student.id, Student.external_id, Student.last_name, Student.first_name, Student.middle_name,
                Student.grade, Student.class_letter, School.id, School.external_id, School.short_name,
                NetworkCourse.id, NetworkCourse.code, NetworkCourse.title, NetworkCourse.academic_year_id,
                NetworkCourse.assessment_form, Enrolment.starts_on, Enrolment.last_course_access,
-               Enrolment.course_access_read)
+               Enrolment.course_access_read, Enrolment.in_force(day, day))
         .select_from(Enrolment).join(Student, Student.id == Enrolment.student_id)
         .join(School, School.id == Student.school_id).join(NetworkCourse, NetworkCourse.id == Enrolment.course_id)
         .where(Enrolment.status != EnrolmentStatus.WITHDRAWN)
         .order_by(School.external_id, NetworkCourse.code, Student.last_name, Student.first_name, Student.external_id))
     return [Enrolled(sid, ext, " ".join(p for p in (last, first, middle) if p), f"{grade}{letter}", school_id,
-                     school_ext, school_name, cid, code, title, year_id, form, starts, utc(seen), read)
+                     school_ext, school_name, cid, code, title, year_id, form, starts, utc(seen), read, bool(in_force))
             for (sid, ext, last, first, middle, grade, letter, school_id, school_ext, school_name, cid, code, title,
-                 year_id, form, starts, seen, read) in session.execute(query)]
+                 year_id, form, starts, seen, read, in_force) in session.execute(query)]
 
 
 @dataclass(frozen=True)

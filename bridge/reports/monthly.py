@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
@@ -185,9 +186,10 @@ def build(session: Session, settings: Settings, first: dt.date, now: dt.datetime
     if year is None:
         raise LookupError("no academic year in the registry: nothing to report")
     period = Period.month(year, first)
-    month = Month(session, settings, period, monitoring(session, settings, period))
-    return Report(settings.district.name, period, now or dt.datetime.now(dt.UTC),
-                  tuple(section(month) for section in SECTIONS))
+    now = now or dt.datetime.now(dt.UTC)
+    today = now.astimezone(ZoneInfo(settings.district.timezone)).date()
+    month = Month(session, settings, period, monitoring(session, settings, period, today))
+    return Report(settings.district.name, period, now, tuple(section(month) for section in SECTIONS))
 
 
 def xlsx_bytes(report: Report) -> bytes:
@@ -205,8 +207,6 @@ _TEMPLATES.filters["number"] = _number
 
 
 def html_text(report: Report, settings: Settings) -> str:
-    from zoneinfo import ZoneInfo
-
     generated = report.generated_at.astimezone(ZoneInfo(settings.district.timezone))
     return _TEMPLATES.get_template("reports/monthly.html").render(report=report, generated=generated)
 

@@ -3,9 +3,10 @@ centre does once a year, here live. Aggregates only: no names, no student ids.
 
 For one academic year's courses and a period (the year so far, or a month):
 
-- **Coverage**: a school's students with an active enrolment in a network course, against the
-  school's own ``student_count`` (from its list); a school whose count is unknown (0) has no share,
-  never a made-up one. The district's share is over ``[district] total_students``, else the sum of
+- **Coverage**: a school's students with an enrolment in a network course in force on some day of
+  the period (:meth:`bridge.models.Enrolment.in_force`: a past month counts who studied then, not who
+  studies today), against the school's own ``student_count`` (from its list); a school whose count is
+  unknown (0) has no share, never a made-up one. The district's share is over ``[district] total_students``, else the sum of
   the schools' counts, as the network statistics count it (:func:`bridge.reports.stats.district_students`).
 - **Courses per education area** (``NetworkCourse.subject_area``): the district's courses and their
   students per area; per school, the courses its students take per area.
@@ -18,8 +19,9 @@ For one academic year's courses and a period (the year so far, or a month):
   passing is below ``low_pass_share``. Only a school with at least ``min_students`` students in the
   network is judged: with two students one absence moves the share by fifty points, so a small school
   would be listed by chance.
-- **At risk**: students counted per school (never named) who attended less than ``[marks]
-  at_risk_attendance`` of a course's marked lessons in the period, or whose course total is failing.
+- **At risk**: students counted per school (never named) by the at-risk list's own rule
+  (:mod:`bridge.reports.risk`: attendance, mark, inactivity), judged on the period's last day or today
+  when sooner.
 
 Each figure is one grouped query over the whole registry (six in all, whatever its size); Python only
 folds the few rows per school that come back.
@@ -33,16 +35,13 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Integer, case, distinct, func, select, union
+from sqlalchemy import Integer, case, distinct, func, select
 from sqlalchemy.orm import Session
 
 from bridge.models import (
     AcademicYear,
-    AssessmentForm,
-    AttendanceKind,
     AttendanceMark,
     Enrolment,
-    EnrolmentStatus,
     Grade,
     GradeItem,
     Lesson,
@@ -51,10 +50,9 @@ from bridge.models import (
     School,
     Student,
 )
-from bridge.reports.marks import pass_percentage
+from bridge.reports.risk import Rule, Span, attended_flag, pass_mark
 from bridge.reports.stats import district_students
 from config import Settings
-from config.settings import MarksSettings
 
 MONTHS = ("январь", "февраль", "март", "апрель", "май", "июнь", "июль", "август", "сентябрь", "октябрь", "ноябрь",
           "декабрь")
@@ -78,6 +76,15 @@ class Period:
     def month(cls, year: AcademicYear, first: dt.date) -> Period:
         following = (first + dt.timedelta(days=32)).replace(day=1)
         return cls(year, first, following, f"{MONTHS[first.month - 1]} {first.year}")
+
+    @property
+    def last_day(self) -> dt.date:
+        return self.ends_on - dt.timedelta(days=1)
+
+    def span(self, today: dt.date) -> Span:
+        """The period as the at-risk rule judges it: on its last day, or on ``today`` while it goes on."""
+        return Span(self.year.id, self.starts_on, self.last_day, min(self.last_day, today),
+                    whole_year=(self.starts_on, self.last_day) == (self.year.starts_on, self.year.ends_on))
 
 
 @dataclass
@@ -164,26 +171,12 @@ class Monitoring:
         schools = [s for s in self.schools if only_school is None or s.id == only_school]
         return {"academic_year": self.period.year.code, "period": self.period.label,
                 "from": self.period.starts_on.isoformat(),
-                "to": (self.period.ends_on - dt.timedelta(days=1)).isoformat(),
+                "to": self.period.last_day.isoformat(),
                 "thresholds": self.thresholds, "district": self.district.as_json(),
                 "areas": [{"area": a.name, "courses": a.courses, "students": a.students, "schools": a.schools}
                           for a in self.areas],
                 "schools": [s.as_json() for s in schools],
                 "low_schools": [s.external_id for s in schools if s.low]}
-
-
-def pass_mark(cfg: MarksSettings) -> ColumnElement:
-    """The pass percentage of each grade's course, by its form (the district's default when empty)."""
-    return case((NetworkCourse.assessment_form == AssessmentForm.FIVE_POINT, pass_percentage(AssessmentForm.FIVE_POINT, cfg)),
-                (NetworkCourse.assessment_form.is_(None), pass_percentage(AssessmentForm(cfg.default_form), cfg)),
-                else_=cfg.pass_threshold)
-
-
-ATTENDED = (AttendanceKind.PRESENT, AttendanceKind.LATE)
-
-
-def _attended() -> ColumnElement:
-    return case((AttendanceMark.kind.in_(ATTENDED), 1), else_=0)
 
 
 def _lesson_marks(period: Period):
@@ -195,35 +188,13 @@ def _lesson_marks(period: Period):
                    Lesson.date >= period.starts_on, Lesson.date < period.ends_on))
 
 
-def _not_withdrawn(student: ColumnElement, course: ColumnElement) -> ColumnElement:
-    return (select(Enrolment.id).where(Enrolment.student_id == student, Enrolment.course_id == course,
-                                       Enrolment.status != EnrolmentStatus.WITHDRAWN).exists())
-
-
-def at_risk_students(session: Session, settings: Settings, period: Period) -> dict[int, int]:
-    """School id → students (not withdrawn from the course) at risk in the period: attendance of a
-    course below ``[marks] at_risk_attendance``, or a failing course total."""
-    marks = _lesson_marks(period).add_columns(AttendanceMark.student_id.label("student_id"))
-    low_attendance = (marks.where(_not_withdrawn(AttendanceMark.student_id, Lesson.course_id))
-                      .group_by(AttendanceMark.student_id, Lesson.course_id)
-                      .having(func.sum(_attended()) < settings.marks.at_risk_attendance * func.count()))
-    failing = (select(Grade.student_id.label("student_id")).join(GradeItem, GradeItem.id == Grade.item_id)
-               .join(NetworkCourse, NetworkCourse.id == GradeItem.course_id)
-               .where(NetworkCourse.academic_year_id == period.year.id, GradeItem.item_type == "course",
-                      Grade.percentage < pass_mark(settings.marks),
-                      _not_withdrawn(Grade.student_id, GradeItem.course_id)))
-    ids = union(low_attendance, failing).subquery()
-    return dict(session.execute(select(Student.school_id, func.count(distinct(Student.id)))
-                                .where(Student.id.in_(select(ids.c.student_id))).group_by(Student.school_id)).all())
-
-
-def monitoring(session: Session, settings: Settings, period: Period) -> Monitoring:
+def monitoring(session: Session, settings: Settings, period: Period, today: dt.date | None = None) -> Monitoring:
     cfg = settings.monitoring
     year = period.year.id
     of_year = NetworkCourse.academic_year_id == year
+    in_force = Enrolment.in_force(period.starts_on, period.last_day)
     active = (select().select_from(Enrolment).join(Student, Student.id == Enrolment.student_id)
-              .join(NetworkCourse, NetworkCourse.id == Enrolment.course_id)
-              .where(of_year, Enrolment.status == EnrolmentStatus.ACTIVE))
+              .join(NetworkCourse, NetworkCourse.id == Enrolment.course_id).where(of_year, in_force))
 
     schools = session.execute(select(School.id, School.external_id, School.short_name, School.role,
                                      School.student_count).order_by(School.external_id)).all()
@@ -239,7 +210,7 @@ def monitoring(session: Session, settings: Settings, period: Period) -> Monitori
         figures[sid].courses += n
         area_schools[area].add(sid)
     for sid, marked, attended in session.execute(
-            _lesson_marks(period).add_columns(Student.school_id, func.count(), func.sum(_attended()))
+            _lesson_marks(period).add_columns(Student.school_id, func.count(), func.sum(attended_flag()))
             .group_by(Student.school_id)):
         figures[sid].marked, figures[sid].attended = marked, int(attended or 0)
     zone = ZoneInfo(settings.district.timezone)
@@ -255,14 +226,13 @@ def monitoring(session: Session, settings: Settings, period: Period) -> Monitori
                    Grade.graded_at >= since, Grade.graded_at < until)
             .group_by(Student.school_id)):
         figures[sid].grades, figures[sid].percent_sum, figures[sid].passed = n, float(total), int(passed)
-    for sid, n in at_risk_students(session, settings, period).items():
+    for sid, n in Rule.of(settings).at_risk_by_school(session, period.span(today or settings.district.today())).items():
         figures[sid].at_risk = n
 
     areas = tuple(Area(area, courses, students, len(area_schools.get(area, ()))) for area, courses, students in
                   session.execute(select(NetworkCourse.subject_area, func.count(distinct(NetworkCourse.id)),
                                          func.count(distinct(Enrolment.student_id)))
-                                  .outerjoin(Enrolment, (Enrolment.course_id == NetworkCourse.id)
-                                             & (Enrolment.status == EnrolmentStatus.ACTIVE))
+                                  .outerjoin(Enrolment, (Enrolment.course_id == NetworkCourse.id) & in_force)
                                   .where(of_year).group_by(NetworkCourse.subject_area)
                                   .order_by(NetworkCourse.subject_area)))
     district = Figures(total=district_students(session, settings) or None,

@@ -5,9 +5,9 @@ Attendance counts the lessons (not cancelled) the student has a mark for: a less
 teacher took no attendance is not counted either way. Present and late are attended; absent and
 excused are missed (listed with their dates). With a term, only lessons in the home school's term
 count and the mark is the term's; without, the whole year and the year mark (see :mod:`bridge.reports.marks`).
-A student is at risk when the share attended is below ``[marks] at_risk_attendance``, the mark
-is failing, or they have not opened the course in Moodle for ``[monitoring] inactive_days``; the
-at-risk list names each reason and the trend of the last four weeks (:mod:`bridge.reports.trend`).
+Who is at risk is :mod:`bridge.reports.risk`'s rule (attendance, mark, inactivity; the management
+count per school is the same rule in SQL), judged today; the at-risk list names each reason and the
+trend of the last four weeks (:mod:`bridge.reports.trend`).
 """
 
 from __future__ import annotations
@@ -17,14 +17,13 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 from bridge.models import AssessmentForm
 from bridge.reports.data import Attendance, Enrolled, HomeTerms, Scope, attendance_of, enrolled, grades_of
 from bridge.reports.marks import Mark, form_of, home_mark, term_percentage, year_percentage
-from bridge.reports.teachers import days_inactive
+from bridge.reports.risk import Rule
 from bridge.reports.trend import Trend, trend
 from config import Settings
 from config.settings import MarksSettings
@@ -44,34 +43,25 @@ class Facts:
     mark: Mark | None
     inactive_days: int | None = None  # days without opening the course, when over the setting
     trend: Trend | None = None
+    risks: tuple[str, ...] = ()  # why the student is at risk (bridge.reports.risk); empty: not
 
     @property
     def share(self) -> float | None:
         return round(self.attended / self.marked, 3) if self.marked else None
 
-    def risks(self, cfg: MarksSettings) -> list[str]:
-        reasons = []
-        if self.share is not None and self.share < cfg.at_risk_attendance:
-            reasons.append(f"посещаемость {self.share:.0%} ниже {cfg.at_risk_attendance:.0%}")
-        if self.mark is not None and self.mark.failing:
-            reasons.append(f"отметка «{self.mark.value}» по курсу «{self.who.course_title}»")
-        if self.inactive_days is not None:
-            reasons.append(f"не заходит в курс {self.inactive_days} дн.")
-        return reasons
-
 
 def facts(session: Session, settings: Settings, scope: Scope, today: dt.date | None = None) -> list[Facts]:
     today = today or settings.district.today()
-    zone = ZoneInfo(settings.district.timezone)
+    rule = Rule.of(settings)
     terms = HomeTerms(session)
     marks = attendance_of(session, scope)
     grades = grades_of(session, scope, settings.district.timezone)
     out = []
-    for e in enrolled(session, scope):
+    for e in enrolled(session, scope, today):
         records = marks.get((e.student_id, e.course_id), [])
         points = grades.get((e.student_id, e.course_id), [])
         direction = trend(records, points, today)
-        idle = days_inactive(e.last_access, e.starts_on, today, zone) if e.access_read else None
+        idle = rule.inactive(e.access_read, e.last_access, e.starts_on, today)
         if scope.term is None:
             percent = year_percentage(points)
         else:
@@ -80,9 +70,12 @@ def facts(session: Session, settings: Settings, scope: Scope, today: dt.date | N
             percent = term_percentage(points, *span) if span else None
         form = form_of(e.form, settings.marks)
         attended = sum(1 for a in records if a.kind.attended)
+        mark = home_mark(percent, form, settings.marks)
+        risks = rule.reasons(marked=len(records), attended=attended, percent=percent, form=form,
+                             mark=mark.value if mark else None, course_title=e.course_title,
+                             inactive_days=idle) if e.in_force else ()
         out.append(Facts(e, form, len(records), attended, tuple(a for a in records if not a.kind.attended), percent,
-                         home_mark(percent, form, settings.marks),
-                         idle if idle is not None and idle >= settings.monitoring.inactive_days else None, direction))
+                         mark, idle, direction, risks))
     return out
 
 
@@ -135,7 +128,7 @@ def marks_table(items: list[Facts], scope: Scope, cfg: MarksSettings) -> Table:
 def at_risk_table(items: list[Facts], scope: Scope, cfg: MarksSettings) -> Table:
     rows = tuple(_who(f) + (f.share, f.mark.value if f.mark else None, f.inactive_days, "; ".join(reasons),
                             f.trend.value if f.trend else None, f.trend.ru if f.trend else "нет данных")
-                 for f in items if (reasons := f.risks(cfg)))
+                 for f in items if (reasons := f.risks))
     return Table("at-risk", f"Обучающиеся в зоне риска ({_period(scope)})",
                  WHO + (("share", "Доля посещённых"), ("mark", "Отметка"), ("inactive_days", "Не заходит в курс, дн."),
                         ("reasons", "Причины"), ("trend", "Тренд (код)"), ("trend_ru", "Тренд за 4 недели")), rows)
@@ -152,7 +145,7 @@ def summary_table(items: list[Facts], scope: Scope, cfg: MarksSettings) -> Table
         attended = sum(f.attended for f in group)
         failing = sum(1 for f in group if f.mark is not None and f.mark.failing)
         rows.append((school, course, len(group), round(attended / marked, 3) if marked else None, failing,
-                     sum(1 for f in group if f.risks(cfg))))
+                     sum(1 for f in group if f.risks)))
     return Table("summary", f"Сводка по школам и курсам ({_period(scope)})",
                  (("school", "Школа"), ("course", "Код курса"), ("students", "Обучающихся"),
                   ("share", "Доля посещённых"), ("failing", "С неудовлетворительной отметкой"),

@@ -10,8 +10,9 @@
   the 90th percentile are nearest-rank (the ⌈p·n⌉-th smallest). *Waiting* is work submitted and not
   graded today, whenever it was submitted, with the age of the oldest in days.
 - **Inactive**: students enrolled (not withdrawn) who have not opened the course in Moodle for
-  ``[monitoring] inactive_days`` (Moodle's ``lastcourseaccess``, read by the pull; "never" counts from
-  the enrolment's start), counted today. A course the pull has not asked about yet counts nobody.
+  ``[monitoring] inactive_days`` (Moodle's ``lastcourseaccess``, read by the pull; counted from the
+  enrolment's start when never or later), counted today by the at-risk rule's own test
+  (:mod:`bridge.reports.risk`). A course the pull has not asked about yet counts nobody.
 
 A course with two teachers is a row for each. Every figure is a grouped SQL query over the courses of
 the period (lessons by ``(course, date)``, grades by item): nothing proportional to the region's
@@ -43,6 +44,7 @@ from bridge.models import (
     Student,
     Teacher,
 )
+from bridge.reports.risk import idle_days, inactive_sql
 from config.settings import MonitoringSettings
 
 PERCENTILES = (50, 90)
@@ -187,19 +189,8 @@ def _waiting(session: Session, courses: list[int], now: dt.datetime) -> dict[int
 
 
 def inactive_filter(cfg: MonitoringSettings, today: dt.date, zone: ZoneInfo) -> ColumnElement[bool]:
-    """Enrolments (not withdrawn, asked of Moodle) whose student has not opened the course for the set
-    days: the last visit (or, never, the enrolment's start) is that many days before ``today`` or more."""
-    last_day = today - dt.timedelta(days=cfg.inactive_days)
-    cutoff = dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time(), zone).astimezone(dt.UTC)
-    return and_(Enrolment.status != EnrolmentStatus.WITHDRAWN, Enrolment.course_access_read,
-                Enrolment.starts_on <= last_day,
-                or_(Enrolment.last_course_access.is_(None), Enrolment.last_course_access < cutoff))
-
-
-def days_inactive(last_access: dt.datetime | None, starts_on: dt.date, today: dt.date, zone: ZoneInfo) -> int:
-    """Whole days since the last visit (in the district's zone), or since the enrolment's start when never."""
-    since = utc(last_access).astimezone(zone).date() if last_access is not None else starts_on
-    return (today - since).days
+    """Enrolments (not withdrawn) whose student is inactive today, by the at-risk rule's own test."""
+    return and_(Enrolment.status != EnrolmentStatus.WITHDRAWN, inactive_sql(cfg.inactive_days, today, zone))
 
 
 def _inactive(session: Session, courses: list[int], cfg: MonitoringSettings, today: dt.date,
@@ -260,7 +251,7 @@ class InactiveStudent:
     school: str
     course: str
     last_access: dt.datetime | None
-    days: int  # since the last visit, or since the enrolment's start when never
+    days: int  # since the last visit, or the enrolment's start when never or later
 
 
 def inactive_students(session: Session, cfg: MonitoringSettings, *, now: dt.datetime, timezone: str = "Europe/Moscow",
@@ -286,5 +277,5 @@ def inactive_students(session: Session, cfg: MonitoringSettings, *, now: dt.date
     if narrow is not None:
         query = query.where(Student.id.in_(narrow))
     return [InactiveStudent(ext, " ".join(p for p in (last, first, middle) if p), school, code, utc(seen),
-                            days_inactive(seen, starts, today, zone))
+                            idle_days(seen, starts, today, zone))
             for ext, last, first, middle, school, code, seen, starts in session.execute(query)]

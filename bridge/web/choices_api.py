@@ -2,8 +2,10 @@
 worker, follow its job, read its report and
 its difference against the approved state) and «Утвердить» (approve a run into enrolments).
 
-A run's report names students (those not fully served), so reading it is audited; forming the
-groups and approving them are the network administrator's.
+A run's report names students (those not fully served), so reading it is audited. A school coordinator
+may queue a run, follow it, read its report narrowed to their school, and make manual decisions for their
+school (pin or forbid their students' offers, force the groups their school teaches); creating campaigns
+and approving runs are the network administrator's.
 """
 
 from __future__ import annotations
@@ -14,16 +16,21 @@ from flask import Blueprint, abort, jsonify, url_for
 from sqlalchemy import func, select
 
 from bridge.audit import audit
-from bridge.choices.allocation import JOB_KIND, queue_allocation
+from bridge.choices.allocation import JOB_KIND, queue_allocation, school_view
 from bridge.choices.approval import ApprovalRefused, approve, approved_run, difference
 from bridge.choices.campaigns import CampaignError, find_campaign, save_campaign
-from bridge.models import AccountRole, AllocationRun, ChoiceCampaign, Job, StudentChoice
-from bridge.web import db_session, get_or_404, json_fields, runtime
+from bridge.choices.decisions import DecisionError, DecisionRefused, decide, force_offer
+from bridge.choices.links import NoStudents, class_students, issue_links, revoke_links
+from bridge.models import (
+    AccountRole, AllocationRun, ChoiceCampaign, DecisionKind, Job, OfferState, School, StudentChoice,
+)
+from bridge.web import db_session, get_or_404, json_fields, public_url, runtime
 from bridge.web.auth import current_account, require
 from bridge.web.inputs import request_json
 
 bp = Blueprint("choices_api", __name__, url_prefix="/api/v1/choices")
-ADMIN = AccountRole.ADMIN
+ADMIN, COORDINATOR = AccountRole.ADMIN, AccountRole.COORDINATOR
+ACTIONS = {"pin": DecisionKind.PIN, "forbid": DecisionKind.FORBID, "free": None}
 # The longest a run asked for here may make the solver search: a longer run belongs to the command line.
 MAX_TIME_LIMIT = 120.0
 
@@ -43,10 +50,27 @@ def _campaign(campaign: ChoiceCampaign) -> dict:
 
 
 def _run(run: AllocationRun) -> dict:
+    """The run as the caller may read it: a coordinator gets their school's part of the report and no
+    difference against the approved state (it names every school's students)."""
+    account = current_account()
+    coordinator = account.role == COORDINATOR
     return {"id": run.id, "status": run.status, "objective": run.objective, "bound": run.bound,
             "wall_seconds": run.wall_seconds, "started_at": run.started_at.isoformat(),
-            "approved_at": run.approved_at.isoformat() if run.approved_at else None, **run.report,
-            "difference": difference(db_session(), run).as_dict()}
+            "approved_at": run.approved_at.isoformat() if run.approved_at else None,
+            **school_view(run.report, account.school.external_id if coordinator else None),
+            "difference": None if coordinator else difference(db_session(), run).as_dict()}
+
+
+def _scope() -> int | None:
+    account = current_account()
+    return account.school_id if account.role == COORDINATOR else None
+
+
+def _found_campaign(code: str) -> ChoiceCampaign:
+    campaign = find_campaign(db_session(), code)
+    if campaign is None:
+        abort(404, f"no campaign {code}")
+    return campaign
 
 
 @bp.get("/campaigns")
@@ -76,7 +100,7 @@ def save_campaign_view():
 
 
 @bp.post("/campaigns/<code>/runs")
-@require(ADMIN)
+@require(ADMIN, COORDINATOR)
 def start_run(code: str):
     """Form the groups: queue an allocation job (a worker runs the solver, at most ``time_limit``
     seconds) and answer 202 with where to follow it."""
@@ -85,11 +109,8 @@ def start_run(code: str):
     if limit is not None and not 0 < limit <= MAX_TIME_LIMIT:
         abort(400, f"field 'time_limit' must be more than 0 and at most {MAX_TIME_LIMIT:g} seconds")
     session = db_session()
-    campaign = find_campaign(session, code)
-    if campaign is None:
-        abort(404, f"no campaign {code}")
-    job = queue_allocation(session, runtime().settings, campaign, today=dt.date.today(), time_limit=limit,
-                           by=current_account())
+    job = queue_allocation(session, runtime().settings, _found_campaign(code), today=dt.date.today(),
+                           time_limit=limit, by=current_account())
     session.commit()
     return jsonify(_job(job)), 202
 
@@ -101,7 +122,7 @@ def _job(job: Job) -> dict:
 
 
 @bp.get("/jobs/<int:key>")
-@require(ADMIN)
+@require(ADMIN, COORDINATOR)
 def allocation_job(key: int):
     """A queued allocation: queued, running, done (with its run) or failed (with its reason)."""
     job = get_or_404(Job, key, "job")
@@ -111,12 +132,110 @@ def allocation_job(key: int):
 
 
 @bp.get("/runs/<int:key>")
-@require(ADMIN)
+@require(ADMIN, COORDINATOR)
 def run_report(key: int):
     run = get_or_404(AllocationRun, key, "allocation run")
     audit(db_session(), current_account(), "read allocation run", f"run {run.id}")
     db_session().commit()
     return jsonify(_run(run))
+
+
+def _decided(change) -> tuple:
+    """Apply one manual decision with the caller's scope: 403 outside a coordinator's school, 400 for an
+    unknown student or course; nothing is written then."""
+    session = db_session()
+    try:
+        change(session, current_account(), _scope())
+    except DecisionRefused as exc:
+        session.rollback()
+        abort(403, str(exc))
+    except DecisionError as exc:
+        session.rollback()
+        abort(400, str(exc))
+    session.commit()
+    return jsonify({"saved": True}), 200
+
+
+@bp.post("/campaigns/<code>/decisions")
+@require(ADMIN, COORDINATOR)
+def decision(code: str):
+    """Pin a student to an offer, forbid it, or free it (``action``: pin, forbid, free); every later run
+    keeps it."""
+    body = json_fields({"student": str, "course": str, "action": str})
+    missing = [name for name in ("student", "course", "action") if not body.get(name)]
+    if missing:
+        abort(400, f"missing field(s): {', '.join(missing)}")
+    if body["action"] not in ACTIONS:
+        abort(400, f"field 'action' must be one of: {', '.join(ACTIONS)}")
+    campaign = _found_campaign(code)
+    return _decided(lambda session, by, scope: decide(
+        session, campaign, body["student"], body["course"], ACTIONS[body["action"]], by=by, school_id=scope))
+
+
+@bp.post("/campaigns/<code>/offers/<course>/state")
+@require(ADMIN, COORDINATOR)
+def offer_state(code: str, course: str):
+    """Force ``course``'s group open or closed whatever its size, or leave it to the solver (``auto``)."""
+    body = json_fields({"state": str})
+    states = [state.value for state in OfferState]
+    if body.get("state") not in states:
+        abort(400, f"field 'state' must be one of: {', '.join(states)}")
+    campaign = _found_campaign(code)
+    return _decided(lambda session, by, scope: force_offer(
+        session, campaign, course, OfferState(body["state"]), by=by, school_id=scope))
+
+
+def _link_students(body: dict):
+    """The students the body names (a class, a student, or the whole school: a coordinator's own, the one
+    an administrator names), and those words for the audit."""
+    session, account = db_session(), current_account()
+    if account.role == COORDINATOR:
+        if body.get("school") not in (None, account.school.external_id):
+            abort(403, "a coordinator issues and revokes links of their own school only")
+        school = account.school
+    else:
+        school = session.scalar(select(School).where(School.external_id == body.get("school", "")))
+        if school is None:
+            abort(400, "field 'school' must name a school (its external id)")
+    try:
+        students = class_students(session, school, body.get("class"), body.get("student"))
+    except NoStudents as exc:
+        abort(404, str(exc))
+    return students, " ".join(part for part in (school.external_id, body.get("class"), body.get("student")) if part)
+
+
+_LINK_FIELDS = {"school": str, "class": str, "student": str}
+
+
+@bp.post("/campaigns/<code>/links")
+@require(ADMIN, COORDINATOR)
+def issue_choice_links(code: str):
+    """Students' private choice links: one for each student named (a class, a student, or the whole school)
+    who has none, or with ``reissue`` for all of them (their old links stop working). The answer is the
+    only copy of each new link (``no-store``); a student who keeps a working link gets ``url: null``."""
+    body = json_fields({**_LINK_FIELDS, "reissue": bool})
+    campaign = _found_campaign(code)
+    students, scope = _link_students(body)
+    links = issue_links(db_session(), campaign, students, public_url(), reissue=body.get("reissue", False),
+                        by=current_account(), scope=scope)
+    db_session().commit()
+    return jsonify({"links": [{"student": link.student.external_id, "last_name": link.student.last_name,
+                               "first_name": link.student.first_name, "class": link.student.class_name,
+                               "url": link.url} for link in links]}), 201
+
+
+@bp.post("/campaigns/<code>/links/revoke")
+@require(ADMIN, COORDINATOR)
+def revoke_choice_links(code: str):
+    """Revoke the working links of a class or a student (a lost sheet)."""
+    body = json_fields(_LINK_FIELDS)
+    if not body.get("class") and not body.get("student"):
+        abort(400, "name what to revoke: field 'class' or 'student'")
+    campaign = _found_campaign(code)
+    students, scope = _link_students(body)
+    revoked = revoke_links(db_session(), campaign, students, by=current_account(), scope=scope)
+    db_session().commit()
+    return jsonify({"revoked": revoked})
 
 
 @bp.post("/runs/<int:key>/approve")
@@ -127,7 +246,8 @@ def approve_run(key: int):
     body = json_fields({"withdraw": bool})
     run = get_or_404(AllocationRun, key, "allocation run")
     try:
-        done = approve(db_session(), run, by=current_account(), withdraw=body.get("withdraw", False))
+        done = approve(db_session(), run, by=current_account(), withdraw=body.get("withdraw", False),
+                       today=runtime().settings.district.today())
     except (ApprovalRefused, ValueError) as exc:
         db_session().rollback()
         abort(409, str(exc))

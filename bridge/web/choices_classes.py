@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bridge.audit import audit
-from bridge.choices.campaigns import find_campaign
+from bridge.choices.campaigns import find_campaign, window_open
 from bridge.choices.instance import grade_shift
 from bridge.choices.survey import import_answers
 from bridge.models import (
@@ -69,6 +69,9 @@ def class_table(code: str):
     offers = list(offers)
     name = f"класс {chosen_class}"
     problems = None
+    editable = account.role == AccountRole.ADMIN or window_open(campaign)
+    if request.method == "POST" and not editable:
+        abort(409, "Приём выбора закрыт: изменить ответы может администратор сети")
     if request.method == "POST":
         ranks = range(1, campaign.max_choices + 1)
         out = io.StringIO()
@@ -101,5 +104,6 @@ def class_table(code: str):
     admitted = {s.external_id: [o.code for o in offers if o.admits_grade(s.grade + shift)] for s in students}
     return render_template("console/choices_class.html", campaign=campaign, school=school, classes=classes,
                            chosen_class=chosen_class, students=students, admitted=admitted, current=current,
-                           problems=problems, shift=shift, saved=request.args.get("done") == "1"), \
+                           problems=problems, shift=shift, saved=request.args.get("done") == "1",
+                           editable=editable), \
         400 if problems else 200

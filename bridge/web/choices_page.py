@@ -6,6 +6,10 @@ forbid a student's offer, force an offer open or closed), «Утвердить»
 The figures come from the run's stored report (:mod:`bridge.choices.allocation`); this module only
 narrows them to the role: the administrator sees everything, a coordinator their own school's
 students, a viewer the aggregates without a name. Reading names is audited.
+
+Who acts: a coordinator runs and re-runs the solve and makes manual decisions for their own school
+(:mod:`bridge.choices.decisions` refuses the rest, 403); «Утвердить», which turns a run into
+enrolments of every school, stays the administrator's.
 """
 
 from __future__ import annotations
@@ -19,12 +23,14 @@ from sqlalchemy import select
 
 from bridge import jobs
 from bridge.audit import audit
-from bridge.choices.allocation import JOB_KIND, queue_allocation
+from bridge.choices.allocation import JOB_KIND, queue_allocation, school_view
 from bridge.choices.approval import ApprovalRefused, approve, difference
 from bridge.choices.campaigns import CampaignError, find_campaign, save_campaign
-from bridge.choices.decisions import DecisionError, decide, force_offer
+from bridge.choices.decisions import DecisionError, DecisionRefused, decide, force_offer
 from bridge.choices.instance import BASIS_CURRENT, BASIS_NEXT_GRADE
-from bridge.models import AcademicYear, AccountRole, AllocationRun, ChoiceCampaign, DecisionKind, Job, OfferState
+from bridge.models import (
+    AcademicYear, AccountRole, AllocationRun, ChoiceCampaign, DecisionKind, Job, NetworkCourse, OfferState,
+)
 from bridge.web import db_session, get_or_404, runtime
 from bridge.web.auth import current_account, require
 from bridge.charts import bar_chart
@@ -111,7 +117,7 @@ def campaigns():
 
 
 @bp.post("/choices/<code>/run")
-@require(ADMIN)
+@require(ADMIN, COORDINATOR)
 def first_run(code: str):
     """Form the groups of a campaign (a job for a worker, as ``netcourses allocate --queue``)."""
     campaign = find_campaign(db_session(), code)
@@ -142,12 +148,11 @@ def rank_label(place: int, max_choices: int) -> str:
 def run_page(key: int):
     run = get_or_404(AllocationRun, key, "allocation run")
     account, session, campaign = current_account(), db_session(), _campaign(run)
-    report, max_choices = run.report, campaign.max_choices
-    school = account.school.external_id if account.role == COORDINATOR else None
-    ranks = [r for r in report["ranks"] if school is None or r["school"] == school]
+    max_choices = campaign.max_choices
+    report = school_view(run.report, account.school.external_id if account.role == COORDINATOR else None)
+    ranks, unserved = report["ranks"], report["unserved"]
     totals = [sum(r["counts"][i] for r in ranks) for i in range(max_choices + 1)]
     chart = bar_chart({rank_label(i, max_choices): n for i, n in enumerate(totals) if n or i < max_choices})
-    unserved = [u for u in report["unserved"] if school is None or u["school"] == school]
     names = account.role != VIEWER
     if names:
         audit(session, account, "read allocation run", f"run {run.id}")
@@ -156,34 +161,55 @@ def run_page(key: int):
         "console/choices_run.html", run=run, report=report, ranks=ranks, chart=chart, max_choices=max_choices,
         rank_label=rank_label, unserved_total=len(unserved), page=paginate_rows(unserved) if names else None,
         difference=difference(session, run) if account.role == ADMIN else None, state=STATE, forced=FORCED,
+        decides=account.role in (ADMIN, COORDINATOR), own=_own_offers(run, account),
         campaign=campaign, done=DONE.get(request.args.get("done", "")), basis=BASIS.get(report["basis"], report["basis"]))
 
 
+def _own_offers(run: AllocationRun, account) -> set[str] | None:
+    """The courses whose group ``account`` may force: all (None) for the administrator, their school's
+    for a coordinator."""
+    if account.role != COORDINATOR:
+        return None
+    return set(db_session().scalars(select(NetworkCourse.code).where(
+        NetworkCourse.provider_school_id == account.school_id,
+        NetworkCourse.code.in_([o["course"] for o in run.report["offers"]]))))
+
+
+def _school_scope(account) -> int | None:
+    """The school a coordinator's decisions are limited to; None for the administrator."""
+    return account.school_id if account.role == COORDINATOR else None
+
+
 @bp.post("/choices/runs/<int:key>/rerun")
-@require(ADMIN)
+@require(ADMIN, COORDINATOR)
 def rerun(key: int):
     """Solve the campaign again as the registry holds it now (choices and decisions included)."""
     return _solve(_campaign(get_or_404(AllocationRun, key, "allocation run")))
 
 
 @bp.post("/choices/runs/<int:key>/decide")
-@require(ADMIN)
+@require(ADMIN, COORDINATOR)
 def decide_view(key: int):
     """A manual decision kept by every later run: ``student`` + ``action`` (pin, forbid, free) on
     ``course``, or ``state`` (open, closed, auto) of ``course``'s group."""
     run = get_or_404(AllocationRun, key, "allocation run")
     form = {k: request.form.get(k, "").strip() for k in ("course", "student", "action", "state")}
-    session = db_session()
+    session, account = db_session(), current_account()
+    scope = _school_scope(account)
     try:
         if form["state"]:
             if form["state"] not in STATES:
                 abort(400, "Состояние группы: open, closed или auto")
-            force_offer(session, _campaign(run), form["course"], STATES[form["state"]], by=current_account())
+            force_offer(session, _campaign(run), form["course"], STATES[form["state"]], by=account, school_id=scope)
         else:
             if form["action"] not in ACTIONS or not form["student"]:
                 abort(400, "Решение: укажите обучающегося и действие (закрепить, запретить, снять)")
             decide(session, _campaign(run), form["student"], form["course"], ACTIONS[form["action"]],
-                   by=current_account())
+                   by=account, school_id=scope)
+    except DecisionRefused:
+        session.rollback()
+        abort(403, "Решение не сохранено: координатор решает только за обучающихся своей школы и группы, "
+                   "которые ведёт его школа")
     except DecisionError as exc:
         session.rollback()
         abort(400, f"Решение не сохранено: {exc}")
@@ -198,7 +224,8 @@ def approve_view(key: int):
     run = get_or_404(AllocationRun, key, "allocation run")
     session = db_session()
     try:
-        approve(session, run, by=current_account(), withdraw=request.form.get("withdraw") == "1")
+        approve(session, run, by=current_account(), withdraw=request.form.get("withdraw") == "1",
+                today=runtime().settings.district.today())
     except (ApprovalRefused, ValueError) as exc:
         session.rollback()
         abort(409, f"Не утверждено: {exc}")

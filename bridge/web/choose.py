@@ -20,7 +20,6 @@ import datetime as dt
 import hmac
 import io
 import logging
-import secrets
 
 from flask import Blueprint, abort, redirect, render_template, request, session as cookie, url_for
 from sqlalchemy import select
@@ -28,9 +27,11 @@ from sqlalchemy.orm import Session
 
 from bridge.audit import audit
 from bridge.calendar.tokens import TOKEN_RE, token_hash
+from bridge.choices.advice import Mark, offer_marks
+from bridge.choices.campaigns import window_open
 from bridge.choices.instance import grade_shift, read_campaign
+from bridge.choices.links import CHOOSE_PATH, NoStudents, class_students, issue_links
 from bridge.choices.survey import import_answers
-from bridge.db import utc
 from bridge.models import (
     AccountRole,
     CalendarToken,
@@ -45,13 +46,9 @@ from bridge.web import db_session, public_url, runtime
 from bridge.web.auth import csrf_token, current_account, require
 from bridge.web.calendar_feeds import LOGGERS, RedactTokens
 from bridge.web.choices_classes import campaign_and_school
-from bridge.web.lists import natural_key
 from bridge.web.subscribe import qr_svg
 
 bp = Blueprint("choose", __name__)
-
-CHOOSE_PATH = "/choose/"
-
 
 REDACT = RedactTokens(CHOOSE_PATH)
 
@@ -60,24 +57,6 @@ REDACT = RedactTokens(CHOOSE_PATH)
 def _redact_logs(state) -> None:
     for name in (*LOGGERS, state.app.logger.name):
         logging.getLogger(name).addFilter(REDACT)
-
-
-def choice_url(token: str) -> str:
-    return f"{public_url().rstrip('/')}{CHOOSE_PATH}{token}"
-
-
-def issue_choice_link(session: Session, campaign: ChoiceCampaign, student: Student) -> str:
-    """A new link of ``student`` for ``campaign``, revoking the one they had; the only copy of the token."""
-    now = dt.datetime.now(dt.UTC)
-    for old in session.scalars(select(CalendarToken).where(
-            CalendarToken.student_id == student.id, CalendarToken.campaign_id == campaign.id,
-            CalendarToken.revoked_at.is_(None))):
-        old.revoked_at = now
-    session.flush()
-    token = secrets.token_urlsafe(32)
-    session.add(CalendarToken(token_hash=token_hash(token), student_id=student.id, campaign_id=campaign.id))
-    session.flush()
-    return token
 
 
 def _resolve(session: Session, token: str) -> tuple[ChoiceCampaign, Student]:
@@ -109,6 +88,17 @@ def _save(session: Session, campaign: ChoiceCampaign, student: Student, actor: s
     return []
 
 
+def mark_text(mark: Mark, codes: dict[int, str]) -> str:
+    """A mark of :func:`bridge.choices.advice.offer_marks` in the student's words."""
+    others = ", ".join(codes[o] for o in mark.others)
+    if mark.kind == "home_clash":
+        return f"совпадает с уроком: {mark.detail}"
+    if mark.kind == "overlap":
+        return f"идёт в одно время с курсом из вашего выбора ({others}): оба получить нельзя"
+    together = f"вместе с {others} " if others else ""
+    return f"{together}превысит недельную нагрузку на {mark.hours_over} ч (свободно {mark.spare_hours} ч)"
+
+
 @bp.route(CHOOSE_PATH + "<token>", methods=["GET", "POST"])
 def page(token: str):
     session = db_session()
@@ -116,20 +106,15 @@ def page(token: str):
     actor = f"link:student {student.external_id}"
     today = runtime().settings.district.today()
     grade = student.grade + grade_shift(campaign, today)
-    now = dt.datetime.now(dt.UTC)
-    is_open = utc(campaign.opens_at) <= now < utc(campaign.closes_at)
+    is_open = window_open(campaign)
     offers = [(offer, course) for offer, course in session.execute(
         select(ChoiceOffer, NetworkCourse).join(NetworkCourse, NetworkCourse.id == ChoiceOffer.course_id)
         .where(ChoiceOffer.campaign_id == campaign.id).order_by(NetworkCourse.title))
         if course.admits_grade(grade)]
     data = read_campaign(session, campaign, today, extra={student.id: [o.id for o, _ in offers]})
     pupil = next((p for p in data.instance.pupils if p.id == student.id), None)
-    clashes = pupil.home_clashes if pupil else {}
-    spare = pupil.spare_hours if pupil else None
-    marks = {o.id: [*([f"совпадает с уроком: {clashes[o.id]}"] if o.id in clashes else []),
-                    *([f"превысит недельную нагрузку (свободно {spare} ч)"] if spare is not None
-                      and course.hours_per_week > spare else [])]
-             for o, course in offers}
+    found = offer_marks(data.instance, pupil, [o.id for o, _ in offers]) if pupil else {}
+    marks = {o.id: [mark_text(m, data.codes) for m in found.get(o.id, ())] for o, _ in offers}
     ranks = range(1, campaign.max_choices + 1)
     problems = None
     if request.method == "POST":
@@ -158,30 +143,18 @@ def page(token: str):
 @bp.post("/choices/<code>/class/links")
 @require(AccountRole.ADMIN, AccountRole.COORDINATOR)
 def class_links(code: str):
-    """The printable sheet of a class: a link and QR code per student; links are issued to those without
-    one, and with ``reissue`` to all (their old links stop working)."""
+    """The class's sheet: a link and QR code for each student who has none (or, with ``reissue``, for
+    all of them); links already issued are listed without one, as only their hash is kept."""
     session, account = db_session(), current_account()
     campaign, school = campaign_and_school(session, account, code)
     chosen_class = request.args.get("class", "")
-    students = sorted(session.scalars(select(Student).where(Student.school_id == school.id)).all(),
-                      key=lambda s: natural_key(s.last_name))
-    students = [s for s in students if s.class_name == chosen_class]
-    if not students:
+    try:
+        students = class_students(session, school, chosen_class)
+    except NoStudents:
         abort(404, "В классе нет обучающихся")
-    have = set(session.scalars(select(CalendarToken.student_id).where(
-        CalendarToken.campaign_id == campaign.id, CalendarToken.revoked_at.is_(None),
-        CalendarToken.student_id.in_([s.id for s in students]))))
-    reissue = request.form.get("reissue") == "1"
-    sheet = []
-    for s in students:
-        if reissue or s.id not in have:
-            url = choice_url(issue_choice_link(session, campaign, s))
-            sheet.append((s, url, qr_svg(url)))
-        else:
-            sheet.append((s, None, None))
-    issued = sum(1 for _, url, _ in sheet if url)
-    audit(session, account, "issue choice links",
-          f"{code}: {school.external_id} {chosen_class}, {issued} issued{' (re-issued)' if reissue else ''}")
+    links = issue_links(session, campaign, students, public_url(), reissue=request.form.get("reissue") == "1",
+                        by=account, scope=f"{school.external_id} {chosen_class}")
     session.commit()
+    sheet = [(link.student, link.url, qr_svg(link.url) if link.url else None) for link in links]
     return render_template("choose/sheet.html", campaign=campaign, school=school, chosen_class=chosen_class,
                            sheet=sheet)

@@ -187,9 +187,19 @@ _ALLOCATION = {"type": "object", "required": ["id", "status"], "properties": {
               "items": {"type": "object"}},
     "unserved": {"type": "array", "description": "students not fully served, with the reason",
                  "items": {"type": "object"}},
-    "difference": {"type": "object", "description": "against the approved run: enrolments added and dropped"}}}
+    "difference": {"type": ["object", "null"], "description": "against the approved run: enrolments added and "
+                                                             "dropped (null for a coordinator)"}}}
 
 
+_LINKS_IN = {"type": "object", "additionalProperties": False, "properties": {
+    "school": {"type": "string", "description": "the school's external id (a coordinator's own by default)"},
+    "class": {"type": "string", "description": "a class, e.g. 9А (default: the whole school)"},
+    "student": {"type": "string", "description": "one student's external id"},
+    "reissue": {"type": "boolean", "default": False}}}
+_LINKS = {"type": "object", "properties": {"links": {"type": "array", "items": {"type": "object", "properties": {
+    **{k: {"type": "string"} for k in ("student", "last_name", "first_name", "class")},
+    "url": {"type": ["string", "null"]}}}}}}
+_SAVED = {"type": "object", "properties": {"saved": {"type": "boolean"}}}
 _ALLOCATION_JOB = {"type": "object", "properties": {
     "job": {"type": "integer"}, "status": {"type": "string", "enum": ["queued", "running", "done", "failed", "cancelled"]},
     "error": {"type": "string"}, "run": {"type": ["integer", "null"]}, "run_url": {"type": ["string", "null"]}}}
@@ -206,16 +216,43 @@ def _choices_paths(run_key: list) -> dict[str, Any]:
         "/api/v1/choices/campaigns/{code}/runs": _op(
             "Form the network groups from the campaign's choices: queue an allocation job for a worker (a run; "
             "no enrolment changes); follow it at /api/v1/choices/jobs/{key}", _ALLOCATION_JOB,
-            params=code, not_found=True, roles="admin", method="post", status="202",
+            params=code, not_found=True, roles="admin, coordinator (a run already queued for the campaign is "
+            "returned, not doubled)", method="post", status="202",
             body={"type": "object", "additionalProperties": False, "properties": {
                 "time_limit": {"type": "number", "exclusiveMinimum": 0, "maximum": 120,
                                "description": "seconds the solver may search (default [choices] time_limit)"}}}),
         "/api/v1/choices/jobs/{key}": _op("A queued allocation: queued, running, done (with its run) or failed "
                                           "(with its reason)", _ALLOCATION_JOB, params=run_key, not_found=True,
-                                          roles="admin"),
+                                          roles="admin, coordinator"),
         "/api/v1/choices/runs/{key}": _op("An allocation run's report and its difference against the approved "
                                           "run (audited)", _ALLOCATION, params=run_key, not_found=True,
-                                          roles="admin"),
+                                          roles="admin; coordinator: their school's ranks and students, no "
+                                                "difference"),
+        "/api/v1/choices/campaigns/{code}/decisions": _op(
+            "A manual decision kept by every later run: pin a student to an offer, forbid it, or free it",
+            _SAVED, params=code, not_found=True, roles="admin; coordinator: their school's students only",
+            method="post", body={"type": "object", "additionalProperties": False,
+                                 "required": ["student", "course", "action"], "properties": {
+                                     "student": {"type": "string", "description": "the student's external id"},
+                                     "course": {"type": "string"},
+                                     "action": {"type": "string", "enum": ["pin", "forbid", "free"]}}}),
+        "/api/v1/choices/campaigns/{code}/links": _op(
+            "Students' private choice links for a class, a student or a whole school: a new link for each who has "
+            "none (or for all with reissue; their old links stop working). The answer is the only copy of each "
+            "link; a student who keeps a working link has url null", _LINKS, params=code, not_found=True,
+            roles="admin (names the school); coordinator: their own school", method="post", status="201",
+            body=_LINKS_IN),
+        "/api/v1/choices/campaigns/{code}/links/revoke": _op(
+            "Revoke the working choice links of a class or a student (a lost sheet)",
+            {"type": "object", "properties": {"revoked": {"type": "integer"}}}, params=code, not_found=True,
+            roles="admin (names the school); coordinator: their own school", method="post",
+            body={**_LINKS_IN, "properties": {k: v for k, v in _LINKS_IN["properties"].items() if k != "reissue"}}),
+        "/api/v1/choices/campaigns/{code}/offers/{course}/state": _op(
+            "Force an offer's group open or closed whatever its size, or leave it to the solver (auto)", _SAVED,
+            params=[*code, {"name": "course", "in": "path", "required": True, "schema": {"type": "string"}}],
+            not_found=True, roles="admin; coordinator: the groups their school teaches only", method="post",
+            body={"type": "object", "additionalProperties": False, "required": ["state"], "properties": {
+                "state": {"type": "string", "enum": ["open", "closed", "auto"]}}}),
         "/api/v1/choices/runs/{key}/approve": _op(
             "Approve a run: its grants become enrolments in one transaction (the next sync takes them to Moodle)",
             {"type": "object", "properties": {k: {"type": "integer"} for k in

@@ -30,7 +30,7 @@ from bridge.cli.root import main
 from bridge.models import (AccountRole, Agreement, ChoiceCampaign, CourseTeacher, FaceToFaceSession, MonthlyReport,
                            NetworkCourse, School, Student, Teacher)
 from bridge.runtime import Runtime
-from bridge.web.choose import issue_choice_link
+from bridge.choices.links import issue_choice_link
 from config import Settings
 from config.settings import MoodleSettings, Secret
 from tests.browser.chromium import chromium

@@ -9,7 +9,7 @@ from bridge.accounts import create_account
 from bridge.choices.allocation import run_allocation
 from bridge.choices.survey import import_answers
 from bridge.models import AccountRole
-from bridge.web.choose import issue_choice_link
+from bridge.choices.links import issue_choice_link
 from choices.district import TODAY, build
 from tests.browser.test_console import sign_in
 from tests.conftest import PASSWORD

@@ -6,7 +6,7 @@ import datetime as dt
 import json
 
 from bridge.calendar.conflicts import ConflictKind, find_conflicts
-from bridge.calendar.load import check_load, load_warning
+from bridge.calendar.load import check_load
 from bridge.timetable import max_weekly_hours
 from tests.calendars.district import build_district
 
@@ -51,22 +51,6 @@ def test_load_check_finds_exactly_the_planted_overloads(session, planted):
 def test_sanpin_limits():
     assert [max_weekly_hours(g, 5) for g in range(1, 12)] == [21, 23, 23, 23, 29, 30, 32, 33, 33, 34, 34]
     assert [max_weekly_hours(g, 6) for g in range(1, 12)] == [21, 26, 26, 26, 32, 33, 35, 36, 36, 37, 37]
-
-
-def test_load_warning_at_enrolment_time(session, planted):
-    s, c = planted.students, planted.courses
-    warning = load_warning(session, s["ok"], c["INFO-9"])
-    assert warning == (
-        "Превышение недельной нагрузки (СанПиН 1.2.3685-21): 31 ч по учебному плану школы + 3 ч сетевых курсов "
-        "= 34 ч при максимуме 33 ч (9 класс, 5-дневная неделя)"
-    )
-    assert load_warning(session, s["ok"], c["PHYS-9"]) is None  # already enrolled: not counted twice
-    assert load_warning(session, s["samara"], c["PHYS-9"]) is None  # 36 on a 6-day week
-    assert "37 ч при максимуме 36 ч" in load_warning(session, s["samara"], c["INFO-9"])
-    assert "31 ч по учебному плану школы + 3 ч" in load_warning(session, s["withdrawn"], c["INFO-9"])
-    assert load_warning(session, s["ekb"], c["CHEM-11"]) == (
-        "Недельную нагрузку не проверить: у школы СОШ rc-ekb нет учебного плана для 11 класса"
-    )
 
 
 def test_check_commands_report_and_fail_on_findings(runner, planted):

@@ -41,7 +41,6 @@ def test_a_run_is_started_read_and_approved(client, session, tokens, worker):
     (campaign,) = client.get("/api/v1/choices/campaigns", headers=tokens["coordinator"]).json
     assert (campaign["code"], campaign["students_answered"], campaign["approved_run"]) == ("VYBOR-2027", 2, None)
 
-    assert client.post("/api/v1/choices/campaigns/VYBOR-2027/runs", headers=tokens["coordinator"]).status_code == 403
     run = _formed(client, tokens, worker, time_limit=10)
     assert run["status"] == "OPTIMAL" and run["difference"] == {"approved_run": None, "added": [
         ["S1", "CHEM"], ["S2", "CHEM"]], "dropped": []}
@@ -70,13 +69,60 @@ def test_unknown_campaign_and_run_are_404(client, tokens):
     assert client.post("/api/v1/choices/runs/99/approve", headers=tokens["admin"]).status_code == 404
 
 
-def test_only_the_administrator_forms_reads_and_approves(client, tokens, worker):
-    """The role table of the run views (tests/web/test_access.py names this test's file)."""
-    run = _formed(client, tokens, worker)["id"]
-    for method, path in [("get", "/api/v1/choices/jobs/1"), ("post", "/api/v1/choices/campaigns/VYBOR-2027/runs"), ("get", f"/api/v1/choices/runs/{run}"),
-                         ("post", f"/api/v1/choices/runs/{run}/approve")]:
-        assert getattr(client, method)(path, headers=tokens["coordinator"]).status_code == 403
+def test_only_the_administrator_approves_and_a_coordinator_reads_their_school(client, session, tokens, worker):
+    """The role table of the run views (tests/web/test_access.py names this test's file): a coordinator
+    queues and follows a run and reads their school's part of it; approving is the administrator's."""
+    import_answers(session, _campaign(session), "b.csv", b"student,choice_1\nX1,ROBO\n", today=TODAY)
+    session.commit()
+    coordinator = tokens["coordinator"]
+    started = client.post("/api/v1/choices/campaigns/VYBOR-2027/runs", headers=coordinator)
+    assert started.status_code == 202
+    again = client.post("/api/v1/choices/campaigns/VYBOR-2027/runs", headers=coordinator)
+    assert again.json["job"] == started.json["job"]  # queued once, not stacked
+    assert worker.drain() == 1
+    job = client.get(f"/api/v1/choices/jobs/{started.json['job']}", headers=coordinator).json
+    own = client.get(job["run_url"], headers=coordinator).json
+    whole = client.get(job["run_url"], headers=tokens["admin"]).json
+    assert {r["school"] for r in whole["ranks"]} == {"SCH1", "SCH2"}
+    assert {r["school"] for r in own["ranks"]} == {"SCH1"} and own["difference"] is None
+    assert own["offers"] == whole["offers"] and whole["difference"]["added"]
+    for method, path in [("post", f"/api/v1/choices/runs/{own['id']}/approve"),
+                         ("post", "/api/v1/choices/campaigns")]:
+        assert getattr(client, method)(path, headers=coordinator).status_code == 403
         assert getattr(client, method)(path).status_code == 401
+
+
+def _campaign(session):
+    from bridge.choices.campaigns import find_campaign
+
+    return find_campaign(session, "VYBOR-2027")
+
+
+def test_decisions_by_api_keep_to_the_coordinators_school(client, session, tokens, worker):
+    from bridge.models import AllocationDecision, OfferState
+
+    coordinator, url = tokens["coordinator"], "/api/v1/choices/campaigns/VYBOR-2027"
+    assert client.post(f"{url}/decisions", json={"student": "X1", "course": "CHEM", "action": "pin"},
+                       headers=coordinator).status_code == 403  # a student of SCH2
+    assert client.post(f"{url}/offers/CHEM/state", json={"state": "closed"},
+                       headers=coordinator).status_code == 403  # the resource centre's group
+    for bad in ({"student": "S1", "course": "CHEM", "action": "keep"}, {"student": "S1", "course": "CHEM"},
+                {"student": "S1", "course": "NOPE", "action": "pin"}, {"student": "S1", "course": "CHEM",
+                                                                      "action": "pin", "extra": 1}):
+        assert client.post(f"{url}/decisions", json=bad, headers=coordinator).status_code == 400, bad
+    assert client.post(f"{url}/offers/CHEM/state", json={"state": "maybe"}, headers=tokens["admin"]).status_code == 400
+    assert session.scalar(select(func.count()).select_from(AllocationDecision)) == 0
+
+    pinned = client.post(f"{url}/decisions", json={"student": "S1", "course": "ROBO", "action": "forbid"},
+                         headers=coordinator)
+    assert pinned.status_code == 200 and pinned.json == {"saved": True}
+    assert client.post(f"{url}/offers/PHYS/state", json={"state": "open"}, headers=tokens["admin"]).status_code == 200
+    assert client.post("/api/v1/choices/campaigns/NOPE/decisions", json={"student": "S1", "course": "CHEM",
+                                                                      "action": "pin"}, headers=coordinator).status_code == 404
+    session.expire_all()
+    assert session.scalar(select(func.count()).select_from(AllocationDecision)) == 1
+    assert {o.course.code: o.forced for o in _campaign(session).offers}["PHYS"] == OfferState.OPEN
+    assert session.scalar(select(AuditEntry.action).order_by(AuditEntry.id.desc()).limit(1)) == "force offer"
 
 
 NEW_CAMPAIGN = {"code": "VYBOR-2028", "title": "Выбор курсов, второй тур", "year": "2027-2028",
@@ -120,3 +166,29 @@ def test_only_the_administrator_creates_a_campaign(client, tokens):
     assert client.post("/api/v1/choices/campaigns", json=NEW_CAMPAIGN, headers=tokens["coordinator"]).status_code == 403
     assert client.post("/api/v1/choices/campaigns", json=NEW_CAMPAIGN).status_code == 401
     assert client.post("/api/v1/choices/campaigns", json=[NEW_CAMPAIGN], headers=tokens["admin"]).status_code == 400
+
+
+def test_choice_links_by_api(client, session, tokens, app):
+    """A coordinator issues their class's links (201, not cached), opens one, revokes it; another school's
+    students and an unnamed school are refused; the answer is the only place a token appears."""
+    url = "/api/v1/choices/campaigns/VYBOR-2027/links"
+    coordinator = tokens["coordinator"]
+    issued = client.post(url, json={"class": "9А"}, headers=coordinator)
+    assert issued.status_code == 201 and issued.headers["Cache-Control"] == "no-store"
+    links = issued.json["links"]
+    assert [link["student"] for link in links] == ["S1", "S2", "S3", "S4"] and all(link["url"] for link in links)
+    token = links[0]["url"].rsplit("/", 1)[1]
+    assert app.test_client().get(f"/choose/{token}").status_code == 200
+    kept = client.post(url, json={"student": "S1"}, headers=coordinator).json["links"]
+    assert kept == [{**links[0], "url": None}]  # only the hash is kept
+
+    assert client.post(url, json={"school": "SCH2"}, headers=coordinator).status_code == 403
+    assert client.post(url, json={}, headers=tokens["admin"]).status_code == 400  # which school?
+    assert client.post(url, json={"school": "SCH1", "class": "5Я"}, headers=tokens["admin"]).status_code == 404
+    assert client.post(f"{url}/revoke", json={}, headers=coordinator).status_code == 400
+    revoked = client.post(f"{url}/revoke", json={"student": "S1"}, headers=coordinator)
+    assert revoked.json == {"revoked": 1}
+    assert app.test_client().get(f"/choose/{token}").status_code == 404
+    assert token not in " ".join(session.scalars(select(AuditEntry.target)))
+    reissued = client.post(url, json={"school": "SCH1", "class": "9А", "reissue": True}, headers=tokens["admin"])
+    assert all(link["url"] for link in reissued.json["links"])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from sqlalchemy import select
 
@@ -17,6 +19,8 @@ PAGE = "/choices/VYBOR-2027/class"
 @pytest.fixture
 def district(session):
     d = build(session)
+    now = dt.datetime.now(dt.UTC)  # the window is open: a coordinator may edit
+    d["campaign"].opens_at, d["campaign"].closes_at = now - dt.timedelta(days=1), now + dt.timedelta(days=10)
     for login, role, extra in [("admin", AccountRole.ADMIN, {}),
                                ("coordinator", AccountRole.COORDINATOR, {"school": "SCH1"}),
                                ("other", AccountRole.COORDINATOR, {"school": "SCH2"}),
@@ -69,3 +73,21 @@ def test_a_coordinator_sees_only_their_school(client, district):
 def test_others_are_refused(client, district, role, status):
     _login(client, role)
     assert client.get(PAGE).status_code == status  # the administrator must name a school
+
+
+def test_outside_the_window_a_coordinator_reads_and_the_administrator_corrects(client, session, district):
+    district["campaign"].closes_at = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
+    session.commit()
+    _login(client, "coordinator")
+    page = client.get(f"{PAGE}?class=9А")
+    assert page.status_code == 200 and 'id="closed"' in page.text and 'id="save-choices"' not in page.text
+    refused = client.post(f"{PAGE}?class=9А", data={"csrf_token": _csrf(page.text), "S1:1": "CHEM"})
+    assert refused.status_code == 409 and "Приём выбора закрыт" in refused.text
+    assert _choices(session) == []
+
+    client.post("/logout", data={"csrf_token": _csrf(page.text)})
+    _login(client, "admin")
+    page = client.get(f"{PAGE}?school=SCH1&class=9А")
+    assert 'id="closed"' not in page.text and 'id="save-choices"' in page.text
+    saved = client.post(f"{PAGE}?school=SCH1&class=9А", data={"csrf_token": _csrf(page.text), "S1:1": "CHEM"})
+    assert saved.status_code == 303 and len(_choices(session)) == 1

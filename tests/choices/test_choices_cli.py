@@ -176,3 +176,35 @@ def test_pins_forbids_and_forced_groups_are_kept_by_the_next_run(runner, session
     # The terminal words the same reasons in English, as the rest of the CLI speaks.
     shown = runner.invoke(["allocate", "--time-limit", "10", *ON])
     assert "S2 (10): got nothing; CHEM: forbidden by the coordinator" in shown.output, shown.output
+
+
+def test_links_are_issued_to_a_new_private_sheet_and_revoked(runner, session, district, tmp_path, app):
+    """`choices links issue` writes the class's sheet (mode 0600, a new file only); each link opens the
+    student's page; issuing again keeps the links (only hashes exist); revoking closes them."""
+    import csv
+    import stat
+
+    sheet = tmp_path / "9a.csv"
+    issued = runner.invoke(["choices", "links", "issue", "--school", "SCH1", "--class", "9А", "--out", str(sheet)])
+    assert issued.exit_code == 0, issued.output
+    assert "4 link(s) issued, 0 kept" in issued.output and "web.public_url is not set" in issued.output
+    assert stat.S_IMODE(sheet.stat().st_mode) == 0o600
+    rows = list(csv.DictReader(sheet.open(encoding="utf-8")))
+    assert [r["student"] for r in rows] == ["S1", "S2", "S3", "S4"] and rows[0]["class"] == "9А"
+    token = rows[0]["link"].rsplit("/", 1)[1]
+    assert app.test_client().get(f"/choose/{token}").status_code == 200
+    assert token not in " ".join(session.scalars(select(AuditEntry.target)))
+
+    exists = runner.invoke(["choices", "links", "issue", "--school", "SCH1", "--out", str(sheet)])
+    assert exists.exit_code == 1 and "exists" in exists.output
+    again = runner.invoke(["choices", "links", "issue", "--school", "SCH1", "--out", str(tmp_path / "all.csv")])
+    assert "0 link(s) issued, 4 kept" in again.output
+    assert app.test_client().get(f"/choose/{token}").status_code == 200
+
+    assert runner.invoke(["choices", "links", "revoke", "--school", "SCH1"]).exit_code == 1  # names what
+    revoked = runner.invoke(["choices", "links", "revoke", "--school", "SCH1", "--student", "S1"])
+    assert revoked.exit_code == 0 and "1 link(s) revoked" in revoked.output
+    assert app.test_client().get(f"/choose/{token}").status_code == 404
+    unknown = runner.invoke(["choices", "links", "issue", "--school", "SCH1", "--class", "5Я",
+                             "--out", str(tmp_path / "none.csv")])
+    assert unknown.exit_code == 1 and "no class 5Я" in unknown.output and not (tmp_path / "none.csv").exists()

@@ -54,10 +54,58 @@ def test_each_role_sees_its_scope(client, run_id, role, status, names):
     if status == 200:
         unserved = page.text.split('id="unserved"')[1]  # not the whole page: a random CSRF token may hold "S3"
         assert ("<td>S3</td>" in unserved) is names  # another school's coordinator and a viewer: no student
-        assert "<svg" in page.text and "Утвердить" not in page.text and "Ручные решения" not in page.text
-        for path in ("rerun", "approve", "decide"):
+        assert "<svg" in page.text and "Утвердить" not in page.text
+        assert ("Ручные решения" in page.text) is (role != "viewer")  # coordinators decide for their school
+        forbidden = ("approve",) if role != "viewer" else ("rerun", "approve", "decide")
+        for path in forbidden:
             assert client.post(f"/choices/runs/{run_id}/{path}",
                                data={"csrf_token": _csrf(page.text)}).status_code == 403
+
+
+def test_a_coordinator_decides_for_their_school_only(client, session, worker, run_id):
+    """A coordinator pins and forbids their own students and forces the groups their school teaches;
+    anything else is refused with 403 and writes nothing. Their rerun is solved with the decision."""
+    from bridge.models import AllocationRun, OfferState
+    from bridge.choices.campaigns import find_campaign
+
+    create_account(session, "rc", PASSWORD, AccountRole.COORDINATOR, school="RC")
+    session.commit()
+    _login(client, "coordinator")
+    page = client.get(f"/choices/runs/{run_id}").text
+    token = _csrf(page)
+    assert 'id="decide-student"' in page and 'id="decide-offer"' not in page  # SCH1 teaches no group
+    for refused in ({"student": "X1", "course": "CHEM", "action": "pin"},  # a student of SCH2
+                    {"course": "CHEM", "state": "closed"}):  # a group the resource centre teaches
+        answer = client.post(f"/choices/runs/{run_id}/decide", data={"csrf_token": token, **refused})
+        assert answer.status_code == 403 and "своей школы" in answer.text
+    assert session.scalar(select(func.count()).select_from(AllocationDecision)) == 0
+    assert find_campaign(session, "VYBOR-2027").offers[0].forced == OfferState.AUTO
+
+    assert client.post(f"/choices/runs/{run_id}/decide", data={"csrf_token": token, "student": "S3",
+                                                              "course": "CHEM", "action": "pin"}).status_code == 303
+    entry = session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())).first()
+    assert entry.action == "pin allocation" and "S3 CHEM" in entry.target
+    fresh = re.sub(r">\s+<", "><", _rerun(client, session, worker, run_id, token))
+    assert "<tr><td>S3</td><td>SCH1</td><td>10</td><td>CHEM</td>" in fresh  # pinned: granted CHEM
+    run = session.scalar(select(AllocationRun).order_by(AllocationRun.id.desc()))
+
+    client.post("/logout", data={"csrf_token": token})
+    _login(client, "rc")
+    token = _csrf(client.get(f"/choices/runs/{run.id}").text)
+    assert client.post(f"/choices/runs/{run.id}/decide", data={"csrf_token": token, "course": "CHEM",
+                                                              "state": "closed"}).status_code == 303
+    session.expire_all()
+    assert {o.course.code: o.forced for o in find_campaign(session, "VYBOR-2027").offers}["CHEM"] == OfferState.CLOSED
+
+
+def test_reruns_queued_one_after_another_make_one_job(client, session, run_id):
+    from bridge.models import Job
+
+    _login(client, "coordinator")
+    token = _csrf(client.get(f"/choices/runs/{run_id}").text)
+    for _ in range(3):
+        assert client.post(f"/choices/runs/{run_id}/rerun", data={"csrf_token": token}).status_code == 303
+    assert session.scalar(select(func.count()).select_from(Job).where(Job.kind == "allocate")) == 1
 
 
 def _rerun(client, session, worker, run_id: int, token: str) -> str:
@@ -142,11 +190,11 @@ def test_a_bad_form_names_the_field_and_saves_nothing(client, session, run_id, c
     assert find_campaign(session, "VYBOR-2028") is None
 
 
-@pytest.mark.parametrize("role, status", [("coordinator", 403), ("viewer", 403), ("teacher", 403)])
-def test_only_the_administrator_creates_or_runs(client, run_id, role, status):
+@pytest.mark.parametrize("role, runs", [("coordinator", 303), ("viewer", 403), ("teacher", 403)])
+def test_only_the_administrator_creates_and_coordinators_run(client, run_id, role, runs):
     _login(client, role)
     page = client.get("/choices")
     assert page.status_code == (403 if role == "teacher" else 200)
     token = _csrf(client.get("/login").text) if role == "teacher" else _csrf(page.text)
-    assert client.post("/choices", data={**FORM, "csrf_token": token}).status_code == status
-    assert client.post("/choices/VYBOR-2027/run", data={"csrf_token": token}).status_code == status
+    assert client.post("/choices", data={**FORM, "csrf_token": token}).status_code == 403
+    assert client.post("/choices/VYBOR-2027/run", data={"csrf_token": token}).status_code == runs

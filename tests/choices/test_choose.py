@@ -81,7 +81,10 @@ def test_the_student_sees_admitted_offers_marked_and_saves(client, session, dist
     saved = anonymous.post(f"/choose/{token}", data={"csrf_token": _csrf(page.text), "choice_1": "CHEM",
                                                      "choice_2": "PHYS"})
     assert saved.status_code == 303
-    assert "Выбор сохранён." in anonymous.get(saved.headers["Location"]).text
+    again = anonymous.get(saved.headers["Location"]).text
+    assert "Выбор сохранён." in again
+    phys = again.split('id="offer-PHYS"')[1].split("</li>")[0]
+    assert "идёт в одно время с курсом из вашего выбора (CHEM)" in phys  # Wednesday 16:00-16:40 and 16:20
     assert [r for _, r in _choices(session)] == [1, 2]
     actors = session.scalars(select(AuditEntry.login).order_by(AuditEntry.id)).all()
     assert "link:student S1" in actors and not any(token in a for a in actors)

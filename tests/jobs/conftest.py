@@ -13,6 +13,7 @@ import pytest
 
 from fake_moodle.http import serving
 from fake_moodle.server import FakeMoodle
+from tests.jobs.dying_worker import DIE
 
 ROOT = Path(__file__).resolve().parents[2]
 LEASE = 2.0  # seconds: short, so a takeover comes quickly
@@ -37,6 +38,7 @@ def process_env(database_url: str, http_moodle: FakeMoodle, tmp_path: Path) -> d
     """The environment of the product's processes: the test database, the HTTP fake Moodle."""
     config = tmp_path / "netcourses.toml"
     config.write_text(f"[jobs]\nlease_seconds = {LEASE}\npoll_seconds = 0.05\nbackoff_base_seconds = 0\n"
+                      "refresh_figures = false\n"
                       "[moodle]\nmax_retries = 0\n")
     return os.environ | {"NETCOURSES_DATABASE_URL": database_url, "NETCOURSES_CONFIG": str(config),
                          "NETCOURSES_MOODLE_URL": http_moodle.url, "NETCOURSES_MOODLE_TOKEN": http_moodle.token}
@@ -45,13 +47,15 @@ def process_env(database_url: str, http_moodle: FakeMoodle, tmp_path: Path) -> d
 @pytest.fixture
 def spawn_worker(process_env: dict[str, str], tmp_path: Path):
     """Start ``netcourses --log-format json worker`` processes against the test database and the HTTP
-    fake Moodle; each one's log is at ``process.log``."""
-    env = process_env
+    fake Moodle; each one's log is at ``process.log``. One started with ``die="before:TABLE"`` (or
+    ``after:``) kills itself around the commit that writes the table (tests/jobs/dying_worker.py)."""
     started: list[subprocess.Popen] = []
 
-    def spawn(*args: str) -> subprocess.Popen:
+    def spawn(*args: str, die: str | None = None) -> subprocess.Popen:
         log = (tmp_path / f"worker-{len(started)}.log").open("w")  # a file: a full pipe would block it
-        process = subprocess.Popen([sys.executable, "-m", "bridge.cli.root", "--log-format", "json", "worker", *args],
+        module, env = ("bridge.cli.root", process_env) if die is None else (
+            "tests.jobs.dying_worker", process_env | {DIE: die})
+        process = subprocess.Popen([sys.executable, "-m", module, "--log-format", "json", "worker", *args],
                                    cwd=ROOT, env=env, stdout=log, stderr=log)
         process.log = Path(log.name)  # type: ignore[attr-defined]
         started.append(process)

@@ -1,18 +1,17 @@
-"""A job that does its work in one transaction (an allocation) and whose worker died after that
-transaction committed, before the job was marked done: the worker that takes it over finds the
-recorded outcome and does not do the work twice; a worker whose lease was taken over cannot commit."""
+"""A job that does its work in one transaction (an allocation) and whose worker was killed just before
+that transaction committed, or after it but before the job was marked done: the worker that takes it
+over does the work, or finds the recorded outcome and does not do it twice; a worker whose lease was
+taken over cannot commit."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from bridge import jobs
 from bridge.models import AllocationRun, Job
 from choices.district import TODAY, build
-from sync_jobs.worker import HANDLERS, JobContext, Worker
+from tests.jobs.takeover import BEFORE_AND_AFTER, finished_by_another, kill_at, lost_to_another
 
 
 def _queue_allocation(session) -> Job:
@@ -27,32 +26,24 @@ def _runs(session) -> int:
     return session.scalar(select(func.count()).select_from(AllocationRun))
 
 
-def test_a_taken_over_allocation_is_not_solved_twice(runtime, session):
+@pytest.mark.parametrize("when", BEFORE_AND_AFTER)
+def test_a_killed_worker_s_allocation_is_stored_once(runtime, session, spawn_worker, when):
+    """The first worker is killed just before or just after the commit that stores the run and records
+    it on the job: the second one solves (before) or finds the recorded run (after)."""
     job = _queue_allocation(session)
-    first = Worker(runtime, name="first")
-    claimed = jobs.claim(runtime.sessions, first.name, first.lease)
 
-    # The first worker's solve commits (run stored, outcome recorded), then the worker dies.
-    HANDLERS["allocate"](JobContext(runtime, claimed, first))
-    assert _runs(session) == 1
-    session.execute(update(Job).where(Job.id == job.id).values(lease_until=dt.datetime.now(dt.UTC)
-                                                               - dt.timedelta(seconds=1)))
-    session.commit()
+    kill_at(spawn_worker, f"{when}:allocation_run")
+    solved = when == "after"
+    assert _runs(session) == solved
 
-    second = Worker(runtime, name="second")
-    assert second.drain() == 1
-    session.expire_all()
-    done = session.get(Job, job.id)
-    assert (done.status, done.attempts, done.worker) == ("done", 2, "second")
-    assert "recorded before a takeover" in done.result
+    done, _ = finished_by_another(runtime, spawn_worker, job.id)
+    assert ("recorded before a takeover" in done.result) == solved
     assert _runs(session) == 1 and done.outcome["run"] == session.scalar(select(AllocationRun.id))
 
 
 def test_a_worker_whose_job_was_taken_over_cannot_record_it(runtime, session):
     job = _queue_allocation(session)
-    jobs.claim(runtime.sessions, "first", dt.timedelta(seconds=60))
-    session.execute(update(Job).where(Job.id == job.id).values(worker="second"))  # taken over meanwhile
-    session.commit()
+    lost_to_another(runtime, session, job.id)
     with runtime.sessions() as mine:
         with pytest.raises(jobs.NotHolder):
             jobs.record(mine, session.get(Job, job.id), "first", {"run": 1})

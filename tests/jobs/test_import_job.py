@@ -15,7 +15,7 @@ from bridge import jobs
 from bridge.models import AuditEntry, Job, Student, Upload
 from bridge.transfer.queued import apply_upload
 from config.settings import ImportSettings
-from sync_jobs.worker import HANDLERS, JobContext, Worker
+from tests.jobs.takeover import BEFORE_AND_AFTER, finished_by_another, kill_at, lost_to_another
 from tests.web.test_access import _csrf, _login
 from tests.web.test_pages import BAD_STUDENTS, GOOD_STUDENTS, _upload
 
@@ -76,25 +76,22 @@ def test_a_file_the_registry_no_longer_accepts_fails_with_its_problems(client, s
     assert session.scalar(select(AuditEntry).where(AuditEntry.action == "import")) is None
 
 
-def test_a_taken_over_import_is_not_applied_twice(client, runtime, session, accounts):
+@pytest.mark.parametrize("when", BEFORE_AND_AFTER)
+def test_a_killed_worker_s_import_is_applied_once(client, runtime, session, accounts, spawn_worker, when):
+    """The first worker is killed just before or just after the commit that imports the file, audits it
+    and records the outcome: the second one imports it (before) or finds it imported (after)."""
+    students = _count(session, Student)
     _queue(client)
     job = session.scalar(select(Job))
-    first = Worker(runtime, name="first")
-    claimed = jobs.claim(runtime.sessions, first.name, first.lease)
 
-    # The first worker's import commits (rows, audit, outcome, upload deleted), then the worker dies.
-    HANDLERS["import"](JobContext(runtime, claimed, first))
-    session.execute(update(Job).where(Job.id == job.id).values(
-        lease_until=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)))
-    session.commit()
+    kill_at(spawn_worker, f"{when}:audit_entry")
+    imported = when == "after"
+    assert (_count(session, Student), _count(session, Upload)) == (students + imported, 1 - imported)
 
-    second = Worker(runtime, name="second")
-    assert second.drain() == 1
-    session.expire_all()
-    done = session.get(Job, job.id)
-    assert (done.status, done.attempts, done.worker) == ("done", 2, "second")
-    assert "recorded before a takeover" in done.result
+    done, _ = finished_by_another(runtime, spawn_worker, job.id)
+    assert ("recorded before a takeover" in done.result) == imported
     assert done.outcome["report"]["counts"]["students"]["created"] == 1
+    assert (_count(session, Student), _count(session, Upload)) == (students + 1, 0)
     assert len(session.scalars(select(AuditEntry).where(AuditEntry.action == "import")).all()) == 1
 
 
@@ -102,9 +99,7 @@ def test_a_worker_whose_import_was_taken_over_cannot_commit_it(client, runtime, 
     students = _count(session, Student)
     _queue(client)
     job = session.scalar(select(Job))
-    jobs.claim(runtime.sessions, "first", dt.timedelta(seconds=60))
-    session.execute(update(Job).where(Job.id == job.id).values(worker="second"))  # taken over meanwhile
-    session.commit()
+    lost_to_another(runtime, session, job.id)
     with runtime.sessions() as mine:
         with pytest.raises(jobs.NotHolder):
             apply_upload(mine, runtime.settings, mine.get(Job, job.id), "first")

@@ -21,7 +21,7 @@ from bridge.reports.data import Scope
 from bridge.reports.export import report_bytes
 from bridge.reports.queued import make_file
 from bridge.reports.tables import build_report
-from sync_jobs.worker import HANDLERS, JobContext, Worker
+from tests.jobs.takeover import BEFORE_AND_AFTER, finished_by_another, kill_at, lost_to_another
 from tests.conftest import PASSWORD
 from tests.web.conftest import bearer
 from tests.web.test_access import _csrf, _login
@@ -108,25 +108,20 @@ def test_a_job_of_another_kind_is_no_report_job(client, session, accounts):
     assert client.get(f"/reports/jobs/{job.id}/file").status_code == 404
 
 
-def test_a_taken_over_report_job_builds_its_file_once(client, runtime, session, accounts):
+@pytest.mark.parametrize("when", BEFORE_AND_AFTER)
+def test_a_killed_worker_s_report_file_is_made_once(client, runtime, session, accounts, spawn_worker, when):
+    """The first worker is killed just before or just after the commit that stores the file, audits it and
+    records the outcome: the second one makes it (before) or finds it recorded (after)."""
     _login(client, "admin")
     _queue(client, "report=attendance", "csv")
     job = session.scalar(select(Job))
-    first = Worker(runtime, name="first")
-    claimed = jobs.claim(runtime.sessions, first.name, first.lease)
 
-    # The first worker stores the file (with its audit entry and outcome), then dies.
-    HANDLERS["report"](JobContext(runtime, claimed, first))
-    session.execute(update(Job).where(Job.id == job.id).values(
-        lease_until=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)))
-    session.commit()
+    kill_at(spawn_worker, f"{when}:audit_entry")
+    made = when == "after"
+    assert _files(session) == made
 
-    second = Worker(runtime, name="second")
-    assert second.drain() == 1
-    session.expire_all()
-    done = session.get(Job, job.id)
-    assert (done.status, done.attempts, done.worker) == ("done", 2, "second")
-    assert "recorded before a takeover" in done.result and done.outcome["filename"] == "attendance.csv"
+    done, _ = finished_by_another(runtime, spawn_worker, job.id)
+    assert ("recorded before a takeover" in done.result) == made and done.outcome["filename"] == "attendance.csv"
     assert _files(session) == 1
     assert len(session.scalars(select(AuditEntry).where(AuditEntry.action == "export attendance report")).all()) == 1
 
@@ -135,9 +130,7 @@ def test_a_worker_whose_report_job_was_taken_over_cannot_store_it(client, runtim
     _login(client, "admin")
     _queue(client, "report=attendance", "xlsx")
     job = session.scalar(select(Job))
-    jobs.claim(runtime.sessions, "first", dt.timedelta(seconds=60))
-    session.execute(update(Job).where(Job.id == job.id).values(worker="second"))  # taken over meanwhile
-    session.commit()
+    lost_to_another(runtime, session, job.id)
     with runtime.sessions() as mine:
         with pytest.raises(jobs.NotHolder):
             make_file(mine, runtime.settings, mine.get(Job, job.id), "first")

@@ -12,7 +12,7 @@ from pathlib import Path
 from apscheduler.schedulers.background import BackgroundScheduler
 from openpyxl import load_workbook
 from PIL import Image
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from bridge.models import Job, MonthlyReport
 from bridge.reports.monthly import build, html_text, xlsx_bytes
@@ -141,27 +141,6 @@ def test_a_registry_without_an_academic_year_queues_nothing(client, session):
                        headers={"Authorization": f"Bearer {token}"})
     assert made.status_code == 404 and "no academic year" in made.json["message"]
     assert session.scalar(select(Job)) is None
-
-
-def test_a_taken_over_monthly_job_makes_the_report_once(session, runtime, planted):
-    from bridge import jobs
-    from bridge.reports.monthly import queue_monthly
-    from sync_jobs.worker import HANDLERS, JobContext, Worker
-
-    job = queue_monthly(session, runtime.settings, dt.date(2026, 11, 1), by="admin")
-    session.commit()
-    first = Worker(runtime, name="first")
-    HANDLERS["monthly_report"](JobContext(runtime, jobs.claim(runtime.sessions, first.name, first.lease), first))
-    made_at = session.scalars(select(MonthlyReport.generated_at)).one()
-    session.execute(update(Job).where(Job.id == job.id).values(
-        lease_until=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)))
-    session.commit()
-    assert Worker(runtime, name="second").drain() == 1
-    session.expire_all()
-    done = session.get(Job, job.id)
-    assert done.status == "done" and done.result == "monthly report 2026-11: made (recorded before a takeover)"
-    assert session.scalars(select(MonthlyReport.generated_at)).one() == made_at  # not made again
-    assert session.scalars(select(MonthlyReport.generated_by)).one() == "admin"
 
 
 def test_the_demo_district_has_a_monthly_report_with_figures(runner, session):
