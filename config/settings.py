@@ -349,8 +349,13 @@ class JobsSettings:
     # A commit that writes what the dashboard's figures read queues a job that computes them again
     # (bridge.models.figures), so no page load pays for it; off, the first load after a change computes.
     refresh_figures: bool = True
+    # A report file a job made (the console's and the API's XLSX/CSV downloads) is kept in the database this
+    # long for its download, then deleted (bridge.reports.queued).
+    report_ttl_minutes: int = 60
 
     def __post_init__(self) -> None:
+        if self.report_ttl_minutes < 1:
+            raise SettingsError("jobs.report_ttl_minutes: must be 1 or more")
         if self.lease_seconds < 1 or self.poll_seconds <= 0 or self.max_attempts < 1:
             raise SettingsError("jobs: lease_seconds must be 1 or more, poll_seconds above 0, max_attempts 1 or more")
         if self.backoff_base_seconds < 0 or self.backoff_cap_seconds < self.backoff_base_seconds:

@@ -68,10 +68,10 @@ def webhooks_job(rt: Runtime) -> str:
 
 def monthly_report_job(rt: Runtime, today: dt.date | None = None) -> str:
     """Queue the report of the month before ``today`` (the district's date): the tick on the 1st."""
-    from bridge.reports.monthly import previous_month
+    from bridge.reports.monthly import JOB_KIND, previous_month
 
     month = previous_month(today or rt.settings.district.today())
-    return _queued("monthly report", lambda: _enqueue_once(rt, "monthly_report", {"month": f"{month:%Y-%m}"}))
+    return _queued("monthly report", lambda: _enqueue_once(rt, JOB_KIND, {"month": f"{month:%Y-%m}"}))
 
 
 def configure(scheduler: BaseScheduler, rt: Runtime, job: Callable[[Runtime, str], str] = sync_job) -> BaseScheduler:

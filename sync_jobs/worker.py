@@ -3,8 +3,8 @@ runs them, one at a time, under a lease its heartbeat keeps alive.
 
 Every job kind is written to be run again: a sync goes on from its recorded run (what it applied is
 linked, what it created but could not record is adopted by idnumber), a pull writes only what
-changed, course by course, and the webhook inbox keeps each event's status; an import and an
-allocation record their outcome on the job in the transaction that does their work, and a re-run
+changed, course by course, and the webhook inbox keeps each event's status; an import, an
+allocation and a report file record their outcome on the job in the transaction that does their work, and a re-run
 that finds it stops there. So a job taken over after its worker died (kill -9, machine gone) simply
 runs again, and a transient failure (Moodle unreachable, 5xx, timeouts) is retried with backoff. A
 job whose lock is held by a run of the command line waits for it, without using an attempt.
@@ -145,25 +145,36 @@ def _import(ctx: JobContext) -> str:
     return line
 
 
-def _monthly_report(ctx: JobContext) -> str:
-    from bridge import db
-    from bridge.reports.monthly import generate, parse_month
+def _report(ctx: JobContext) -> str:
+    """Build a report file asked for on the console or the API (one transaction that stores it, audits it
+    and records the outcome on the job): a re-run after a takeover finds the outcome and builds nothing
+    again."""
+    from bridge.reports.queued import describe, make_file
 
-    try:
-        month = parse_month(ctx.params["month"])
-    except (KeyError, ValueError) as exc:
-        raise JobFailed(f"monthly report: {exc}") from None
-    with db.session_scope(ctx.rt.sessions) as session:
+    if (done := jobs.recorded(ctx.rt.sessions, ctx.job.id)) is not None:
+        return describe(done) + " (recorded before a takeover)"
+    with ctx.rt.sessions() as session:
+        return describe(make_file(session, ctx.rt.settings, ctx.job, ctx.worker.name))
+
+
+def _monthly_report(ctx: JobContext) -> str:
+    """Make and keep a month's report (one transaction that keeps it and records it on the job): a re-run
+    after a takeover finds the outcome and makes nothing again."""
+    from bridge.reports.monthly import make_for_job
+
+    if (done := jobs.recorded(ctx.rt.sessions, ctx.job.id)) is not None:
+        return f"monthly report {done['month']}: made (recorded before a takeover)"
+    with ctx.rt.sessions() as session:
         try:
-            generate(session, ctx.rt.settings, month, by=ctx.params.get("by", "scheduler"))
-        except LookupError as exc:
-            raise JobFailed(f"monthly report {month:%Y-%m}: {exc}") from None
-    return f"monthly report {month:%Y-%m}: made"
+            outcome = make_for_job(session, ctx.rt.settings, ctx.job, ctx.worker.name)
+        except (ValueError, LookupError) as exc:
+            raise JobFailed(f"monthly report {ctx.params.get('month')}: {exc}") from None
+    return f"monthly report {outcome['month']}: made"
 
 
 Handler = Callable[[JobContext], str]
 HANDLERS: dict[str, Handler] = {"sync": _sync, "pull": _pull, "webhooks": _webhooks, "allocate": _allocate,
-                                "monthly_report": _monthly_report, "import": _import,
+                                "monthly_report": _monthly_report, "import": _import, "report": _report,
                                 "refresh_figures": _refresh_figures}
 
 

@@ -82,7 +82,7 @@ def report_monthly(rt: Runtime, month: str | None, out: Path | None, html_out: P
     low results, students at risk counted per school. Kept in the registry (the console lists it), replacing
     one made before for the same month."""
     from bridge import db
-    from bridge.reports.monthly import generate, parse_month, pdf_bytes, previous_month
+    from bridge.reports.monthly import generate, parse_month, previous_month
 
     try:
         first = parse_month(month) if month else previous_month(rt.settings.district.today())
@@ -93,12 +93,12 @@ def report_monthly(rt: Runtime, month: str | None, out: Path | None, html_out: P
             kept = generate(session, rt.settings, first, by=f"{getpass.getuser()} (command line)")
         except LookupError as exc:
             raise CliError(str(exc)) from None
-        files = [(out, lambda: kept.xlsx), (html_out, lambda: kept.html.encode()), (pdf_out, lambda: pdf_bytes(kept.html))]
+        files = [(out, kept.xlsx), (html_out, kept.html.encode()), (pdf_out, kept.pdf)]
         for path, content in files:
             if path is None:
                 continue
             try:
-                path.write_bytes(content())
+                path.write_bytes(content)
             except OSError as exc:
                 raise CliError(f"cannot write {path}: {exc.strerror}") from None
     click.echo(f"monthly report {first:%Y-%m}: made and kept"

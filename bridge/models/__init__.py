@@ -13,7 +13,7 @@ needs:
 - :mod:`~bridge.models.marks`: attendance and grades pulled from Moodle, and their history;
 - :mod:`~bridge.models.accounts`: accounts, API tokens, the audit log, failed sign-ins;
 - :mod:`~bridge.models.webhooks`: the webhook inbox;
-- :mod:`~bridge.models.jobs`: the job queue and its workers, the uploads import jobs apply;
+- :mod:`~bridge.models.jobs`: the job queue and its workers, the uploads import jobs apply, the files report jobs make;
 - :mod:`~bridge.models.choices`: course choice campaigns, offers, choices, allocation runs;
 - :mod:`~bridge.models.agreements`: agreements between schools and the courses they cover.
 - :mod:`~bridge.models.figures`: the data's version per area (bumped by every session's writes) and
@@ -42,7 +42,7 @@ from bridge.models.sync_state import JobLock, MoodleLink, SyncChange, SyncRun
 from bridge.models.marks import AttendanceKind, AttendanceMark, Grade, GradeItem, MarkChange
 from bridge.models.accounts import Account, AccountRole, ApiToken, AuditEntry, SignInFailure
 from bridge.models.webhooks import WebhookEvent
-from bridge.models.jobs import Job, JobWorker, Upload
+from bridge.models.jobs import Job, JobWorker, ReportFile, Upload
 from bridge.models.choices import (
     AllocationDecision,
     AllocationGrant,
@@ -116,6 +116,7 @@ __all__ = [
     # jobs
     "Job",
     "JobWorker",
+    "ReportFile",
     "Upload",
     # choices
     "AllocationDecision",

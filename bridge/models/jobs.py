@@ -1,6 +1,6 @@
-"""The job queue: background work (a sync, a pull, the webhook inbox, an allocation, an import) that
-outlives the process that asked for it, the workers that take it (see :mod:`bridge.jobs`), and the
-files an import job works on.
+"""The job queue: background work (a sync, a pull, the webhook inbox, an allocation, an import, a
+report) that outlives the process that asked for it, the workers that take it (see :mod:`bridge.jobs`),
+the files an import job works on and the files a report job makes.
 """
 
 from __future__ import annotations
@@ -75,3 +75,23 @@ class Upload(Base):
     uploaded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
     # The import job that applies it, once confirmed (the upload is deleted when that job ends).
     job_id: Mapped[int | None] = mapped_column(ForeignKey("job.id", ondelete="SET NULL"))
+
+
+class ReportFile(Base):
+    """A report file a ``report`` job made (:mod:`bridge.reports.queued`), kept in the database for its
+    download by the account that asked (a worker on another machine made it; nothing with pupils' names
+    is left on disk), and deleted after ``jobs.report_ttl_minutes``. One per job: a job taken over after
+    its file was stored does not make a second."""
+
+    __tablename__ = "report_file"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("job.id", ondelete="CASCADE"), unique=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    media_type: Mapped[str] = mapped_column(String(255))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    # Who asked: only they (or an administrator) may download it.
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)

@@ -2,7 +2,7 @@
 
 A report holds aggregates only (per school, per education area; at-risk students counted, never
 named), so it may be kept in the database and listed for every role that sees the monitoring. It is
-kept as made (XLSX and the printable HTML), not rebuilt on download: what was sent to the department
+kept as made (XLSX, the printable HTML and its PDF), not rebuilt on download: what was sent to the department
 stays what it was, even after late marks arrive. Made again for the same month, it replaces the old.
 """
 
@@ -26,3 +26,5 @@ class MonthlyReport(Base):
     generated_by: Mapped[str] = mapped_column(String(100))
     xlsx: Mapped[bytes] = mapped_column(LargeBinary)
     html: Mapped[str] = mapped_column(Text)
+    # Made with the others since 0018 (by the worker, not in a web request); none in a report kept before.
+    pdf: Mapped[bytes | None] = mapped_column(LargeBinary)

@@ -7,9 +7,12 @@ with an optional chart, made by one function of :data:`SECTIONS` from the month'
 section (the teachers' figures, the agreements' hours) is one more function in that list. The
 report is district-level: schools and counts, never a student's name.
 
-It is made on demand (console, API, ``netcourses report monthly``) and by the scheduler on the 1st
-for the previous month, and kept in the database (:class:`bridge.models.MonthlyReport`): what was
-sent stays as it was sent. PDF is made from the kept HTML on download (:func:`pdf_bytes`).
+It is made by ``netcourses report monthly``, and by a ``monthly_report`` job (:data:`JOB_KIND`) that the
+console and the API queue on demand and the scheduler on the 1st for the previous month; it is kept in the
+database (:class:`bridge.models.MonthlyReport`): what was sent stays as it was sent. The job keeps it and
+records that on the job in one transaction (:func:`make_for_job`), so a job taken over after that makes it
+no second time. The PDF is made from the HTML with them (:func:`pdf_bytes`) and kept too: a download only
+sends kept bytes.
 """
 
 from __future__ import annotations
@@ -24,8 +27,9 @@ from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bridge import jobs
 from bridge.charts import bar_chart
-from bridge.models import MonthlyReport
+from bridge.models import Job, MonthlyReport
 from bridge.reports.export import workbook_bytes
 from bridge.reports.schools import ROLES_RU, Monitoring, Period, SchoolRow, monitoring
 from bridge.reports.tables import Table
@@ -35,6 +39,7 @@ from config import Settings
 
 # A chart of schools shows at most this many (the lowest first): a region has a thousand.
 CHART_SCHOOLS = 25
+JOB_KIND = "monthly_report"  # the queue's kind that sync_jobs.worker runs with make_for_job
 
 
 @dataclass(frozen=True)
@@ -222,13 +227,37 @@ def generate(session: Session, settings: Settings, first: dt.date, by: str) -> M
         session.add(kept)
     kept.generated_at, kept.generated_by = report.generated_at, by
     kept.xlsx, kept.html = xlsx_bytes(report), html_text(report, settings)
+    kept.pdf = pdf_bytes(kept.html)
     session.flush()
     return kept
+
+
+def queue_monthly(session: Session, settings: Settings, first: dt.date, by: str) -> Job:
+    """Queue the making of the month's report for a worker, on behalf of ``by`` (a login). The caller commits."""
+    return jobs.enqueue(session, JOB_KIND, {"month": f"{first:%Y-%m}", "by": by},
+                        max_attempts=settings.jobs.max_attempts)
+
+
+def make_for_job(session: Session, settings: Settings, job: Job, worker: str) -> dict[str, str]:
+    """Make and keep the job's month (:func:`generate`) and commit it with the job's outcome (``{"month":
+    "YYYY-MM"}``). Raises ValueError (a bad month), LookupError (no academic year), or
+    :class:`bridge.jobs.NotHolder` when the job is no longer ``worker``'s (nothing is committed)."""
+    first = parse_month(job.params.get("month", ""))
+    generate(session, settings, first, by=job.params.get("by", "scheduler"))
+    outcome = {"month": f"{first:%Y-%m}"}
+    try:
+        jobs.record(session, job, worker, outcome)
+    except jobs.NotHolder:
+        session.rollback()
+        raise
+    session.commit()
+    return outcome
 
 
 def kept_reports(session: Session) -> list[MonthlyReport]:
     """The kept reports, newest month first (without loading their files)."""
     from sqlalchemy.orm import defer
 
-    return list(session.scalars(select(MonthlyReport).options(defer(MonthlyReport.xlsx), defer(MonthlyReport.html))
+    return list(session.scalars(select(MonthlyReport).options(defer(MonthlyReport.xlsx), defer(MonthlyReport.html),
+                                                              defer(MonthlyReport.pdf))
                                 .order_by(MonthlyReport.month.desc())))

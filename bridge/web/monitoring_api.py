@@ -2,18 +2,20 @@
 the monthly reports for the education department. Aggregates only (no names), so nothing is audited;
 the administrator and viewers see every school, a coordinator their own school beside the district.
 Monthly reports (every school's figures) are for the administrator and viewers; only the
-administrator makes one."""
+administrator makes one: asking queues a ``monthly_report`` job (202 and the job to follow), which a
+worker makes and keeps."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, abort, jsonify, request
+from flask import Blueprint, Response, abort, jsonify, request, url_for
 
-from bridge.models import AccountRole, MonthlyReport
-from bridge.reports.monthly import generate, kept_reports, parse_month, pdf_bytes
+from bridge import jobs
+from bridge.models import AccountRole, Job, MonthlyReport
+from bridge.reports.monthly import JOB_KIND, kept_reports, parse_month, queue_monthly
 from bridge.reports.schools import Monitoring, Period, monitoring
-from bridge.web import db_session, runtime
+from bridge.web import db_session, get_or_404, runtime
 from bridge.web.auth import current_account, require
 from bridge.web.inputs import request_json
 from bridge.years import current_year
@@ -54,10 +56,14 @@ def schools_monitoring():
     return jsonify(found.as_json(only_school=own_school()))
 
 
+def _files(month: str) -> dict[str, str]:
+    return {fmt: f"/api/v1/monitoring/monthly/{month}.{fmt}" for fmt in TYPES}
+
+
 def _listed(report: MonthlyReport) -> dict[str, Any]:
     month = f"{report.month:%Y-%m}"
     return {"month": month, "generated_at": report.generated_at.isoformat(), "generated_by": report.generated_by,
-            "files": {fmt: f"/api/v1/monitoring/monthly/{month}.{fmt}" for fmt in TYPES}}
+            "files": _files(month)}
 
 
 @bp.get("/monitoring/monthly")
@@ -66,18 +72,32 @@ def monthly_list():
     return jsonify(items=[_listed(r) for r in kept_reports(db_session())])
 
 
-def make_monthly(month: str) -> MonthlyReport:
-    """Make and keep a month's report (console and API); 400 on a bad month, 404 without a year."""
+def queue_monthly_report(month: str) -> Job:
+    """Queue the making of a month's report (console and API); 400 on a bad month, 404 without a year."""
     try:
         first = parse_month(month)
     except ValueError as exc:
         abort(400, str(exc))
-    try:
-        kept = generate(db_session(), runtime().settings, first, by=current_account().login)
-    except LookupError as exc:
-        abort(404, str(exc))
+    if current_year(db_session(), first) is None:
+        abort(404, "no academic year in the registry: nothing to report")
+    job = queue_monthly(db_session(), runtime().settings, first, by=current_account().login)
     db_session().commit()
-    return kept
+    return job
+
+
+def monthly_job(job_id: int) -> Job:
+    """A job that makes a monthly report, or 404."""
+    job = get_or_404(Job, job_id, "monthly report job")
+    if job.kind != JOB_KIND:
+        abort(404, f"no monthly report job {job_id}")
+    return job
+
+
+def _job(job: Job) -> dict[str, Any]:
+    month = job.params.get("month")
+    return {"job": job.id, "status": job.status, "error": job.error, "month": month,
+            "url": url_for("monitoring_api.monthly_job_state", job_id=job.id),
+            "files": _files(month) if job.status == jobs.DONE else None}
 
 
 @bp.post("/monitoring/monthly")
@@ -86,11 +106,17 @@ def monthly_make():
     body = request_json("an object {month: YYYY-MM}")
     if not isinstance(body, dict) or not isinstance(body.get("month"), str):
         abort(400, "month: expected YYYY-MM (e.g. 2026-11)")
-    return jsonify(_listed(make_monthly(body["month"]))), 201
+    return jsonify(_job(queue_monthly_report(body["month"]))), 202
+
+
+@bp.get("/monitoring/monthly/jobs/<int:job_id>")
+@require(ADMIN)
+def monthly_job_state(job_id: int):
+    return jsonify(_job(monthly_job(job_id)))
 
 
 def monthly_file(month: str, fmt: str) -> Response:
-    """A kept report as XLSX, its printable HTML, or PDF made from that HTML."""
+    """A kept report as XLSX, its printable HTML, or its PDF (all made by the worker, sent as kept)."""
     if fmt not in TYPES:
         abort(404, f"no format {fmt!r}: xlsx, html or pdf")
     try:
@@ -102,8 +128,10 @@ def monthly_file(month: str, fmt: str) -> Response:
     kept = db_session().scalar(select(MonthlyReport).where(MonthlyReport.month == first))
     if kept is None:
         abort(404, f"no monthly report for {month}")
-    content = {"xlsx": lambda: kept.xlsx, "html": lambda: kept.html.encode(), "pdf": lambda: pdf_bytes(kept.html)}
-    response = Response(content[fmt](), mimetype=TYPES[fmt])
+    content = {"xlsx": kept.xlsx, "html": kept.html.encode(), "pdf": kept.pdf}[fmt]
+    if content is None:
+        abort(404, f"the report for {month} was kept before its PDF was: make it again")
+    response = Response(content, mimetype=TYPES[fmt])
     if fmt != "html":
         response.headers["Content-Disposition"] = f'attachment; filename="monthly-{month}.{fmt}"'
     return response
@@ -120,6 +148,10 @@ def openapi_paths(op) -> dict[str, Any]:
     obj = {"type": "object"}
     listed = {"type": "object", "properties": {"month": {"type": "string"}, "generated_at": {"type": "string"},
                                                "generated_by": {"type": "string"}, "files": obj}}
+    job = {"type": "object", "required": ["job", "status", "url", "files"], "properties": {
+        "job": {"type": "integer"}, "status": {"type": "string"}, "error": {"type": "string"},
+        "month": {"type": "string"}, "url": {"type": "string", "description": "this job"},
+        "files": {"type": ["object", "null"], "description": "the kept report's files, once made"}}}
     month_param = [{"name": "month", "in": "path", "required": True, "schema": {"type": "string"}},
                    {"name": "fmt", "in": "path", "required": True, "schema": {"enum": list(TYPES)}}]
     return {
@@ -132,10 +164,14 @@ def openapi_paths(op) -> dict[str, Any]:
         "/api/v1/monitoring/monthly": {
             **op("Kept monthly reports, newest first", {"type": "object", "properties": {
                 "items": {"type": "array", "items": listed}}}, roles="admin, viewer"),
-            **op("Make (or make again) a month's report and keep it", listed, method="post", status="201",
-                 roles="admin", body={"type": "object", "required": ["month"],
-                                      "properties": {"month": {"type": "string"}}},
+            **op("Make (or make again) a month's report and keep it: queue a job for a worker and follow it at "
+                 "its url", job, method="post", status="202", roles="admin", not_found=True,
+                 body={"type": "object", "required": ["month"], "properties": {"month": {"type": "string"}}},
                  answers={"400": "Bad month"})},
+        "/api/v1/monitoring/monthly/jobs/{job_id}": op(
+            "A queued monthly report: queued, running, done (with its files) or failed (with its reason)", job,
+            params=[{"name": "job_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            not_found=True, roles="admin"),
         "/api/v1/monitoring/monthly/{month}.{fmt}": op(
             "A kept monthly report as XLSX, printable HTML or PDF", {"type": "string"}, params=month_param,
             not_found=True, roles="admin, viewer"),

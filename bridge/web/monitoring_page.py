@@ -1,19 +1,28 @@
 """The console's «Мониторинг школ»: per school and for the district (coverage, courses per education
 area, attendance and results against the district, schools with low results), and the monthly
 reports for the education department. The administrator and viewers see every school; a
-coordinator their own school beside the district. Aggregates only: nothing to audit."""
+coordinator their own school beside the district. Aggregates only: nothing to audit. «Сформировать
+отчёт» queues a job and opens its page (``/monitoring/monthly/jobs/N``), which links to the files once a
+worker made them."""
 
 from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, url_for
 
+from bridge import jobs
 from bridge.charts import bar_chart
 from bridge.models import AccountRole
 from bridge.reports.monthly import kept_reports, previous_month
 from bridge.web import db_session, runtime
 from bridge.web.auth import current_account, require
 from bridge.web.lists import natural_key, paginate_rows
-from bridge.web.monitoring_api import make_monthly, monitoring_from_request, monthly_file, own_school
+from bridge.web.monitoring_api import (
+    monitoring_from_request,
+    monthly_file,
+    monthly_job,
+    own_school,
+    queue_monthly_report,
+)
 
 bp = Blueprint("monitoring_page", __name__)
 
@@ -41,8 +50,24 @@ def monitoring_page():
 @bp.post("/monitoring/monthly")
 @require(ADMIN)
 def monthly_make_page():
-    kept = make_monthly(request.form.get("month", ""))
-    return redirect(url_for(".monitoring_page", _anchor=f"monthly-{kept.month:%Y-%m}"), 303)
+    job = queue_monthly_report(request.form.get("month", ""))
+    return redirect(url_for(".monthly_job_page", job_id=job.id), 303)
+
+
+FILES = (("xlsx", "XLSX"), ("html", "Для печати (HTML)"), ("pdf", "PDF"))
+
+
+@bp.get("/monitoring/monthly/jobs/<int:job_id>")
+@require(ADMIN)
+def monthly_job_page(job_id: int):
+    """The making of a month's report: its state, then its files."""
+    job = monthly_job(job_id)
+    month = job.params.get("month", "")
+    files = [(label, url_for(".monthly_page_download", month=month, fmt=fmt)) for fmt, label in FILES]
+    return render_template(
+        "console/file_job.html", job=job, heading=f"Ежемесячный отчёт за {month}",
+        files=files if job.status == jobs.DONE else [], note="Отчёт сохранён и есть в списке отчётов.", gone="",
+        back=(url_for(".monitoring_page", _anchor=f"monthly-{month}"), "К мониторингу"))
 
 
 @bp.get("/monitoring/monthly/<month>.<fmt>")

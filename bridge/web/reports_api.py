@@ -2,7 +2,9 @@
 
 Student-level reports admit the administrator, a coordinator (narrowed to their own school) and a
 teacher (narrowed to their own courses), and every read is audited; the summary holds aggregates
-only and admits every role. Attendance at face-to-face sessions is not in Moodle: the administrator
+only and admits every role. A report's XLSX or CSV file is a job (:mod:`bridge.reports.queued`): asking
+for it answers 202 with the job to follow, which gives the file's address once a worker made it; only
+the account that asked (or the administrator) sees the job and its file. Attendance at face-to-face sessions is not in Moodle: the administrator
 enters it here, all or nothing, and corrections go to the same history as Moodle's.
 """
 
@@ -10,9 +12,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, jsonify, request
+from flask import Blueprint, Response, abort, jsonify, request, url_for
 from sqlalchemy import select
 
+from bridge import jobs
 from bridge.audit import audit
 from bridge.models import (
     AccountRole,
@@ -21,15 +24,17 @@ from bridge.models import (
     EnrolmentStatus,
     FaceToFaceSession,
     FaceToFaceSessionCourse,
+    Job,
     NetworkCourse,
     School,
     Student,
 )
 from bridge.pull.attendance import KNOWN_ACRONYMS, put_mark
 from bridge.pull.history import Tally
+from bridge.reports import queued
 from bridge.reports.data import Scope
-from bridge.reports.tables import build_report
-from bridge.web import db_session, get_or_404, runtime
+from bridge.reports.tables import REPORTS, build_report
+from bridge.web import MAX_ID, db_session, get_or_404, runtime
 from bridge.web.auth import current_account, require
 from bridge.web.inputs import request_json, whole_number
 from bridge.web.registry_api import page_args
@@ -92,6 +97,74 @@ def at_risk_report():
 @require()
 def summary_report():
     return _report("summary")
+
+
+def queue_report_file(name: str, fmt: str | None) -> Job:
+    """Queue report ``name``'s file as ``fmt`` with the request's filters in the caller's scope (the console
+    and the API); 400 on another format."""
+    if fmt not in queued.MEDIA_TYPES:
+        abort(400, f"format must be one of {', '.join(queued.MEDIA_TYPES)}")
+    job = queued.queue_export(db_session(), runtime().settings, name, fmt, scope_from_request(), runtime().today(),
+                              current_account(), request.full_path)
+    db_session().commit()
+    return job
+
+
+def report_job(job_id: int) -> Job:
+    """The report job the caller may follow (theirs; any, for the administrator), else 404: another
+    account's job is not found, like one that does not exist. Files past their time go first."""
+    queued.sweep(db_session(), runtime().settings)
+    db_session().commit()
+    job = None if job_id > MAX_ID else db_session().get(Job, job_id)
+    if not queued.readable(job, current_account()):
+        abort(404, f"no report job {job_id}")
+    return job
+
+
+def report_file(job_id: int) -> Response:
+    """The job's file as an attachment (``Cache-Control: no-store`` from :func:`require`): 409 while it is
+    being made, 410 once deleted after ``jobs.report_ttl_minutes``, 404 when the job made none."""
+    job = report_job(job_id)
+    kept = queued.kept_file(db_session(), job)
+    if kept is None:
+        if job.status in jobs.ACTIVE:
+            abort(409, f"report job {job_id} is {job.status}: the file is not made yet")
+        if job.status == jobs.DONE:
+            abort(410, f"the file of report job {job_id} was deleted after its time: ask for it again")
+        abort(404, f"report job {job_id} made no file ({job.status})")
+    response = Response(kept.data, mimetype=kept.media_type)
+    response.headers["Content-Disposition"] = f'attachment; filename="{kept.filename}"'
+    return response
+
+
+def _export_job(job: Job) -> dict[str, Any]:
+    made = job.status == jobs.DONE and queued.file_kept(db_session(), job)
+    return {"job": job.id, "status": job.status, "error": job.error, "report": job.params["report"],
+            "format": job.params["format"], "url": url_for("reports_api.export_job", job_id=job.id),
+            "file_url": url_for("reports_api.export_file", job_id=job.id) if made else None}
+
+
+@bp.post("/reports/<name>/exports")
+@require()
+def export_report(name: str):
+    """Queue the report's file (``?format=xlsx|csv`` and the report's filters): 202 with the job to follow."""
+    if name not in REPORTS:
+        abort(404, f"no report {name!r}")
+    if name != "summary" and current_account().role not in (ADMIN, COORDINATOR, TEACHER):
+        abort(403, "your role may not see this report")
+    return jsonify(_export_job(queue_report_file(name, request.args.get("format")))), 202
+
+
+@bp.get("/reports/exports/<int:job_id>")
+@require()
+def export_job(job_id: int):
+    return jsonify(_export_job(report_job(job_id)))
+
+
+@bp.get("/reports/exports/<int:job_id>/file")
+@require()
+def export_file(job_id: int):
+    return report_file(job_id)
 
 
 def session_courses(session, fs: FaceToFaceSession) -> list[int]:
@@ -168,15 +241,20 @@ REPORT_SCHEMA = {"type": "object", "required": ["title", "columns", "items", "pa
     "page": {"type": "integer"}, "per_page": {"type": "integer"}, "total": {"type": "integer"}}}
 _ENTRY = {"type": "object", "required": ["student", "status"], "properties": {
     "student": {"type": "string"}, "status": {"enum": list(STATUSES)}, "remarks": {"type": "string", "maxLength": 500}}}
+_EXPORT_JOB = {"type": "object", "required": ["job", "status", "url", "file_url"], "properties": {
+    "job": {"type": "integer"}, "status": {"enum": list(jobs.ACTIVE) + [jobs.DONE, jobs.FAILED, jobs.CANCELLED]},
+    "error": {"type": "string"}, "report": {"type": "string"}, "format": {"enum": list(queued.MEDIA_TYPES)},
+    "url": {"type": "string", "description": "this job"},
+    "file_url": {"type": ["string", "null"], "description": "the file, once made (until jobs.report_ttl_minutes)"}}}
 _SAVED = {"type": "object", "properties": {"created": {"type": "integer"}, "changed": {"type": "integer"},
                                            "unchanged": {"type": "integer"}}}
 
 
 def openapi_paths(op, page_params: list) -> dict[str, Any]:
     """This blueprint's part of the OpenAPI document (``op`` builds an operation)."""
-    filters = page_params + [{"name": "school", "in": "query", "schema": {"type": "string"}},
-                             {"name": "term", "in": "query", "schema": {"type": "integer", "minimum": 1,
-                                                                        "maximum": MAX_TERM}}]
+    narrowing = [{"name": "school", "in": "query", "schema": {"type": "string"}},
+                 {"name": "term", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_TERM}}]
+    filters = page_params + narrowing
     student_level = "admin, coordinator (own school), teacher (own courses); audited"
     paths = {f"/api/v1/reports/{name}": op(summary, {"$ref": "#/components/schemas/Report"}, params=filters,
                                            not_found=True, roles=roles)
@@ -186,6 +264,21 @@ def openapi_paths(op, page_params: list) -> dict[str, Any]:
                  ("at-risk", "Students at risk (low attendance or a failing mark)", student_level),
                  ("summary", "Aggregates per home school and course (no names)", "every role"))}
 
+    job_id = [{"name": "job_id", "in": "path", "required": True, "schema": {"type": "integer"}}]
+    paths["/api/v1/reports/{name}/exports"] = op(
+        "Queue the report's XLSX or CSV file for a worker (the report's filters, the caller's scope); follow the "
+        "job at its url", _EXPORT_JOB, method="post", status="202", not_found=True,
+        params=narrowing + [{"name": "name", "in": "path", "required": True, "schema": {"enum": list(REPORTS)}},
+                              {"name": "format", "in": "query", "required": True,
+                               "schema": {"enum": list(queued.MEDIA_TYPES)}}],
+        roles=f"the report's: {student_level} (audited when the file is made); summary: every role")
+    paths["/api/v1/reports/exports/{job_id}"] = op(
+        "A queued report file: queued, running, done (with its file_url) or failed (with its reason)", _EXPORT_JOB,
+        params=job_id, not_found=True, roles="the account that asked, or admin")
+    paths["/api/v1/reports/exports/{job_id}/file"] = op(
+        "The report file a job made (an attachment, CSV or XLSX)", {"type": "string"}, params=job_id,
+        not_found=True, roles="the account that asked, or admin",
+        answers={"409": "Not made yet: follow the job", "410": "Deleted after jobs.report_ttl_minutes: ask again"})
     paths["/api/v1/face-to-face/{session_id}/attendance"] = op(
         "Enter attendance at a face-to-face session (all or nothing; corrections kept in history)", _SAVED,
         method="post", roles="admin", body={"type": "array", "items": _ENTRY}, not_found=True,

@@ -128,8 +128,8 @@ def _stored_once(session) -> None:
 
 @pytest.mark.parametrize("when", BEFORE_AND_AFTER)
 def test_a_killed_worker_s_monthly_report_is_kept_once(runtime, session, spawn_worker, when):
-    """Killed around the commit that keeps the report: the second worker makes it again, in place of the
-    one the first kept (after) or as the first (before)."""
+    """Killed around the commit that keeps the report and records it on the job: the second worker makes it
+    (before) or finds it recorded and makes nothing again (after)."""
     plant(session)
     job = jobs.enqueue(session, "monthly_report", {"month": "2026-11", "by": "scheduler"})
     session.commit()
@@ -138,7 +138,8 @@ def test_a_killed_worker_s_monthly_report_is_kept_once(runtime, session, spawn_w
     first = session.scalars(select(MonthlyReport.generated_at)).all()
     assert len(first) == (when == "after")
 
-    finished_by_another(runtime, spawn_worker, job.id)
+    done, _ = finished_by_another(runtime, spawn_worker, job.id)
+    assert ("recorded before a takeover" in done.result) == (when == "after")
     session.expire_all()
     (kept,) = session.scalars(select(MonthlyReport)).all()
-    assert kept.month == dt.date(2026, 11, 1) and kept.generated_at not in first
+    assert kept.month == dt.date(2026, 11, 1) and (kept.generated_at in first) == (when == "after")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from pathlib import Path
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -82,19 +83,26 @@ def test_the_scheduler_queues_the_previous_month_and_the_worker_keeps_it(session
 
 
 def test_cli_writes_and_keeps_it_and_names_a_bad_month(runner, session, planted, tmp_path):
-    out, html = tmp_path / "r.xlsx", tmp_path / "r.html"
-    result = runner.invoke(["report", "monthly", "--month", "2026-11", "--out", str(out), "--html", str(html)])
+    out, html, pdf = tmp_path / "r.xlsx", tmp_path / "r.html", tmp_path / "r.pdf"
+    result = runner.invoke(["report", "monthly", "--month", "2026-11", "--out", str(out), "--html", str(html),
+                            "--pdf", str(pdf)])
     assert result.exit_code == 0, result.output
     assert "Низкие результаты" in _sheets(out.read_bytes()) and "<svg" in html.read_text()
+    assert pdf.read_bytes().startswith(b"%PDF")
     assert session.scalars(select(MonthlyReport.month)).all() == [dt.date(2026, 11, 1)]
     bad = runner.invoke(["report", "monthly", "--month", "2026-13"])
     assert bad.exit_code != 0 and "--month: expected YYYY-MM" in bad.output
 
 
-def test_api_and_console_by_role(client, session, accounts):
+def test_api_and_console_by_role(client, session, accounts, worker):
     admin, viewer, coordinator = (bearer(accounts, r) for r in ("admin", "viewer", "coordinator"))
     made = client.post("/api/v1/monitoring/monthly", json={"month": "2026-11"}, headers=admin)
-    assert made.status_code == 201 and made.json["files"]["xlsx"] == "/api/v1/monitoring/monthly/2026-11.xlsx"
+    assert made.status_code == 202 and (made.json["status"], made.json["files"]) == ("queued", None)
+    assert session.scalars(select(MonthlyReport)).all() == []  # the web process made nothing
+    assert client.get(made.json["url"], headers=viewer).status_code == 403
+    assert worker.drain() == 1
+    done = client.get(made.json["url"], headers=admin).json
+    assert done["status"] == "done" and done["files"]["xlsx"] == "/api/v1/monitoring/monthly/2026-11.xlsx"
     assert client.post("/api/v1/monitoring/monthly", json={"month": "11/2026"}, headers=admin).status_code == 400
     assert client.post("/api/v1/monitoring/monthly", json={"month": "2026-11"}, headers=viewer).status_code == 403
     assert [r["month"] for r in client.get("/api/v1/monitoring/monthly", headers=viewer).json["items"]] == ["2026-11"]
@@ -110,8 +118,29 @@ def test_api_and_console_by_role(client, session, accounts):
     page = client.get("/monitoring")
     assert "Мониторинг школ" in page.text and "2026-11" in page.text
     again = client.post("/monitoring/monthly", data={"month": "2026-12", "csrf_token": _csrf(page.text)})
-    assert again.status_code == 303
+    assert again.status_code == 303 and re.fullmatch(r"/monitoring/monthly/jobs/\d+", again.headers["Location"])
+    queued = client.get(again.headers["Location"]).text
+    assert "в очереди" in queued and 'http-equiv="refresh"' in queued and 'id="files"' not in queued
+    assert worker.drain() == 1
+    links = re.findall(r'<a href="([^"]+)">', client.get(again.headers["Location"]).text.split('id="files"')[1])
+    assert links[:3] == [f"/monitoring/monthly/2026-12.{fmt}" for fmt in ("xlsx", "html", "pdf")]
     assert client.get("/monitoring/monthly/2026-12.html").text.count("<svg") >= 1
+    pdf = client.get("/monitoring/monthly/2026-12.pdf")  # made by the worker, sent as kept
+    assert pdf.data.startswith(b"%PDF") and pdf.data == session.scalar(
+        select(MonthlyReport.pdf).where(MonthlyReport.month == dt.date(2026, 12, 1)))
+
+
+def test_a_registry_without_an_academic_year_queues_nothing(client, session):
+    from bridge.accounts import create_account, issue_token
+    from bridge.models import AccountRole
+    from tests.conftest import PASSWORD
+
+    token = issue_token(session, create_account(session, "admin", PASSWORD, AccountRole.ADMIN), "tests")
+    session.commit()
+    made = client.post("/api/v1/monitoring/monthly", json={"month": "2026-11"},
+                       headers={"Authorization": f"Bearer {token}"})
+    assert made.status_code == 404 and "no academic year" in made.json["message"]
+    assert session.scalar(select(Job)) is None
 
 
 def test_the_demo_district_has_a_monthly_report_with_figures(runner, session):

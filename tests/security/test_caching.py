@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.web.conftest import bearer
+from tests.web.conftest import bearer, download_report
 from tests.web.test_access import _login
 
-PAGES = ["/students", "/students/SCH29-S1", "/reports", "/reports?report=marks", "/reports?download=csv",
-         "/reports?download=xlsx", "/courses/NC-CHEM-11"]
+PAGES = ["/students", "/students/SCH29-S1", "/reports", "/reports?report=marks", "/courses/NC-CHEM-11"]
 API = ["/api/v1/students", "/api/v1/students?school=SCH29", "/api/v1/reports/attendance", "/api/v1/reports/marks",
        "/api/v1/reports/at-risk", "/api/v1/courses/NC-CHEM-11"]
 
@@ -23,6 +22,13 @@ def test_console_pages_with_students_are_not_cached(client, accounts, path):
     response = client.get(path)
     assert response.status_code == 200
     assert response.headers.get("Cache-Control") == "no-store"
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_report_files_are_not_cached(client, accounts, worker, fmt):
+    """Attack: a downloaded report file (names, marks) kept by the browser's cache. Safe answer: no-store."""
+    _login(client, "admin")
+    assert download_report(client, worker, "report=marks", fmt).headers.get("Cache-Control") == "no-store"
 
 
 @pytest.mark.parametrize("path", API)

@@ -1,5 +1,6 @@
 """Attack: pupils' data left on disk. A report download used to leave /tmp/nc-report-*/<name>.xlsx|csv with
-names and marks behind, and an abandoned upload stayed in /tmp/netcourses-uploads/ for ever; now uploads are kept in the database."""
+names and marks behind (now report files are kept in the database until jobs.report_ttl_minutes), and an
+abandoned upload stayed in /tmp/netcourses-uploads/ for ever; now uploads are kept in the database."""
 
 from __future__ import annotations
 
@@ -12,15 +13,17 @@ import pytest
 from sqlalchemy import func, select, update
 
 from bridge.models import Job, Student, Upload
+from tests.web.conftest import download_report
 from tests.web.test_access import _csrf, _login
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
-def test_report_download_leaves_no_file_behind(client, accounts, tmp_path, monkeypatch, fmt):
-    """Report downloads left in the temporary folder: the file is sent from memory, nothing stays."""
+def test_report_download_leaves_no_file_behind(client, accounts, tmp_path, monkeypatch, worker, fmt):
+    """Report downloads left in the temporary folder: the file is made in memory and kept in the database
+    for its download (table report_file), nothing stays on disk."""
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where tempfile would have put it
     _login(client, "admin")
-    download = client.get(f"/reports?report=attendance&download={fmt}")
+    download = download_report(client, worker, "report=attendance", fmt)
     assert download.status_code == 200 and f"attendance.{fmt}" in download.headers["Content-Disposition"]
     assert "Иванов Пётр" in download.data.decode("utf-8-sig") if fmt == "csv" else download.data[:2] == b"PK"
     assert list(tmp_path.iterdir()) == []

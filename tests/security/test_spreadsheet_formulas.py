@@ -10,6 +10,7 @@ import openpyxl
 import pytest
 
 from bridge.transfer import ImportRejected, export_registry, import_path, import_tables
+from tests.web.conftest import download_report
 from tests.web.test_access import _login
 from transfer.helpers import district, registry_state
 
@@ -29,7 +30,7 @@ def _xlsx_cells(data: bytes) -> dict[str, openpyxl.cell.Cell]:
     return {c.value: c for sheet in book.worksheets for row in sheet.iter_rows() for c in row if c.value is not None}
 
 
-def test_formula_names_in_downloaded_reports_are_text(client, session, accounts):
+def test_formula_names_in_downloaded_reports_are_text(client, session, accounts, worker):
     """Formula injection into the reports: a student named =HYPERLINK(...), +cmd|..., @SUM(...), -2+3 is a
     text cell in the XLSX report (not a formula) and starts with ' in the CSV report (not run by Excel)."""
     import_tables(session, {"students": _students_with_formula_names(),
@@ -37,13 +38,13 @@ def test_formula_names_in_downloaded_reports_are_text(client, session, accounts)
                                             "starts_on": "2026-09-01"} for i in range(len(FORMULAS))]})
     session.commit()
     _login(client, "admin")
-    xlsx = client.get("/reports?report=attendance&download=xlsx").data
+    xlsx = download_report(client, worker, "report=attendance", "xlsx").data
     cells = _xlsx_cells(xlsx)
     for name in FORMULAS:
         cell = cells[f"{name} Анна"]
         assert cell.data_type == "s", f"{name!r} was written as a formula"
-    rows = list(csv.reader(io.StringIO(client.get("/reports?report=attendance&download=csv").data.decode("utf-8-sig")),
-                           delimiter=";"))
+    rows = list(csv.reader(io.StringIO(download_report(client, worker, "report=attendance", "csv").data
+                                       .decode("utf-8-sig")), delimiter=";"))
     names = {row[2] for row in rows[1:]}
     for name in FORMULAS:
         assert f"'{name} Анна" in names

@@ -199,6 +199,9 @@ ELSEWHERE = {
     "choices_api.save_campaign_view": "tests/choices/test_choices_api.py",
     "choices_page.run_page": "tests/choices/test_choices_page.py",
     "imports_page.import_job": "tests/jobs/test_import_job.py",
+    **{endpoint: "tests/jobs/test_report_job.py" for endpoint in (
+        "reports_page.export", "reports_page.report_job_page", "reports_page.report_job_file",
+        "reports_api.export_report", "reports_api.export_job", "reports_api.export_file")},
     "choices_page.campaigns": "tests/choices/test_choices_page.py",
     "choices_classes.class_table": "tests/choices/test_choices_classes.py",
     "choices_page.first_run": "tests/choices/test_choices_page.py",
@@ -217,6 +220,8 @@ ELSEWHERE = {
     "monitoring_api.monthly_download": "tests/monitoring/test_monthly.py",
     "monitoring_page.monthly_make_page": "tests/monitoring/test_monthly.py",
     "monitoring_page.monthly_page_download": "tests/monitoring/test_monthly.py",
+    "monitoring_api.monthly_job_state": "tests/monitoring/test_monthly.py",
+    "monitoring_page.monthly_job_page": "tests/monitoring/test_monthly.py",
     "accounts_page.account_new": "test_accounts_page.py", "accounts_page.account_disable": "test_accounts_page.py",
     "accounts_page.account_enable": "test_accounts_page.py", "accounts_page.account_password": "test_accounts_page.py",
     "accounts_page.token_issue": "test_accounts_page.py", "accounts_page.token_revoke": "test_accounts_page.py",

@@ -12,6 +12,7 @@ from bridge.accounts import create_account
 from bridge.demo import load_demo
 from bridge.models import AccountRole, Enrolment, EnrolmentStatus, NetworkCourse, School, Student
 from tests.conftest import PASSWORD
+from tests.web.conftest import download_report
 from tests.web.test_access import _csrf
 
 TODAY = dt.date(2026, 11, 23)
@@ -96,7 +97,7 @@ def test_schools_in_natural_order(client, demo):
     assert options.index("СОШ № 6") < options.index("СОШ № 14") < options.index("СОШ № 30")
 
 
-def test_a_report_comes_a_page_at_a_time_and_downloads_whole(client, demo, runtime):
+def test_a_report_comes_a_page_at_a_time_and_downloads_whole(client, demo, runtime, worker):
     """The marks report of a district was one page of every row (17,000 px); the file stays whole."""
     from bridge.calendar.lessons import expand_lessons
     from bridge.demo.results import generate_results
@@ -112,5 +113,5 @@ def test_a_report_comes_a_page_at_a_time_and_downloads_whole(client, demo, runti
     assert second.count("<tr><td>") == 50 and re.findall(r"<tr><td>.*?</tr>", second) != re.findall(
         r"<tr><td>.*?</tr>", first)
     assert 'href="/reports?report=marks&amp;page=3"' in second
-    csv = client.get("/reports?report=marks&download=csv").get_data(as_text=True)
+    csv = download_report(client, worker, "report=marks", "csv").get_data(as_text=True)
     assert len(csv.strip().splitlines()) == total + 1

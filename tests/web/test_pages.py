@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from bridge.calendar.lessons import expand_lessons
 from bridge.calendar.tokens import FeedKind, FeedOwner, issue_token
 from bridge.models import AcademicYear, School, Student, Term
+from tests.web.conftest import download_report
 from tests.web.test_access import _csrf, _login
 
 BAD_STUDENTS = ("student_id,last_name,first_name,middle_name,email,school_id,grade,class_letter\n"
@@ -179,7 +180,7 @@ def test_dashboard_warns_of_clashes_and_overloads(client, session, accounts):
     assert "СОШ № 1<" not in conflicts
 
 
-def test_reports_page_shows_and_downloads_within_the_role(client, accounts):
+def test_reports_page_shows_and_downloads_within_the_role(client, accounts, worker):
     import csv
     import io
 
@@ -191,12 +192,12 @@ def test_reports_page_shows_and_downloads_within_the_role(client, accounts):
     # Their school's rows only; on screen the names, not the codes (the file has both).
     assert "<td>СОШ № 29</td>" in table and "<td>СОШ № 1</td>" not in table
     assert "SCH29-S1" not in table and "<th>ФИО</th>" in table and "<th>Код обучающегося</th>" not in table
-    download = client.get("/reports?report=attendance&download=csv")
+    download = download_report(client, worker, "report=attendance", "csv")
     assert download.status_code == 200 and "attachment" in download.headers["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(download.data.decode("utf-8-sig")), delimiter=";"))
     students = {cell for row in rows for cell in row if cell.startswith("SCH")}
     assert students and all(s.startswith("SCH29") for s in students)
-    xlsx = client.get("/reports?report=marks&download=xlsx")
+    xlsx = download_report(client, worker, "report=marks", "xlsx")
     sheet = openpyxl.load_workbook(io.BytesIO(xlsx.data)).active
     assert sheet.max_row >= 1
 
