@@ -31,6 +31,11 @@ read from the database until they change:
 
 When a figure's JSON changes shape, change its name (``conflicts/2``): rows of the old name are
 then never read again.
+
+A figure that sums parts of the data dated by month (the dynamics of a year: millions of marks, of
+which a pull writes this month's) is cached part by part with :func:`cached_parts`: each month a
+scope of its own, keyed by the counters of the tables it reads and of its month (not of the whole
+area: :func:`bridge.models.version_keys`), computed together when several are missing.
 """
 
 from __future__ import annotations
