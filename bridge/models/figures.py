@@ -45,9 +45,8 @@ and the cache is emptied too).
 from __future__ import annotations
 
 import datetime as dt
-from functools import cache
-
 from collections.abc import Callable, Iterable
+from functools import cache
 
 from sqlalchemy import Connection, DateTime, Integer, String, Table, Text, event, insert, inspect, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
