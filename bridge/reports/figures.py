@@ -47,8 +47,8 @@ from bridge.years import current_year, year_by_code
 from config import Settings
 
 STATS_READS = (School, NetworkCourse, CourseTeacher, Enrolment, Student)
-DYNAMICS_READS = (AcademicYear, AttendanceMark, Lesson, NetworkCourse, Student, Grade, GradeItem, School)
 MONTH_READS = (AcademicYear, AttendanceMark, Lesson, NetworkCourse, Student, Grade, GradeItem)  # schools by id
+DYNAMICS_READS = (*MONTH_READS, School)  # the schools' names
 
 
 def cached_month_cells(session: Session, year: AcademicYear, months: list[dt.date],
