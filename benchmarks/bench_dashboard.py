@@ -13,9 +13,16 @@ cache emptied, as after an import or a pull) and the loads after it (``warm``, b
 process's peak RSS. Also timed: the monthly report of October 2026 as the scheduler makes it
 (``bridge.reports.monthly`` ``build`` + ``xlsx_bytes`` + ``html_text``, no PDF) and the teachers'
 monitoring of that month for the administrator (``teacher_figures``, every teacher). The two checks are also timed scoped, as a coordinator's dashboard and a
-student's page call them.
+student's page call them. Then the cached figures at the moments that cost (``measure_figures``): the
+dynamics cold, after a pull of one day (the pull's own writers: that month alone is counted again) and
+cached, each with the number of months it counted; the management monitoring (``bridge.reports.schools``)
+of October and of the whole year; a coordinator's checks after a change and cached.
 
-    .venv/bin/python -m benchmarks.bench_dashboard [--scale district|region|both] [--no-results]
+    .venv/bin/python -m benchmarks.bench_dashboard [--scale district|region|both] [--no-results] [--keep DIR]
+
+``--keep DIR`` builds each scale's database in DIR (``region.db``) and reuses it on the next run with
+the same DIR (generating the region with its year of results takes ~5 minutes); a database whose build
+did not finish (no ``region.ready`` beside it) is built again.
 """
 
 from __future__ import annotations
@@ -65,14 +72,21 @@ from bridge.models import (  # noqa: E402
     Student,
     Teacher,
 )
+from bridge.calendar.figures import conflict_counts, load_counts  # noqa: E402
+from bridge.pull.attendance import note_taken, put_mark  # noqa: E402
+from bridge.pull.history import Tally  # noqa: E402
+from bridge.reports.figures import dynamics_figure  # noqa: E402
 from bridge.reports.monthly import build as build_monthly  # noqa: E402
 from bridge.reports.monthly import html_text, xlsx_bytes  # noqa: E402
+from bridge.reports.schools import Period as SchoolsPeriod  # noqa: E402
+from bridge.reports.schools import monitoring as school_monitoring  # noqa: E402
 from bridge.reports.stats import network_stats  # noqa: E402
 from bridge.reports.teachers import Period as TeacherPeriod  # noqa: E402
 from bridge.reports.teachers import teacher_figures  # noqa: E402
 from bridge.runtime import Runtime  # noqa: E402
 from bridge.sync.desired import compute_desired  # noqa: E402
 from bridge.sync.reconcile import plan_delta  # noqa: E402
+from bridge.years import current_year  # noqa: E402
 from config import Settings  # noqa: E402
 
 try:  # being added: measured only when present
@@ -84,6 +98,7 @@ PASSWORD = "dashboard bench password"
 REPEAT = 3
 ROLES = ("admin", "coordinator", "teacher", "viewer")
 MONTH = dt.date(2026, 10, 1)  # the monthly report's and the teachers' monitoring's month: a full month of results
+PULL_DAY = dt.date(2026, 12, 4)  # the day a pull is simulated for (and "today" of the dynamics)
 CHUNK = 50_000  # rows per executemany
 KINDS = ((AttendanceKind.PRESENT, "P", 0.86), (AttendanceKind.LATE, "L", 0.04), (AttendanceKind.EXCUSED, "E", 0.05),
          (AttendanceKind.ABSENT, "A", 0.05))
@@ -213,6 +228,23 @@ def _monthly_report(session: Any, settings: Settings) -> tuple[int, int, int]:
     return len(report.sections), len(xlsx_bytes(report)), len(html_text(report, settings).encode())
 
 
+def dashboard_of(app: Any, role: str) -> Callable[[], Any]:
+    """A load of the dashboard (``GET /``) signed in as ``role``."""
+    client = app.test_client()
+    page = client.get("/login")
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)  # as tests/web/test_access.py
+    login = client.post("/login", data={"login": role, "password": PASSWORD, "csrf_token": csrf})
+    if login.status_code != 302:
+        raise SystemExit(f"login as {role} failed: {login.status_code}")
+
+    def dashboard() -> Any:
+        response = client.get("/")
+        if response.status_code != 200:
+            raise SystemExit(f"GET / as {role}: {response.status_code}")
+        return response
+    return dashboard
+
+
 def measure(engine: Any, url: str) -> list[tuple[str, float, float, str]]:
     """(component, CPU s, wall s, what it found) for each part of the dashboard and the whole page."""
     settings = Settings(database_url=url)
@@ -271,19 +303,7 @@ def measure(engine: Any, url: str) -> list[tuple[str, float, float, str]]:
 
     app = create_app(rt)
     for role in ROLES:
-        client = app.test_client()
-        page = client.get("/login")
-        csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)  # as tests/web/test_access.py
-        login = client.post("/login", data={"login": role, "password": PASSWORD, "csrf_token": csrf})
-        if login.status_code != 302:
-            raise SystemExit(f"login as {role} failed: {login.status_code}")
-
-        def dashboard():
-            response = client.get("/")
-            if response.status_code != 200:
-                raise SystemExit(f"GET / as {role}: {response.status_code}")
-            return response
-
+        dashboard = dashboard_of(app, role)
         with engine.begin() as conn:  # as after a change: every figure is computed again
             conn.execute(delete(FigureCache))
         c, w = time.process_time(), time.perf_counter()
@@ -295,16 +315,140 @@ def measure(engine: Any, url: str) -> list[tuple[str, float, float, str]]:
     return rows
 
 
+def pull_one_day(session: Any, day: dt.date) -> str:
+    """What a pull of ``day`` writes, through the pull's own writers (ORM, as ``netcourses pull``): every
+    lesson of the day noted as held, one mark in 20 of them corrected, one grade in 20 given that month
+    regraded. Everything it writes is dated to that month. Returns what it wrote."""
+    lessons = session.scalars(select(Lesson).where(Lesson.date == day,
+                                                   Lesson.status != ScheduleStatus.CANCELLED)).all()
+    for lesson in lessons:  # taken 50 minutes after its start; in a database kept from a run before, a minute later
+        taken = db.utc(lesson.attendance_taken_at)
+        note_taken(lesson, taken + dt.timedelta(minutes=1) if taken else lesson.start + dt.timedelta(minutes=50))
+    marks = session.scalars(select(AttendanceMark).join(Lesson, Lesson.id == AttendanceMark.lesson_id)
+                            .where(Lesson.date == day).order_by(AttendanceMark.id)).all()
+    tally = Tally()
+    for mark in marks[::20]:
+        kind, status = ((AttendanceKind.ABSENT, "A") if mark.kind.attended else (AttendanceKind.PRESENT, "P"))
+        put_mark(session, mark, tally, student_id=mark.student_id, lesson_id=mark.lesson_id, status=status,
+                 kind=kind, remarks="", by="bench", at=mark.taken_at)
+    month = day.replace(day=1)
+    following = (month + dt.timedelta(days=32)).replace(day=1)
+    grades = session.scalars(select(Grade).where(Grade.graded_at >= dt.datetime.combine(month, dt.time(), dt.UTC),
+                                                 Grade.graded_at < dt.datetime.combine(following, dt.time(), dt.UTC))
+                             .order_by(Grade.id)).all()[::20]
+    for grade in grades:
+        grade.raw = grade.percentage = 100.0 - (grade.percentage or 0.0)
+    session.commit()
+    return f"{len(lessons)} lessons held, {tally.changed} marks and {len(grades)} grades changed"
+
+
+def measure_figures(engine: Any, url: str) -> list[tuple[str, float, float, str]]:
+    """The cached figures at the moments that cost: the dynamics cold (every month counted), after a pull
+    of one day (that month counted again), cached; the management monitoring (uncached) of MONTH and of
+    the year; a coordinator's checks (conflicts and load of their school) after a change and cached."""
+    settings = Settings(database_url=url)
+    rt = Runtime(settings, engine=engine)
+    rows: list[tuple[str, float, float, str]] = []
+
+    def once(name: str, fn: Callable[[Any], Any], describe: Callable[[Any], str]) -> None:
+        started = dt.datetime.now(dt.UTC)
+        with rt.sessions() as session:
+            c, w = time.process_time(), time.perf_counter()
+            result = fn(session)
+            cpu, wall = time.process_time() - c, time.perf_counter() - w
+            counted = session.scalar(select(func.count()).select_from(FigureCache).where(
+                FigureCache.name == "dynamics-month", FigureCache.computed_at >= started))
+        rows.append((name, cpu, wall, f"{describe(result)}; months counted: {counted}"))
+        print(f"  measured {name}", flush=True)
+
+    def best(name: str, fn: Callable[[Any], Any], describe: Callable[[Any], str]) -> None:
+        def run() -> Any:
+            with rt.sessions() as session:
+                return fn(session)
+        cpu, wall, result = best_of(run)
+        rows.append((name, cpu, wall, describe(result)))
+        print(f"  measured {name}", flush=True)
+
+    def dynamics(session: Any) -> Any:
+        return dynamics_figure(session, settings, today=PULL_DAY)
+
+    def described(d: Any) -> str:
+        return f"year {d.year}, {sum(len(v) for v in d.attendance_by_school.values())} school-months"
+
+    with engine.begin() as conn:  # as after a change of the registry: every month counted again
+        conn.execute(delete(FigureCache))
+    once("dynamics_figure, cold", dynamics, described)
+    best("dynamics_figure, cached", dynamics, described)
+    with rt.sessions() as session:
+        c, w = time.process_time(), time.perf_counter()
+        wrote = pull_one_day(session, PULL_DAY)
+        rows.append((f"pull of {PULL_DAY} (ORM writes)", time.process_time() - c, time.perf_counter() - w, wrote))
+    once("dynamics_figure, after the pull", dynamics, described)
+    best("dynamics_figure, cached again", dynamics, described)
+    from bridge.app import create_app
+
+    dashboard = dashboard_of(create_app(rt), "admin")
+    dashboard()  # every figure cached
+    with rt.sessions() as session:
+        wrote = pull_one_day(session, PULL_DAY - dt.timedelta(days=1))  # the day before: its lessons held
+    once("GET / as admin, after a pull", lambda _: dashboard(), lambda r: f"{wrote}; the worker's refresh not run")
+
+    with rt.sessions() as session:
+        year = current_year(session, PULL_DAY)
+        school_id = session.scalar(select(Student.school_id).group_by(Student.school_id)
+                                   .order_by(func.count().desc(), Student.school_id).limit(1))
+    for label, period in ((f"month {MONTH:%Y-%m}", SchoolsPeriod.month(year, MONTH)),
+                          ("whole year", SchoolsPeriod.whole_year(year))):
+        best(f"schools monitoring, {label}", lambda s, p=period: school_monitoring(s, settings, p),
+             lambda m: f"{len(m.schools)} schools, {len(m.low_schools)} low")
+
+    def checks(session: Any) -> tuple[dict, dict]:
+        return conflict_counts(session, school_id), load_counts(session, school_id)
+
+    def counts(r: tuple[dict, dict]) -> str:
+        return f"school id {school_id}: {r[0]['conflicts']} conflicts, {r[1]['overloads']} overloads"
+
+    with engine.begin() as conn:  # as after a change of what they read (an import, an expansion)
+        conn.execute(delete(FigureCache).where(FigureCache.scope == f"school:{school_id}"))
+    c, w = time.process_time(), time.perf_counter()
+    with rt.sessions() as session:
+        result = checks(session)
+    rows.append(("coordinator's checks, after a change", time.process_time() - c, time.perf_counter() - w,
+                 counts(result)))
+    best("coordinator's checks, cached", checks, counts)
+    return rows
+
+
 def table(scale: str, rows: list[tuple[str, float, float, str]]) -> str:
-    lines = [f"{scale}: seconds, best of {REPEAT}", f"  {'component':<34s} {'CPU':>8s} {'wall':>8s}  found"]
-    lines += [f"  {name:<34s} {cpu:8.3f} {wall:8.3f}  {found}" for name, cpu, wall, found in rows]
+    lines = [f"{scale}: seconds, best of {REPEAT}", f"  {'component':<38s} {'CPU':>8s} {'wall':>8s}  found"]
+    lines += [f"  {name:<38s} {cpu:8.3f} {wall:8.3f}  {found}" for name, cpu, wall, found in rows]
     return "\n".join(lines)
+
+
+def kept(folder: Path, scale: str, results: bool) -> tuple[Any, str]:
+    """The engine and URL of ``scale``'s database in ``folder``: the one a finished earlier run left
+    (marked by ``<scale>.ready``), else built afresh and marked."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path, ready = folder / f"{scale}.db", folder / f"{scale}.ready"
+    url = f"sqlite:///{path}"
+    if ready.exists() and ready.read_text() == f"results={results}\n":
+        print(f"{scale}: reusing {path}", flush=True)
+        engine = db.make_engine(url)
+        db.upgrade(engine)
+        return engine, url
+    ready.unlink(missing_ok=True)
+    for stale in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        stale.unlink(missing_ok=True)
+    engine = build(scale, url, results)
+    ready.write_text(f"results={results}\n")
+    return engine, url
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", choices=("district", "region", "both"), default="both")
     parser.add_argument("--no-results", action="store_true", help="no year of marks and grades at region scale")
+    parser.add_argument("--keep", type=Path, metavar="DIR", help="build the databases in DIR and reuse them next time")
     args = parser.parse_args(argv)
     scales = ("district", "region") if args.scale == "both" else (args.scale,)
     if network_dynamics is None:
@@ -312,9 +456,9 @@ def main(argv: list[str] | None = None) -> None:
     tables = []
     with tempfile.TemporaryDirectory(prefix="nc-bench-dashboard-") as tmp:
         for scale in scales:
-            url = f"sqlite:///{Path(tmp) / f'{scale}.db'}"
-            engine = build(scale, url, not args.no_results)
-            tables.append(table(scale, measure(engine, url)))
+            engine, url = kept(args.keep, scale, not args.no_results) if args.keep else \
+                (build(scale, url := f"sqlite:///{Path(tmp) / f'{scale}.db'}", not args.no_results), url)
+            tables.append(table(scale, measure(engine, url) + measure_figures(engine, url)))
             engine.dispose()
             print(tables[-1], flush=True)
     print()

@@ -31,13 +31,18 @@ read from the database until they change:
 
 When a figure's JSON changes shape, change its name (``conflicts/2``): rows of the old name are
 then never read again.
+
+A figure that sums parts of the data dated by month (the dynamics of a year: millions of marks, of
+which a pull writes this month's) is cached part by part with :func:`cached_parts`: each month a
+scope of its own, keyed by the counters of the tables it reads and of its month (not of the whole
+area: :func:`bridge.models.version_keys`), computed together when several are missing.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import select
@@ -45,7 +50,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from bridge.models import Base, DataVersion, FigureCache, areas_of, has_written
+from bridge.models import Base, DataVersion, FigureCache, has_written, version_keys
 
 Json = Any  # what json.dumps takes and json.loads gives back
 
@@ -62,20 +67,36 @@ def cached(session: Session, name: str, scope: str, compute: Callable[[], Json],
            reads: Iterable[type[Base]]) -> Json:
     """The figure ``name`` of ``scope``: the stored value when the areas of ``reads`` have not changed
     since it was computed, else ``compute()`` (stored for the next reader). See the module's doc."""
-    areas = areas_of(*reads)
-    if not areas:
+    return cached_parts(session, name, {scope: None}, lambda missing: {scope: compute()}, reads=reads)[scope]
+
+
+def cached_parts(session: Session, name: str, parts: Mapping[str, Iterable[str] | None],
+                 compute: Callable[[list[str]], dict[str, Json]], *, reads: Iterable[type[Base]]) -> dict[str, Json]:
+    """A figure made of parts, each cached as its own scope: ``parts`` maps each scope to the months
+    (``YYYY-MM``) it reads of the dated tables among ``reads`` (keyed then by those months' counters and
+    its tables', :func:`bridge.models.version_keys`), or to None (keyed by the areas, as :func:`cached`).
+    ``compute(missing)`` gets the scopes not stored at their current versions, all at once (one query for
+    many months costs about what one does), and returns their values. Returns every part's value."""
+    reads = tuple(reads)
+    keys = {scope: version_keys(reads, months) for scope, months in parts.items()}
+    if not all(keys.values()):
         raise ValueError(f"figure {name!r}: none of its models is tracked, it could never be refreshed")
     if has_written(session):
-        return compute()  # its own writes are not committed (nobody else's figure), and it holds SQLite's lock
-    now = versions(session, areas)
-    key = ",".join(f"{area}={version}" for area, version in now.items())
-    row = session.execute(select(FigureCache.versions, FigureCache.payload)
-                          .where(FigureCache.name == name, FigureCache.scope == scope)).first()
-    if row is not None and row.versions == key:
-        return json.loads(row.payload)
-    value = compute()
-    _store(session, name, scope, key, sum(now.values()), json.dumps(value, ensure_ascii=False))
-    return value
+        return compute(list(parts))  # its writes are not committed (nobody else's figure); it holds SQLite's lock
+    now = versions(session, set().union(*keys.values()))
+    stamped = {scope: (",".join(f"{k}={now[k]}" for k in sorted(wanted)), sum(now[k] for k in wanted))
+               for scope, wanted in keys.items()}
+    values = {scope: json.loads(payload) for scope, key, payload in session.execute(
+        select(FigureCache.scope, FigureCache.versions, FigureCache.payload)
+        .where(FigureCache.name == name, FigureCache.scope.in_(list(parts)))) if key == stamped[scope][0]}
+    missing = [scope for scope in parts if scope not in values]
+    if missing:
+        computed = compute(missing)
+        for scope in missing:
+            key, stamp = stamped[scope]
+            _store(session, name, scope, key, stamp, json.dumps(computed[scope], ensure_ascii=False))
+        values |= {scope: computed[scope] for scope in missing}
+    return values
 
 
 def _store(session: Session, name: str, scope: str, key: str, stamp: int, payload: str) -> None:

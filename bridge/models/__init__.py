@@ -55,7 +55,7 @@ from bridge.models.choices import (
     StudentChoice,
 )
 from bridge.models.agreements import Agreement, AgreementCourse
-from bridge.models.figures import DataVersion, FigureCache, areas_of, has_written
+from bridge.models.figures import DataVersion, FigureCache, areas_of, has_written, version_keys
 from bridge.models.monitoring import MonthlyReport
 
 __all__ = [
@@ -136,6 +136,7 @@ __all__ = [
     "FigureCache",
     "areas_of",
     "has_written",
+    "version_keys",
     # monitoring
     "MonthlyReport",
 ]

@@ -15,13 +15,15 @@ Only the courses of one academic year count (the current one unless asked), and 
 within its months. The work is two grouped queries, whatever the size of the registry: each row is
 put in its month by a ``CASE`` over the month boundaries (plain comparisons, so SQLite and PostgreSQL
 agree, and the boundaries of grades are instants of the district's zone) and counted per month,
-school, grade and kind; Python only folds those few rows.
+school, grade and kind; Python only folds those few rows. The counts are made per month
+(:func:`month_cells`, for any months of the year at once) and the year assembled from them, so the
+dashboard's cache can keep each month's and count again only the months a write touched.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -136,20 +138,28 @@ def _month_index(column: ColumnElement, bounds: list[Any]) -> ColumnElement:
     return case(*((column < b, i) for i, b in enumerate(bounds[1:])))
 
 
-def network_dynamics(session: Session, settings: Settings, year_code: str | None = None,
-                     today: dt.date | None = None) -> Dynamics:
-    """The dynamics of ``year_code`` (default: :func:`current_year` of ``today`` in the district's zone).
-    An unknown ``year_code`` raises :class:`LookupError`; a registry without years gives :data:`EMPTY`."""
-    zone = ZoneInfo(settings.district.timezone)
-    if year_code is not None:
-        year = year_by_code(session, year_code)
-    else:
-        year = current_year(session, today or dt.datetime.now(zone).date())
-    if year is None:
-        return EMPTY
-    months = months_of(year)
-    days = [*months, (months[-1] + dt.timedelta(days=32)).replace(day=1)]
-    instants = [dt.datetime.combine(d, dt.time(), zone).astimezone(dt.UTC) for d in days]
+def _next(month: dt.date) -> dt.date:
+    return (month + dt.timedelta(days=32)).replace(day=1)
+
+
+def _midnight(day: dt.date, zone: ZoneInfo) -> dt.datetime:
+    """The instant (UTC) a day of the district's zone begins: the grades of a month lie between two."""
+    return dt.datetime.combine(day, dt.time(), zone).astimezone(dt.UTC)
+
+
+MonthCells = dict[str, dict[str, dict[str, list]]]
+"""A month's counts as JSON: ``{"attendance": {"school": {"12": [marked, attended]}, "grade": {"11": [...]}},
+"results": {"school": {"12": [grades, sum of percentages]}, "grade": {...}}}`` (schools by their id)."""
+
+
+def month_cells(session: Session, year: AcademicYear, months: list[dt.date],
+                zone: ZoneInfo) -> dict[dt.date, MonthCells]:
+    """The counts of each of ``months`` (first days, of ``year``): two grouped queries over the span from
+    the first to the last of them, each row put in its month by a ``CASE`` over the month boundaries."""
+    days = [min(months)]
+    while days[-1] <= max(months):
+        days.append(_next(days[-1]))
+    instants = [_midnight(d, zone) for d in days]
     of_year = NetworkCourse.academic_year_id == year.id
 
     marks = (select(_month_index(Lesson.date, days).label("month"), Student.school_id, Student.grade,
@@ -174,32 +184,58 @@ def network_dynamics(session: Session, settings: Settings, year_code: str | None
                                      func.sum(grades.c.percentage))
                               .group_by(grades.c.month, grades.c.school_id, grades.c.grade)).all()
 
-    school_ids = {r[1] for r in attendance} | {r[1] for r in results}
+    out: dict[dt.date, MonthCells] = {m: {"attendance": {"school": {}, "grade": {}},
+                                          "results": {"school": {}, "grade": {}}} for m in months}
+
+    def add(month: dt.date, what: str, school_id: int, grade: int, values: tuple) -> None:
+        if month in out:  # a month of the span that was not asked for is left out
+            for by, key in (("school", str(school_id)), ("grade", str(grade))):
+                cell = out[month][what][by].setdefault(key, [0] * len(values))
+                for i, v in enumerate(values):
+                    cell[i] += v
+
+    for index, school_id, grade, kind, n in attendance:
+        add(days[index], "attendance", school_id, grade, (n, n if AttendanceKind(kind).attended else 0))
+    for index, school_id, grade, n, total in results:
+        add(days[index], "results", school_id, grade, (n, total))
+    return out
+
+
+CellsOf = Callable[[Session, AcademicYear, list[dt.date], ZoneInfo], dict[dt.date, MonthCells]]
+
+
+def network_dynamics(session: Session, settings: Settings, year_code: str | None = None,
+                     today: dt.date | None = None, cells: CellsOf = month_cells) -> Dynamics:
+    """The dynamics of ``year_code`` (default: :func:`current_year` of ``today`` in the district's zone).
+    An unknown ``year_code`` raises :class:`LookupError`; a registry without years gives :data:`EMPTY`.
+    ``cells`` gives the months' counts (:func:`month_cells`; the dashboard's cache keeps them per month,
+    ``bridge.reports.figures``)."""
+    zone = ZoneInfo(settings.district.timezone)
+    if year_code is not None:
+        year = year_by_code(session, year_code)
+    else:
+        year = current_year(session, today or dt.datetime.now(zone).date())
+    if year is None:
+        return EMPTY
+    months = months_of(year)
+    counted = cells(session, year, list(months), zone)
+    school_ids = {int(key) for cells in counted.values() for what in cells.values() for key in what["school"]}
     names = {sid: (ext, short) for sid, ext, short in session.execute(
         select(School.id, School.external_id, School.short_name).where(School.id.in_(school_ids)))}
+    out: dict[tuple[str, str], dict[Any, dict[dt.date, Any]]] = {}
+    for month in months:
+        for what, make in (("attendance", Attended), ("results", Graded)):
+            for by, keys in counted[month][what].items():
+                for key, values in keys.items():
+                    key = int(key) if by == "grade" else names[int(key)][0]
+                    out.setdefault((what, by), {}).setdefault(key, {})[month] = make(*values)
 
-    seen: dict[tuple[str, Any, dt.date], list[int]] = defaultdict(lambda: [0, 0])
-    for index, school_id, grade, kind, n in attendance:
-        for key in (("school", names[school_id][0]), ("grade", grade)):
-            cell = seen[(*key, months[index])]
-            cell[0] += n
-            cell[1] += n if AttendanceKind(kind).attended else 0
-    graded: dict[tuple[str, Any, dt.date], list[float]] = defaultdict(lambda: [0, 0.0])
-    for index, school_id, grade, n, total in results:
-        for key in (("school", names[school_id][0]), ("grade", grade)):
-            cell = graded[(*key, months[index])]
-            cell[0] += n
-            cell[1] += total
-
-    def fold(cells: dict, by: str, make) -> dict:
-        out: dict[Any, dict[dt.date, Any]] = {}
-        for (what, key, month), values in sorted(cells.items(), key=lambda kv: kv[0]):
-            if what == by:
-                out.setdefault(key, {})[month] = make(*values)
-        return out
+    def sort(data: dict) -> dict:
+        return {key: dict(sorted(data[key].items())) for key in sorted(data)}
 
     return Dynamics(
-        year=year.code, months=months,
-        schools={ext: short for ext, short in sorted(names.values())},
-        attendance_by_school=fold(seen, "school", Attended), attendance_by_grade=fold(seen, "grade", Attended),
-        results_by_school=fold(graded, "school", Graded), results_by_grade=fold(graded, "grade", Graded))
+        year=year.code, months=months, schools=dict(sorted(names.values())),
+        attendance_by_school=sort(out.get(("attendance", "school"), {})),
+        attendance_by_grade=sort(out.get(("attendance", "grade"), {})),
+        results_by_school=sort(out.get(("results", "school"), {})),
+        results_by_grade=sort(out.get(("results", "grade"), {})))

@@ -5,18 +5,22 @@ every attendance mark and grade of the year (millions at region scale).
 The cache holds JSON; these functions give back the same :class:`NetworkStats` and
 :class:`Dynamics` the uncached functions give (the stored JSON keeps the raw counts and sums, not the
 rounded percentages, so every figure derived from them is the same). The dynamics are keyed by the
-academic year they are of, resolved from today first: a new year starts a new entry.
+academic year they are of, resolved from today first: a new year starts a new entry. They are made of
+the counts of each month (``dynamics-month``), each cached by the counters of its own month
+(:func:`bridge.models.version_keys`): a pull that writes this month's marks (and notes this month's
+lessons held) makes only this month's counts be counted again, not the whole year's millions of marks.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 from bridge.charts import bar_chart, line_chart, month_label
-from bridge.figures import cached
+from bridge.figures import cached, cached_parts
 from bridge.models import (
     AcademicYear,
     AttendanceMark,
@@ -29,13 +33,39 @@ from bridge.models import (
     School,
     Student,
 )
-from bridge.reports.dynamics import EMPTY, Attended, Dynamics, Graded, network_dynamics
+from bridge.reports.dynamics import (
+    EMPTY,
+    Attended,
+    Dynamics,
+    Graded,
+    MonthCells,
+    month_cells,
+    network_dynamics,
+)
 from bridge.reports.stats import NetworkStats, network_stats
 from bridge.years import current_year, year_by_code
 from config import Settings
 
 STATS_READS = (School, NetworkCourse, CourseTeacher, Enrolment, Student)
-DYNAMICS_READS = (AcademicYear, AttendanceMark, Lesson, NetworkCourse, Student, Grade, GradeItem, School)
+MONTH_READS = (AcademicYear, AttendanceMark, Lesson, NetworkCourse, Student, Grade, GradeItem)  # schools by id
+DYNAMICS_READS = (*MONTH_READS, School)  # the schools' names
+
+
+def cached_month_cells(session: Session, year: AcademicYear, months: list[dt.date],
+                       zone: ZoneInfo) -> dict[dt.date, MonthCells]:
+    """:func:`month_cells`, each month cached by its own month's counters (a grade is dated in every zone,
+    so in the district's too: ``bridge.models.figures``): only the months not stored at their current
+    versions are counted, in one pair of queries."""
+    def scope(month: dt.date) -> str:
+        return f"year:{year.code}:month:{month:%Y-%m}:zone={zone.key}"
+
+    scopes = {scope(m): m for m in months}
+    values = cached_parts(
+        session, "dynamics-month", {s: [f"{m:%Y-%m}"] for s, m in scopes.items()},
+        lambda missing: {scope(m): cells for m, cells in
+                         month_cells(session, year, [scopes[s] for s in missing], zone).items()},
+        reads=MONTH_READS)
+    return {m: values[scope] for scope, m in scopes.items()}
 
 
 def stats_figure(session: Session, settings: Settings) -> NetworkStats:
@@ -56,7 +86,8 @@ def dynamics_figure(session: Session, settings: Settings, year_code: str | None 
     else:
         year_by_code(session, year_code)  # raises LookupError for an unknown year
     data = cached(session, "dynamics", f"year:{year_code}:zone={settings.district.timezone}",
-                  lambda: _dump(network_dynamics(session, settings, year_code)), reads=DYNAMICS_READS)
+                  lambda: _dump(network_dynamics(session, settings, year_code, cells=cached_month_cells)),
+                  reads=DYNAMICS_READS)
     return _load(data)
 
 
