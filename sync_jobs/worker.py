@@ -85,16 +85,22 @@ def _refresh_figures(ctx: JobContext) -> str:
 
 
 def refresh_figures(rt: Runtime) -> None:
-    """The network's dashboard figures and charts, computed here if a change made them stale (a pull makes
-    the dynamics so: millions of marks at region scale), so the next page load reads them (bridge.figures)
-    instead. Queued by every commit that writes what they read (bridge.models.figures, ``REFRESH_JOB``)."""
+    """The network's dashboard figures and charts, and the schools' monitoring of the year so far, computed
+    here if a change made them stale (a pull makes the dynamics so: millions of marks at region scale), so
+    the next page load reads them (bridge.figures) instead. Queued by every commit that writes what they
+    read (bridge.models.figures, ``REFRESH_JOB``)."""
     from bridge.calendar.figures import conflict_counts, load_counts
     from bridge.reports.figures import dashboard_charts
+    from bridge.reports.schools import Period, monitoring
+    from bridge.years import current_year
 
     with rt.sessions() as session:
         dashboard_charts(session, rt.settings)  # the statistics and the dynamics, and their charts
         conflict_counts(session)
         load_counts(session)
+        year = current_year(session, rt.settings.district.today())
+        if year is not None:  # «Мониторинг школ» opens on the year so far: its counts are the costliest
+            monitoring(session, rt.settings, Period.whole_year(year))
 
 
 def _webhooks(ctx: JobContext) -> str:

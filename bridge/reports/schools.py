@@ -30,6 +30,7 @@ folds the few rows per school that come back.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,6 +39,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Integer, case, distinct, func, select
 from sqlalchemy.orm import Session
 
+from bridge.figures import cached
 from bridge.models import (
     AcademicYear,
     AttendanceMark,
@@ -188,31 +190,66 @@ def _lesson_marks(period: Period):
                    Lesson.date >= period.starts_on, Lesson.date < period.ends_on))
 
 
+# What the counts read: a write to any of them (an import, a pull, an approval) counts them again.
+READS = (School, Student, Enrolment, NetworkCourse, AttendanceMark, Lesson, Grade, GradeItem)
+COUNTED = ("students", "marked", "attended", "grades", "percent_sum", "passed", "at_risk")
+
+
 def monitoring(session: Session, settings: Settings, period: Period, today: dt.date | None = None) -> Monitoring:
+    """The period's figures. The counts (six grouped queries over the registry: at region scale up to
+    20 s for a whole year) are cached by the data's versions (:mod:`bridge.figures`), so a page reads them
+    until an import or a pull changes what they count; the rest is folded here from them and the settings."""
     cfg = settings.monitoring
-    year = period.year.id
-    of_year = NetworkCourse.academic_year_id == year
+    day = period.span(today or settings.district.today()).day
+    rules = f"{settings.marks}|{cfg.inactive_days}|{settings.district.timezone}"
+    scope = (f"{period.year.id}:{period.starts_on}:{period.ends_on}:{day}:"
+             f"{hashlib.sha256(rules.encode()).hexdigest()[:16]}")
+    counts = cached(session, "schools_monitoring", scope, lambda: _counts(session, settings, period, day), reads=READS)
+    schools = session.execute(select(School.id, School.external_id, School.short_name, School.role,
+                                     School.student_count).order_by(School.external_id)).all()
+    figures = {}
+    for sid, _, _, _, count in schools:
+        got = counts["schools"].get(str(sid), {})
+        figures[sid] = Figures(total=count or None, courses=sum(got.get("areas", {}).values()),
+                               areas=dict(got.get("areas", {})), **{k: got.get(k, 0) for k in COUNTED})
+    areas = tuple(Area(*row) for row in counts["areas"])
+    district = Figures(total=district_students(session, settings) or None,
+                       courses=sum(a.courses for a in areas), areas={a.name: a.courses for a in areas})
+    for f in figures.values():
+        for name in COUNTED:
+            setattr(district, name, getattr(district, name) + getattr(f, name))
+
+    rows = []
+    for sid, ext, short, role, _ in schools:
+        f = figures[sid]
+        judged = f.students >= cfg.min_students
+        rows.append(SchoolRow(sid, ext, short, str(getattr(role, "value", role)), f, judged,
+                              _low(f, settings) if judged else ()))
+    return Monitoring(period, district, tuple(rows), areas,
+                      {"low_attendance": cfg.low_attendance, "low_pass_share": cfg.low_pass_share,
+                       "min_students": cfg.min_students})
+
+
+def _counts(session: Session, settings: Settings, period: Period, day: dt.date) -> dict[str, Any]:
+    """The period's counts per school id (as a string: JSON) and per education area, judged on ``day``."""
+    of_year = NetworkCourse.academic_year_id == period.year.id
     in_force = Enrolment.in_force(period.starts_on, period.last_day)
     active = (select().select_from(Enrolment).join(Student, Student.id == Enrolment.student_id)
               .join(NetworkCourse, NetworkCourse.id == Enrolment.course_id).where(of_year, in_force))
-
-    schools = session.execute(select(School.id, School.external_id, School.short_name, School.role,
-                                     School.student_count).order_by(School.external_id)).all()
-    figures = {sid: Figures(total=count or None) for sid, _, _, _, count in schools}
+    schools: dict[str, dict[str, Any]] = defaultdict(lambda: {"areas": {}})
     for sid, n in session.execute(active.add_columns(Student.school_id, func.count(distinct(Student.id)))
                                   .group_by(Student.school_id)):
-        figures[sid].students = n
+        schools[str(sid)]["students"] = n
     area_schools: dict[str, set[int]] = defaultdict(set)
     for sid, area, n in session.execute(active.add_columns(Student.school_id, NetworkCourse.subject_area,
                                                            func.count(distinct(NetworkCourse.id)))
                                         .group_by(Student.school_id, NetworkCourse.subject_area)):
-        figures[sid].areas[area] = n
-        figures[sid].courses += n
+        schools[str(sid)]["areas"][area] = n
         area_schools[area].add(sid)
     for sid, marked, attended in session.execute(
             _lesson_marks(period).add_columns(Student.school_id, func.count(), func.sum(attended_flag()))
             .group_by(Student.school_id)):
-        figures[sid].marked, figures[sid].attended = marked, int(attended or 0)
+        schools[str(sid)].update(marked=marked, attended=int(attended or 0))
     zone = ZoneInfo(settings.district.timezone)
     since, until = (dt.datetime.combine(d, dt.time(), zone).astimezone(dt.UTC)
                     for d in (period.starts_on, period.ends_on))
@@ -225,31 +262,16 @@ def monitoring(session: Session, settings: Settings, period: Period, today: dt.d
             .where(of_year, GradeItem.item_type != "course", Grade.percentage.is_not(None),
                    Grade.graded_at >= since, Grade.graded_at < until)
             .group_by(Student.school_id)):
-        figures[sid].grades, figures[sid].percent_sum, figures[sid].passed = n, float(total), int(passed)
-    for sid, n in Rule.of(settings).at_risk_by_school(session, period.span(today or settings.district.today())).items():
-        figures[sid].at_risk = n
-
-    areas = tuple(Area(area, courses, students, len(area_schools.get(area, ()))) for area, courses, students in
-                  session.execute(select(NetworkCourse.subject_area, func.count(distinct(NetworkCourse.id)),
-                                         func.count(distinct(Enrolment.student_id)))
-                                  .outerjoin(Enrolment, (Enrolment.course_id == NetworkCourse.id) & in_force)
-                                  .where(of_year).group_by(NetworkCourse.subject_area)
-                                  .order_by(NetworkCourse.subject_area)))
-    district = Figures(total=district_students(session, settings) or None,
-                       courses=sum(a.courses for a in areas), areas={a.name: a.courses for a in areas})
-    for f in figures.values():
-        for name in ("students", "marked", "attended", "grades", "percent_sum", "passed", "at_risk"):
-            setattr(district, name, getattr(district, name) + getattr(f, name))
-
-    rows = []
-    for sid, ext, short, role, _ in schools:
-        f = figures[sid]
-        judged = f.students >= cfg.min_students
-        rows.append(SchoolRow(sid, ext, short, str(getattr(role, "value", role)), f, judged,
-                              _low(f, settings) if judged else ()))
-    return Monitoring(period, district, tuple(rows), areas,
-                      {"low_attendance": cfg.low_attendance, "low_pass_share": cfg.low_pass_share,
-                       "min_students": cfg.min_students})
+        schools[str(sid)].update(grades=n, percent_sum=float(total), passed=int(passed))
+    for sid, n in Rule.of(settings).at_risk_by_school(session, period.span(day)).items():
+        schools[str(sid)]["at_risk"] = n
+    areas = [[area, courses, students, len(area_schools.get(area, ()))] for area, courses, students in
+             session.execute(select(NetworkCourse.subject_area, func.count(distinct(NetworkCourse.id)),
+                                    func.count(distinct(Enrolment.student_id)))
+                             .outerjoin(Enrolment, (Enrolment.course_id == NetworkCourse.id) & in_force)
+                             .where(of_year).group_by(NetworkCourse.subject_area)
+                             .order_by(NetworkCourse.subject_area))]
+    return {"schools": dict(schools), "areas": areas}
 
 
 def _low(f: Figures, settings: Settings) -> tuple[str, ...]:

@@ -85,3 +85,27 @@ def test_a_withdrawal_without_an_end_date_counts_in_no_month(session, runtime, c
     withdraw(session, "SCH29-S1", "NC-CHEM-11")
     october, by = _month(session, runtime, comings_and_goings, 10)
     assert by["SCH29"].students == 0 and october.district.students == 2
+
+
+def test_the_counts_are_read_from_the_cache_until_a_write_changes_them(session, runtime, comings_and_goings,
+                                                                       monkeypatch):
+    """The schools' figures (seconds at region scale) are counted once per version of what they read: a
+    second reader gets them from the cache, and a new mark counts them again, never stale."""
+    from bridge.reports import schools
+
+    calls = []
+    real = schools._counts
+    monkeypatch.setattr(schools, "_counts", lambda *args: calls.append(1) or real(*args))
+    first, _ = _month(session, runtime, comings_and_goings, 10)
+    again, by = _month(session, runtime, comings_and_goings, 10)
+    assert len(calls) == 1 and again.district.marked == first.district.marked > 0
+    assert by["SCH40"].at_risk == 1
+
+    lesson = session.query(Lesson).filter(Lesson.date == dt.date(2026, 10, 6)).one()
+    newcomer = session.query(Student).filter(Student.external_id == "SCH14-S1").one()
+    session.add(AttendanceMark(lesson_id=lesson.id, student_id=newcomer.id, status="P", kind=AttendanceKind.PRESENT))
+    session.commit()
+    after, _ = _month(session, runtime, comings_and_goings, 10)
+    assert len(calls) == 2 and after.district.marked == first.district.marked + 1
+    _, _ = _month(session, runtime, comings_and_goings, 11)  # another period: its own entry
+    assert len(calls) == 3

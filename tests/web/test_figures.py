@@ -260,8 +260,9 @@ def test_the_dashboards_figures_read_only_the_areas_whose_writes_queue_their_ref
     from bridge.models import areas_of
     from bridge.models.figures import REFRESHED
     from bridge.reports.figures import DYNAMICS_READS, STATS_READS
+    from bridge.reports.schools import READS as MONITORING_READS
 
-    assert areas_of(*CONFLICT_READS, *LOAD_READS, *STATS_READS, *DYNAMICS_READS) == REFRESHED
+    assert areas_of(*CONFLICT_READS, *LOAD_READS, *STATS_READS, *DYNAMICS_READS, *MONITORING_READS) == REFRESHED
 
 
 def test_after_an_import_the_worker_refreshes_the_figures_once_and_the_next_load_computes_nothing(
@@ -271,6 +272,7 @@ def test_after_an_import_the_worker_refreshes_the_figures_once_and_the_next_load
     import bridge.calendar.figures
     import bridge.figures
     import bridge.reports.figures
+    import bridge.reports.schools
     from bridge.models import Job
     from bridge.runtime import Runtime
     from sync_jobs.worker import Worker
@@ -309,13 +311,15 @@ def test_after_an_import_the_worker_refreshes_the_figures_once_and_the_next_load
 
     for module, name in ((bridge.reports.figures, "network_stats"), (bridge.reports.figures, "network_dynamics"),
                          (bridge.calendar.figures, "find_conflicts"), (bridge.calendar.figures, "check_load"),
-                         (bridge.figures, "_store")):
+                         (bridge.reports.schools, "_counts"), (bridge.figures, "_store")):
         counting(module, name)
     assert Worker(runtime).drain() == 1
-    assert sorted(set(computed)) == ["_store", "check_load", "find_conflicts", "network_dynamics", "network_stats"]
+    assert sorted(set(computed)) == ["_counts", "_store", "check_load", "find_conflicts", "network_dynamics",
+                                     "network_stats"]
     computed.clear()
     _login(client, "admin")
     page = client.get("/")
     assert "Обучающихся в сети: <strong>7</strong>" in page.text
+    assert client.get("/monitoring").status_code == 200  # «Мониторинг школ» opens on the year so far
     assert computed == []  # every figure and chart from the cache the worker filled
     session.close()
