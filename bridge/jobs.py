@@ -30,7 +30,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -39,6 +39,7 @@ from bridge.models import Job, JobWorker
 
 QUEUED, RUNNING, DONE, FAILED, CANCELLED = "queued", "running", "done", "failed", "cancelled"
 ACTIVE = (QUEUED, RUNNING)
+_Outcome = TypeVar("_Outcome", bound=Mapping[str, Any])
 
 
 class JobNotFound(LookupError):
@@ -171,6 +172,18 @@ def record(session: Session, job: Job, worker: str, outcome: Mapping[str, Any]) 
     written = session.execute(update(Job).where(_mine(job.id, worker)).values(outcome=dict(outcome)))
     if written.rowcount != 1:
         raise NotHolder(f"job {job.id} is no longer held by {worker}")
+
+
+def commit_outcome(session: Session, job: Job, worker: str, outcome: _Outcome) -> _Outcome:
+    """Record the outcome (:func:`record`) and commit it with the job's work; on :class:`NotHolder` roll
+    the work back and raise: nothing of it is committed, the successor does it. Returns ``outcome``."""
+    try:
+        record(session, job, worker, outcome)
+    except NotHolder:
+        session.rollback()
+        raise
+    session.commit()
+    return outcome
 
 
 def recorded(sessions: sessionmaker[Session], job_id: int) -> dict | None:

@@ -126,8 +126,7 @@ def _allocate(ctx: JobContext) -> str:
         by = session.get(Account, p["by"]) if p.get("by") is not None else None
         run = run_allocation(session, ctx.rt.settings, campaign, today=dt.date.fromisoformat(p["today"]),
                              time_limit=p.get("time_limit"), by=by)
-        jobs.record(session, ctx.job, ctx.worker.name, {"run": run.id, "status": run.status})
-        session.commit()
+        jobs.commit_outcome(session, ctx.job, ctx.worker.name, {"run": run.id, "status": run.status})
         return f"allocation run {run.id}: {run.status}"
 
 

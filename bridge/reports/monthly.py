@@ -245,13 +245,7 @@ def make_for_job(session: Session, settings: Settings, job: Job, worker: str) ->
     first = parse_month(job.params.get("month", ""))
     generate(session, settings, first, by=job.params.get("by", "scheduler"))
     outcome = {"month": f"{first:%Y-%m}"}
-    try:
-        jobs.record(session, job, worker, outcome)
-    except jobs.NotHolder:
-        session.rollback()
-        raise
-    session.commit()
-    return outcome
+    return jobs.commit_outcome(session, job, worker, outcome)
 
 
 def kept_reports(session: Session) -> list[MonthlyReport]:

@@ -61,13 +61,7 @@ def make_file(session: Session, settings: Settings, job: Job, worker: str) -> di
         audit(session, session.get(Account, p["by"]), f"export {p['report']} report", p["asked"])
     session.flush()
     outcome = {"file": kept.id, "filename": kept.filename, "size": kept.size, "rows": len(table.rows)}
-    try:
-        jobs.record(session, job, worker, outcome)
-    except jobs.NotHolder:
-        session.rollback()
-        raise
-    session.commit()
-    return outcome
+    return jobs.commit_outcome(session, job, worker, outcome)
 
 
 def describe(outcome: dict[str, Any]) -> str:

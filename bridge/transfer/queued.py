@@ -53,13 +53,7 @@ def apply_upload(session: Session, settings: Settings, job: Job, worker: str) ->
         audit(session, session.get(Account, by) if by is not None else None, "import", name)
         outcome = {"name": name, "report": report.to_dict()}
     uploads.discard(session, job.params["upload"])
-    try:
-        jobs.record(session, job, worker, outcome)
-    except jobs.NotHolder:
-        session.rollback()
-        raise
-    session.commit()
-    return outcome
+    return jobs.commit_outcome(session, job, worker, outcome)
 
 
 def shown(outcome: dict[str, Any] | None) -> tuple[ImportReport | None, ImportRejected | None]:
