@@ -12,7 +12,8 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from bridge import jobs
 from bridge.charts import bar_chart
 from bridge.models import AccountRole
-from bridge.reports.monthly import kept_reports, previous_month
+from bridge.reports.monthly import kept_reports, parse_month, previous_month
+from bridge.reports.schools import MONTHS
 from bridge.web import db_session, runtime
 from bridge.web.auth import current_account, require
 from bridge.web.lists import natural_key, paginate_rows
@@ -57,6 +58,15 @@ def monthly_make_page():
 FILES = (("xlsx", "XLSX"), ("html", "Для печати (HTML)"), ("pdf", "PDF"))
 
 
+def _month_words(month: str) -> str:
+    """«ноябрь 2026» for ``2026-11`` (a job's month as it was asked, else as it is)."""
+    try:
+        first = parse_month(month)
+    except ValueError:
+        return month
+    return f"{MONTHS[first.month - 1]} {first.year}"
+
+
 @bp.get("/monitoring/monthly/jobs/<int:job_id>")
 @require(ADMIN)
 def monthly_job_page(job_id: int):
@@ -65,7 +75,7 @@ def monthly_job_page(job_id: int):
     month = job.params.get("month", "")
     files = [(label, url_for(".monthly_page_download", month=month, fmt=fmt)) for fmt, label in FILES]
     return render_template(
-        "console/file_job.html", job=job, heading=f"Ежемесячный отчёт за {month}",
+        "console/file_job.html", job=job, heading=f"Ежемесячный отчёт: {_month_words(month)}",
         files=files if job.status == jobs.DONE else [], note="Отчёт сохранён и есть в списке отчётов.", gone="",
         back=(url_for(".monitoring_page", _anchor=f"monthly-{month}"), "К мониторингу"))
 

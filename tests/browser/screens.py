@@ -27,12 +27,16 @@ from bridge.app import create_app
 from bridge.calendar.face_to_face import cancel_session
 from bridge.calendar.tokens import FeedKind, find_owner, issue_link
 from bridge.cli.root import main
-from bridge.models import (AccountRole, Agreement, ChoiceCampaign, CourseTeacher, FaceToFaceSession, MonthlyReport,
-                           NetworkCourse, School, Student, Teacher)
+from bridge.models import (Account, AccountRole, Agreement, ChoiceCampaign, CourseTeacher, FaceToFaceSession,
+                           MonthlyReport, NetworkCourse, School, Student, Teacher)
+from bridge.reports.data import Scope
+from bridge.reports.monthly import queue_monthly
+from bridge.reports.queued import queue_export
 from bridge.runtime import Runtime
 from bridge.choices.links import issue_choice_link
 from config import Settings
 from config.settings import MoodleSettings, Secret
+from sync_jobs.worker import Worker
 from tests.browser.chromium import chromium
 
 PASSWORD = "screens password"
@@ -72,6 +76,13 @@ def _setup(rt: Runtime) -> dict[str, list[tuple[str, str]]]:
         session.commit()
         month = f"{session.scalars(select(MonthlyReport.month)).first():%Y-%m}"  # the demo made it
         agreement = session.scalar(select(Agreement.id).where(Agreement.receiver_school_id == school.id))
+        # A report file the coordinator asked for, and a monthly report made on demand: their follow pages, done.
+        asker = session.scalar(select(Account).where(Account.login == "coordinator"))
+        report_job = queue_export(session, rt.settings, "marks", "xlsx", Scope(own_school_id=school.id), rt.today(),
+                                  asker, "/reports").id
+        monthly_job = queue_monthly(session, rt.settings, dt.date.fromisoformat(f"{month}-01"), "admin").id
+        session.commit()
+    assert Worker(rt).drain() >= 2  # and any figure refresh the commits queued
     last_month = rt.today().replace(day=1) - dt.timedelta(days=1)
     agreements = [("agreements", "/agreements"),
                   ("agreement-statement", f"/agreements/{agreement}/statement?month={last_month:%Y-%m}"),
@@ -87,12 +98,12 @@ def _setup(rt: Runtime) -> dict[str, list[tuple[str, str]]]:
         "admin": everyone + people + checks + [
             ("sync", "/sync"), ("sync-run", "/sync/runs/1"), ("teachers", "/teachers"), ("imports", "/imports"),
             ("accounts", "/accounts"), ("audit", "/audit"), ("choices", "/choices"), ("choices-run", "/choices/runs/1"),
-            ("face-to-face-session", f"/face-to-face/{session_id}"),
+            ("face-to-face-session", f"/face-to-face/{session_id}"), ("monthly-job", f"/monitoring/monthly/jobs/{monthly_job}"),
             ("not-found", "/courses/NOPE"), ("monthly-report", f"/monitoring/monthly/{month}.html")]
                  + agreements + [("agreement-new", "/agreements/new")] + monitoring,
         "coordinator": everyone + people + checks + agreements + monitoring + [
             ("choices", "/choices"), ("choices-run", "/choices/runs/1"), ("choices-class", f"/choices/{campaign}/class"),
-            ("forbidden", "/sync")],
+            ("report-job", f"/reports/jobs/{report_job}"), ("forbidden", "/sync")],
         "teacher": everyone + people[:3] + agreements[-1:],
         "viewer": everyone + agreements + monitoring + [("choices", "/choices"), ("choices-run", "/choices/runs/1")],
         "parent": [("subscribe", f"/calendar/feed/{token}"), ("catalogue", "/catalogue")],

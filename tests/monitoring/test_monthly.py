@@ -121,6 +121,7 @@ def test_api_and_console_by_role(client, session, accounts, worker):
     assert again.status_code == 303 and re.fullmatch(r"/monitoring/monthly/jobs/\d+", again.headers["Location"])
     queued = client.get(again.headers["Location"]).text
     assert "в очереди" in queued and 'http-equiv="refresh"' in queued and 'id="files"' not in queued
+    assert "Ежемесячный отчёт: декабрь 2026" in queued
     assert worker.drain() == 1
     links = re.findall(r'<a href="([^"]+)">', client.get(again.headers["Location"]).text.split('id="files"')[1])
     assert links[:3] == [f"/monitoring/monthly/2026-12.{fmt}" for fmt in ("xlsx", "html", "pdf")]
