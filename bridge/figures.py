@@ -29,6 +29,12 @@ read from the database until they change:
   transaction of its own: a page that only reads still shares what it computed with the next
   request, another worker, the scheduler. An older computation never replaces a newer one.
 
+The pull's notes on registry rows (when attendance was last taken on a lesson, when a student last opened
+a course: ``bridge.models.figures.OBSERVATIONS``) are read by the monitoring alone. A write changing only
+them moves one counter, ``observed``, which every figure reading those tables is keyed by too, unless it
+says it never reads them (``observations=False``: the conflicts, the load, the statistics, the dynamics),
+so a pull leaves those cached.
+
 When a figure's JSON changes shape, change its name (``conflicts/2``): rows of the old name are
 then never read again.
 
@@ -64,21 +70,23 @@ def versions(session: Session, areas: Iterable[str]) -> dict[str, int]:
 
 
 def cached(session: Session, name: str, scope: str, compute: Callable[[], Json], *,
-           reads: Iterable[type[Base]]) -> Json:
+           reads: Iterable[type[Base]], observations: bool = True) -> Json:
     """The figure ``name`` of ``scope``: the stored value when the areas of ``reads`` have not changed
     since it was computed, else ``compute()`` (stored for the next reader). See the module's doc."""
-    return cached_parts(session, name, {scope: None}, lambda missing: {scope: compute()}, reads=reads)[scope]
+    return cached_parts(session, name, {scope: None}, lambda missing: {scope: compute()}, reads=reads,
+                        observations=observations)[scope]
 
 
 def cached_parts(session: Session, name: str, parts: Mapping[str, Iterable[str] | None],
-                 compute: Callable[[list[str]], dict[str, Json]], *, reads: Iterable[type[Base]]) -> dict[str, Json]:
+                 compute: Callable[[list[str]], dict[str, Json]], *, reads: Iterable[type[Base]],
+                 observations: bool = True) -> dict[str, Json]:
     """A figure made of parts, each cached as its own scope: ``parts`` maps each scope to the months
     (``YYYY-MM``) it reads of the dated tables among ``reads`` (keyed then by those months' counters and
     its tables', :func:`bridge.models.version_keys`), or to None (keyed by the areas, as :func:`cached`).
     ``compute(missing)`` gets the scopes not stored at their current versions, all at once (one query for
     many months costs about what one does), and returns their values. Returns every part's value."""
     reads = tuple(reads)
-    keys = {scope: version_keys(reads, months) for scope, months in parts.items()}
+    keys = {scope: version_keys(reads, months, observations=observations) for scope, months in parts.items()}
     if not all(keys.values()):
         raise ValueError(f"figure {name!r}: none of its models is tracked, it could never be refreshed")
     if has_written(session):

@@ -49,7 +49,7 @@ def conflict_counts(session: Session, school_id: int | None = None) -> dict:
         return {"conflicts": len(found), "by_kind": dict(sorted(Counter(c.kind.value for c in found).items())),
                 "people": len({(c.kind == "teacher_overlap", c.person) for c in found})}
 
-    return cached(session, "conflicts", _scope(school_id), compute, reads=CONFLICT_READS)
+    return cached(session, "conflicts", _scope(school_id), compute, reads=CONFLICT_READS, observations=False)
 
 
 def load_counts(session: Session, school_id: int | None = None) -> dict:
@@ -59,4 +59,4 @@ def load_counts(session: Session, school_id: int | None = None) -> dict:
         report = check_load(session, school_id=school_id)
         return {"overloads": len(report.overloads), "unchecked": len(report.unchecked)}
 
-    return cached(session, "load", _scope(school_id), compute, reads=LOAD_READS)
+    return cached(session, "load", _scope(school_id), compute, reads=LOAD_READS, observations=False)

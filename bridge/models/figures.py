@@ -63,7 +63,16 @@ UNTRACKED = frozenset({
 })
 # The areas the dashboard's figures read (bridge.calendar.figures, bridge.reports.figures: a test keeps
 # them equal): a commit that bumps one queues the worker's refresh.
-REFRESHED = frozenset({"calendar", "marks", "registry"})
+# What the pull notes of the teaching on registry rows (when attendance was last taken, when a student last
+# opened the course): only the monitoring reads it. A write that changes only these columns moves the counter
+# OBSERVED, not its table's area, so the figures that never read them (conflicts, load, statistics,
+# dynamics: ``cached(..., observations=False)``) stay cached after every pull.
+OBSERVATIONS: dict[str, frozenset[str]] = {
+    "lesson": frozenset({"attendance_taken_at"}),
+    "enrolment": frozenset({"last_course_access", "course_access_read"}),
+}
+OBSERVED = "observed"
+REFRESHED = frozenset({"calendar", "marks", "registry", OBSERVED})
 REFRESH_JOB = "refresh_figures"
 QUEUES_REFRESH = "netcourses_queues_refresh"  # key in Session.info: its commits queue REFRESH_JOB (bridge.runtime)
 _WRITTEN = "netcourses_written_areas"  # key in Session.info: the counters written in the open transaction
@@ -138,15 +147,18 @@ def month_key(area: str, month: str) -> str:
     return f"{area}@{month}"
 
 
-def version_keys(models: Iterable[type[Base]], months: Iterable[str] | None = None) -> frozenset[str]:
+def version_keys(models: Iterable[type[Base]], months: Iterable[str] | None = None, *,
+                 observations: bool = True) -> frozenset[str]:
     """The counters a figure reading ``models`` is keyed by: their areas; or, for a figure that reads
     only the rows of ``months`` (``YYYY-MM``) of the dated tables among them, their tables' counters and
-    those months' counters of the dated tables' areas."""
+    those months' counters of the dated tables' areas. Plus :data:`OBSERVED` when one of them has
+    :data:`OBSERVATIONS` columns, unless the figure says it never reads them (``observations=False``)."""
     tables = {m.__table__.name for m in models if area_of(m.__table__.name) is not None}
+    observed = {OBSERVED} if observations and tables & OBSERVATIONS.keys() else set()
     if months is None:
-        return frozenset(area_of(t) for t in tables)
+        return frozenset({area_of(t) for t in tables} | observed)
     wanted = list(months)
-    return frozenset({table_key(t) for t in tables}
+    return frozenset({table_key(t) for t in tables} | observed
                      | {month_key(area_of(t), m) for t in tables if t in DATED for m in wanted})
 
 
@@ -236,6 +248,15 @@ DATED: dict[str, Callable[[Connection, list[tuple[Base, bool]]], set[str] | None
 }
 
 
+def _observation_only(obj: Base) -> bool:
+    """Whether this flush changes only :data:`OBSERVATIONS` columns of the row."""
+    noted = OBSERVATIONS.get(obj.__table__.name)
+    if noted is None:
+        return False
+    changed = {attr.key for attr in inspect(obj).attrs if attr.history.has_changes()}
+    return bool(changed) and changed <= noted
+
+
 def _note(session: Session, table_name: str, deleted: bool) -> None:
     """A write to ``table_name`` not dated to months: its area and table counters (and, for a delete, those
     of the tables that cascade from it)."""
@@ -253,7 +274,11 @@ def _after_flush(session: Session, _flush: UOWTransaction) -> None:
         written.setdefault(obj.__table__.name, []).append((obj, True))
     for obj in session.dirty:
         if session.is_modified(obj, include_collections=False):
-            written.setdefault(obj.__table__.name, []).append((obj, False))
+            if _observation_only(obj):
+                session.info[_WROTE] = True
+                session.info.setdefault(_WRITTEN, set()).add(OBSERVED)
+            else:
+                written.setdefault(obj.__table__.name, []).append((obj, False))
     for obj in session.deleted:
         name = obj.__table__.name
         written.setdefault(name, []).append((obj, False))

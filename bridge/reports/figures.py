@@ -64,14 +64,15 @@ def cached_month_cells(session: Session, year: AcademicYear, months: list[dt.dat
         session, "dynamics-month", {s: [f"{m:%Y-%m}"] for s, m in scopes.items()},
         lambda missing: {scope(m): cells for m, cells in
                          month_cells(session, year, [scopes[s] for s in missing], zone).items()},
-        reads=MONTH_READS)
+        reads=MONTH_READS, observations=False)
     return {m: values[scope] for scope, m in scopes.items()}
 
 
 def stats_figure(session: Session, settings: Settings) -> NetworkStats:
     """:func:`network_stats`, cached (the district's size from the settings is part of its scope)."""
     data = cached(session, "stats", f"network:district-students={settings.district.total_students}",
-                  lambda: network_stats(session, settings).as_json(), reads=STATS_READS)
+                  lambda: network_stats(session, settings).as_json(), reads=STATS_READS,
+                  observations=False)
     return NetworkStats(**{**data, "students_by_grade": {int(k): v for k, v in data["students_by_grade"].items()}})
 
 
@@ -87,7 +88,7 @@ def dynamics_figure(session: Session, settings: Settings, year_code: str | None 
         year_by_code(session, year_code)  # raises LookupError for an unknown year
     data = cached(session, "dynamics", f"year:{year_code}:zone={settings.district.timezone}",
                   lambda: _dump(network_dynamics(session, settings, year_code, cells=cached_month_cells)),
-                  reads=DYNAMICS_READS)
+                  reads=DYNAMICS_READS, observations=False)
     return _load(data)
 
 
@@ -116,7 +117,7 @@ def dashboard_charts(session: Session, settings: Settings) -> dict[str, Any]:
 
     scope = (f"year:{year.code if year else None}:zone={settings.district.timezone}"
              f":district-students={settings.district.total_students}")
-    return cached(session, "dashboard-charts", scope, draw, reads=STATS_READS + DYNAMICS_READS)
+    return cached(session, "dashboard-charts", scope, draw, reads=STATS_READS + DYNAMICS_READS, observations=False)
 
 
 def _dump(d: Dynamics) -> dict[str, Any]:

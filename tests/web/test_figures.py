@@ -258,11 +258,13 @@ def test_the_worker_refreshes_the_figures_a_pull_made_stale(session, runtime, ac
 def test_the_dashboards_figures_read_only_the_areas_whose_writes_queue_their_refresh():
     from bridge.calendar.figures import CONFLICT_READS, LOAD_READS
     from bridge.models import areas_of
-    from bridge.models.figures import REFRESHED
+    from bridge.models.figures import OBSERVED, REFRESHED
     from bridge.reports.figures import DYNAMICS_READS, STATS_READS
     from bridge.reports.schools import READS as MONITORING_READS
 
-    assert areas_of(*CONFLICT_READS, *LOAD_READS, *STATS_READS, *DYNAMICS_READS, *MONITORING_READS) == REFRESHED
+    # The schools' monitoring also reads the pull's observations (a student's last visit: inactivity).
+    assert areas_of(*CONFLICT_READS, *LOAD_READS, *STATS_READS, *DYNAMICS_READS, *MONITORING_READS) | {OBSERVED} \
+        == REFRESHED
 
 
 def test_after_an_import_the_worker_refreshes_the_figures_once_and_the_next_load_computes_nothing(
@@ -323,3 +325,60 @@ def test_after_an_import_the_worker_refreshes_the_figures_once_and_the_next_load
     assert client.get("/monitoring").status_code == 200  # «Мониторинг школ» opens on the year so far
     assert computed == []  # every figure and chart from the cache the worker filled
     session.close()
+
+
+def test_a_pulls_notes_keep_the_checks_and_recount_the_monitoring(session, runtime, accounts):
+    """When attendance was last taken and when a student last opened a course (the pull's notes) are read
+    by the monitoring alone: writing only them leaves the conflicts, the load, the statistics and the
+    dynamics cached, and counts the schools' monitoring again (its inactivity changes); a write that also
+    changes another column of the row moves the row's area as before."""
+    import bridge.calendar.figures
+    import bridge.reports.figures
+    from bridge.models import Enrolment
+    from bridge.reports import schools
+    from bridge.reports.schools import Period, monitoring
+    from bridge.years import current_year
+
+    plant(session)
+    session.commit()
+    computed: list[str] = []
+
+    def watch(module, name):
+        real = getattr(module, name)
+        setattr(module, name, lambda *a, **k: computed.append(name) or real(*a, **k))
+        return module, name, real
+
+    patched = [watch(bridge.calendar.figures, "find_conflicts"), watch(bridge.calendar.figures, "check_load"),
+               watch(bridge.reports.figures, "network_stats"), watch(bridge.reports.figures, "network_dynamics"),
+               watch(schools, "_counts")]
+    try:
+        today = dt.date(2026, 12, 4)
+        year = current_year(session, today)
+
+        def everything():
+            conflict_counts(session), load_counts(session), stats_figure(session, runtime.settings)
+            dynamics_figure(session, runtime.settings, today=today)
+            return monitoring(session, runtime.settings, Period.whole_year(year), today=today)
+
+        before = everything()
+        assert sorted(set(computed)) == ["_counts", "check_load", "find_conflicts", "network_dynamics",
+                                         "network_stats"]
+        computed.clear()
+        enrolments = session.scalars(select(Enrolment)).all()
+        for enrolment in enrolments:  # as the pull notes them: nobody opened the course since September
+            enrolment.last_course_access, enrolment.course_access_read = dt.datetime(2026, 9, 2, tzinfo=dt.UTC), True
+        session.scalar(select(Lesson).limit(1)).attendance_taken_at = dt.datetime(2026, 10, 20, 12, tzinfo=dt.UTC)
+        session.commit()
+        after = everything()
+        assert computed == ["_counts"]  # only the monitoring is counted again
+        assert after.district.at_risk > before.district.at_risk  # and it sees the inactivity: never stale
+
+        computed.clear()
+        enrolments[0].last_course_access = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+        enrolments[0].starts_on = dt.date(2026, 9, 2)  # another column too: the registry area moves
+        session.commit()
+        everything()
+        assert {"find_conflicts", "check_load", "network_stats", "_counts"} <= set(computed)
+    finally:
+        for module, name, real in patched:
+            setattr(module, name, real)
