@@ -68,7 +68,7 @@ UNTRACKED = frozenset({
 # OBSERVED, not its table's area, so the figures that never read them (conflicts, load, statistics,
 # dynamics: ``cached(..., observations=False)``) stay cached after every pull.
 OBSERVATIONS: dict[str, frozenset[str]] = {
-    "lesson": frozenset({"attendance_taken_at"}),
+    "lesson": frozenset({"attendance_taken_at", "attendance_delay_minutes"}),
     "enrolment": frozenset({"last_course_access", "course_access_read"}),
 }
 OBSERVED = "observed"

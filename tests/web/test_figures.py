@@ -28,7 +28,7 @@ from bridge.models import (
     Student,
     Term,
 )
-from bridge.pull.attendance import put_mark
+from bridge.pull.attendance import note_taken, put_mark
 from bridge.pull.history import Tally
 from bridge.reports.dynamics import network_dynamics
 from bridge.reports.figures import dynamics_figure, stats_figure
@@ -367,7 +367,8 @@ def test_a_pulls_notes_keep_the_checks_and_recount_the_monitoring(session, runti
         enrolments = session.scalars(select(Enrolment)).all()
         for enrolment in enrolments:  # as the pull notes them: nobody opened the course since September
             enrolment.last_course_access, enrolment.course_access_read = dt.datetime(2026, 9, 2, tzinfo=dt.UTC), True
-        session.scalar(select(Lesson).limit(1)).attendance_taken_at = dt.datetime(2026, 10, 20, 12, tzinfo=dt.UTC)
+
+        note_taken(session.scalar(select(Lesson).limit(1)), dt.datetime(2026, 10, 20, 12, tzinfo=dt.UTC))
         session.commit()
         after = everything()
         assert computed == ["_counts"]  # only the monitoring is counted again
