@@ -100,14 +100,14 @@ def test_a_pull_of_this_month_counts_this_month_only(session, runtime, counted):
 def test_a_write_in_a_month_moves_that_months_counters_only(session, accounts):
     plant(session)
     keys = ["marks", "calendar", "marks.attendance_mark", "marks.grade", "marks.grade_item", "calendar.lesson",
-            *(f"{area}@{m}" for area in ("marks", "calendar") for m in YEAR)]
+            "observed", *(f"{area}@{m}" for area in ("marks", "calendar") for m in YEAR)]
     before = versions(session, keys)
     mark = _mark(session, D(2026, 10, 13), "SCH29-S1")
     mark.kind = AttendanceKind.ABSENT
     note_taken(session.get(Lesson, mark.lesson_id), dt.datetime(2026, 10, 13, 14, tzinfo=dt.UTC))
     session.commit()
     moved = {k for k, v in versions(session, keys).items() if v != before[k]}
-    assert moved == {"marks", "calendar", "marks@2026-10", "calendar@2026-10"}
+    assert moved == {"marks", "marks@2026-10", "observed"}  # when attendance was taken: the pull's note
 
     before = versions(session, keys)
     grade = session.scalar(select(Grade).where(Grade.graded_at == dt.datetime(2026, 10, 20, 12, tzinfo=dt.UTC)))
