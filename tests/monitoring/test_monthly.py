@@ -1,6 +1,7 @@
 """The monthly report of the planted district (conftest.py): its XLSX opened with openpyxl, every
-sheet checked; its printable HTML rendered to PNG in headless chromium and checked not blank; made
-by the CLI, the API and the console, and by the scheduler's job for the previous month."""
+sheet checked; its printable HTML rendered to PNG in headless chromium and checked not blank; its PDF's
+layout read from WeasyPrint's boxes; made by the CLI, the API and the console, and by the scheduler's
+job for the previous month."""
 
 from __future__ import annotations
 
@@ -66,6 +67,47 @@ def test_the_printable_version_renders_with_its_charts(session, runtime, planted
     colours = image.getcolors(maxcolors=1 << 20)
     assert colours is not None and len(colours) > 20  # text, the bars, the table's lines: not one colour
     assert (31, 78, 121) in {c for _, c in colours}  # the bars' blue (#1f4e79)
+
+
+def _boxes(box):
+    yield box
+    for child in getattr(box, "children", None) or ():
+        yield from _boxes(child)
+
+
+def _rejoined(lines: list[str]) -> str:
+    """A header cell's lines put back together: a line ending in the hyphen WeasyPrint adds (U+2010) or in
+    the text's own hyphen goes on in the same word; any other line ends a word."""
+    text = ""
+    for line in lines[:-1]:
+        text += line[:-1] if line.endswith("\u2010") else line if line.endswith("-") else line + " "
+    return text + lines[-1]
+
+
+def test_the_pdf_breaks_headers_between_words_and_fits_tables_on_the_page(session, runtime, planted):
+    """The PDF as WeasyPrint lays it out, read from its boxes: a narrow column's header breaks at a space or
+    between syllables with a hyphen, never inside a word («Ку / рсо / в») or before a comma, and every
+    table, the teachers' 13 columns too, stays within the page's width."""
+    from weasyprint import HTML
+
+    report = build(session, runtime.settings, dt.date(2026, 11, 1))
+    document = HTML(string=html_text(report, runtime.settings)).render()
+    headers = {h for section in report.sections for h in section.table.headers}
+    cells, hyphenated = 0, 0
+    for page in document.pages:
+        body = page._page_box.children[0]
+        for box in _boxes(page._page_box):
+            kind = type(box).__name__
+            if kind == "TableBox":
+                assert box.position_x + box.margin_width() <= body.position_x + body.width + 0.5
+            if kind == "TableCellBox" and box.element_tag == "th":
+                lines = ["".join(t.text for t in _boxes(line) if type(t).__name__ == "TextBox")
+                         for line in _boxes(box) if type(line).__name__ == "LineBox"]
+                assert _rejoined(lines) in headers, lines
+                cells += 1
+                hyphenated += any(line.endswith("\u2010") for line in lines)
+    assert cells >= sum(len(s.table.headers) for s in report.sections if s.table.rows)
+    assert hyphenated  # the narrow columns do break, so the rule above was put to the test
 
 
 def test_the_scheduler_queues_the_previous_month_and_the_worker_keeps_it(session, runtime, planted, worker):
