@@ -1,7 +1,7 @@
 """The monthly report of the planted district (conftest.py): its XLSX opened with openpyxl, every
-sheet checked; its printable HTML rendered to PNG in headless chromium and checked not blank; its PDF's
-layout read from WeasyPrint's boxes; made by the CLI, the API and the console, and by the scheduler's
-job for the previous month."""
+sheet checked; its printable HTML rendered to PNG in headless chromium, checked not blank and not wider
+than a phone's screen; its PDF's layout read from WeasyPrint's boxes; made by the CLI, the API and the
+console, and by the scheduler's job for the previous month."""
 
 from __future__ import annotations
 
@@ -63,6 +63,10 @@ def test_the_printable_version_renders_with_its_charts(session, runtime, planted
         driver.get(page.as_uri())
         assert "СОШ № 29" in driver.find_element("tag name", "body").text
         driver.save_screenshot(str(shot))
+        for width in (390, 1100):  # a wide table scrolls in its own box; the page never scrolls sideways
+            driver.set_window_size(width, 1400)
+            fits = driver.execute_script("const e = document.documentElement; return e.scrollWidth <= e.clientWidth")
+            assert fits, f"the page scrolls sideways at {width} px"
     image = Image.open(shot).convert("RGB")
     colours = image.getcolors(maxcolors=1 << 20)
     assert colours is not None and len(colours) > 20  # text, the bars, the table's lines: not one colour
